@@ -1,0 +1,99 @@
+/**
+ * The one place that reads the environment. Every setting is parsed and validated once, at start;
+ * a bad value stops the process with one message listing every bad key, not the first one found.
+ */
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const int = (min: number, max = Number.MAX_SAFE_INTEGER) => z.coerce.number().int().min(min).max(max);
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
+
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: z.string().url().default('postgres://root@127.0.0.1:5432/root'),
+  /** PostgreSQL schema holding yuqing's tables; tests give each run its own. */
+  DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and _ only').default('public'),
+  DATABASE_POOL_MAX: int(1, 200).default(10),
+
+  REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
+  /** Prefix of every BullMQ key and pub/sub channel; tests give each run its own. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('yuqing'),
+
+  API_HOST: z.string().default('127.0.0.1'),
+  API_PORT: int(0, 65535).default(3000),
+
+  /** How many crawl jobs one crawler process runs at once. */
+  CRAWL_CONCURRENCY: int(1, 256).default(8),
+  /** Crawl jobs running at once across every crawler process (BullMQ global concurrency). */
+  CRAWL_GLOBAL_CONCURRENCY: int(1, 10_000).default(32),
+  /** Minimum gap between two requests to one host, in milliseconds. */
+  CRAWL_HOST_GAP_MS: int(0, 600_000).default(1000),
+  /** How often the scheduler looks for due sources. */
+  CRAWL_TICK_MS: int(100, 600_000).default(2000),
+  /** A claimed source is handed out again after this long if its crawl never reports back. */
+  CRAWL_LEASE_MS: int(1000).default(10 * 60_000),
+  HTTP_CONNECT_TIMEOUT_MS: int(100).default(10_000),
+  HTTP_TOTAL_TIMEOUT_MS: int(100).default(30_000),
+  HTTP_MAX_BYTES: int(1024).default(5 * 1024 * 1024),
+  HTTP_MAX_REDIRECTS: int(0, 20).default(5),
+  HTTP_USER_AGENT: z.string().min(1).default('yuqing-crawler/0.1 (+public opinion monitoring; contact: PR section)'),
+  /** Obey robots.txt unless a source says otherwise. */
+  CRAWL_RESPECT_ROBOTS: bool.default(true),
+  /**
+   * Hosts or CIDR ranges the crawler may reach even though they are loopback, private or
+   * link-local (an intranet news site, a test server). Everything else private is refused,
+   * so a source URL cannot be used to probe the internal network.
+   */
+  FETCH_ALLOWLIST: list.default([]),
+  /** Consecutive failures after which a source is marked failing. */
+  SOURCE_MAX_FAILURES: int(1, 1000).default(5),
+  /** Upper bound of the per-source error backoff. */
+  SOURCE_MAX_BACKOFF_MS: int(1000).default(6 * 3600_000),
+
+  /** Items still not analysed this long after being stored are enqueued again. */
+  RECONCILE_AFTER_MS: int(1000).default(60_000),
+  RECONCILE_EVERY_MS: int(1000).default(30_000),
+  /** Raw evidence (fetched bytes) is kept this many days; 0 keeps it forever. */
+  EVIDENCE_RETENTION_DAYS: int(0).default(365),
+
+  /** Where the shared real data lives (tests, evaluations, benchmarks). */
+  SHARED_DATA_DIR: z.string().default('../shared/data'),
+  /** The directory a pnpm script was started from (pnpm sets it); CLI paths are relative to it. */
+  INIT_CWD: z.string().optional(),
+});
+
+export type Config = z.infer<typeof schema>;
+
+/** Thrown when the environment is invalid; its message lists every bad key. */
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into a typed, frozen config. */
+export function loadConfig(env: Record<string, string | undefined> = process.env, overrides: Partial<Config> = {}): Config {
+  const known = Object.fromEntries(Object.keys(schema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
+  const parsed = schema.safeParse(known);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`));
+  }
+  return Object.freeze({ ...parsed.data, ...overrides });
+}
+
+let cached: Config | undefined;
+/** The process-wide config, parsed on first use. */
+export function config(): Config {
+  cached ??= loadConfig();
+  return cached;
+}

@@ -1,0 +1,66 @@
+/**
+ * `yuqing` — the command line of the whole system. Every command lives in its own module under
+ * commands/ and is loaded only when asked for, so `yuqing extract` never opens a database pool.
+ */
+import { ZodError } from 'zod';
+import { CliError, type CliIO, type Command, println } from './io';
+import { formatZodError } from './zod-format';
+
+const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
+  up: { summary: '迁移数据库并启动全部服务 (migrate, then start every service)', load: () => import('./commands/up') },
+  db: { summary: 'db migrate | db status', load: () => import('./commands/db') },
+  sources: { summary: 'sources add|list|enable|disable|remove|import|export', load: () => import('./commands/sources') },
+  ingest: { summary: 'ingest FILE.jsonl — 批量导入其他爬虫产出的条目', load: () => import('./commands/ingest') },
+  extract: { summary: 'extract FILE [--url URL] — 从保存的网页中抽取正文 (JSON)', load: () => import('./commands/extract') },
+  crawler: { summary: 'crawler — 仅启动采集服务 (scheduler, workers, reconciler)', load: () => import('./commands/crawler') },
+};
+
+function usage(io: CliIO): void {
+  println(io.stderr, 'usage: yuqing <command> [args]');
+  for (const [name, c] of Object.entries(commands)) println(io.stderr, `  ${name.padEnd(10)} ${c.summary}`);
+}
+
+/** Runs one CLI invocation and returns its exit code; errors for the user never show a stack. */
+export async function main(argv: string[], io: CliIO): Promise<number> {
+  const [name, ...rest] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    usage(io);
+    return name ? 0 : 2;
+  }
+  const entry = commands[name];
+  if (!entry) {
+    println(io.stderr, `yuqing: unknown command "${name}"`);
+    usage(io);
+    return 2;
+  }
+  try {
+    const { run } = await entry.load();
+    return await run(rest, io);
+  } catch (err) {
+    if (err instanceof CliError) {
+      println(io.stderr, `yuqing ${name}: ${err.message}`);
+      return err.exitCode;
+    }
+    if (err instanceof ZodError) {
+      println(io.stderr, `yuqing ${name}: invalid input\n${formatZodError(err)}`);
+      return 2;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    println(io.stderr, `yuqing ${name}: ${message}`);
+    return 1;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/services\//, 'services/'));
+if (isEntry) {
+  const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
+  main(process.argv.slice(2), io).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err: unknown) => {
+      println(io.stderr, `yuqing: ${err instanceof Error ? err.message : String(err)}`);
+      process.exitCode = 1;
+    },
+  );
+}
