@@ -97,3 +97,4 @@ export function config(): Config {
   cached ??= loadConfig();
   return cached;
 }
+export * from './logger';

@@ -5,6 +5,8 @@ export interface CliIO {
   stderr: NodeJS.WritableStream;
   /** The directory the user typed the command in (pnpm runs scripts from the repo root). */
   cwd: string;
+  /** Environment to read the config from (tests pass their own); default: the process's. */
+  env?: Record<string, string | undefined>;
 }
 
 /** An error meant for the user: printed as one line, no stack trace. */

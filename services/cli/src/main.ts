@@ -2,6 +2,7 @@
  * `yuqing` — the command line of the whole system. Every command lives in its own module under
  * commands/ and is loaded only when asked for, so `yuqing extract` never opens a database pool.
  */
+import { loadConfig } from '@yuqing/config';
 import { ZodError } from 'zod';
 import { CliError, type CliIO, type Command, println } from './io';
 import { formatZodError } from './zod-format';
@@ -12,6 +13,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   sources: { summary: 'sources add|list|enable|disable|remove|import|export', load: () => import('./commands/sources') },
   ingest: { summary: 'ingest FILE.jsonl — 批量导入其他爬虫产出的条目', load: () => import('./commands/ingest') },
   extract: { summary: 'extract FILE [--url URL] — 从保存的网页中抽取正文 (JSON)', load: () => import('./commands/extract') },
+  api: { summary: 'api — 仅启动 HTTP 接口服务', load: () => import('./commands/api') },
   crawler: { summary: 'crawler — 仅启动采集服务 (scheduler, workers, reconciler)', load: () => import('./commands/crawler') },
 };
 
@@ -53,7 +55,14 @@ export async function main(argv: string[], io: CliIO): Promise<number> {
 
 const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/^.*\/services\//, 'services/'));
 if (isEntry) {
-  const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() };
+  // pnpm runs scripts from the repository root; INIT_CWD is where the user typed the command.
+  let cwd = process.cwd();
+  try {
+    cwd = loadConfig().INIT_CWD ?? cwd;
+  } catch {
+    // a bad environment is reported by the command that needs the config
+  }
+  const io: CliIO = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, cwd };
   main(process.argv.slice(2), io).then(
     (code) => {
       process.exitCode = code;

@@ -1,0 +1,6 @@
+export * from './pool';
+export * from './migrate';
+export * from './source-model';
+export * from './repositories/sources';
+export * from './repositories/source-health';
+export * from './repositories/items';

@@ -1,0 +1,73 @@
+/**
+ * The queue contract: names, typed payloads, idempotent job ids, and factories. Nothing here
+ * creates a connection or a queue at import time; callers create them and close them.
+ */
+import { Queue, type ConnectionOptions, type QueueOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import { z } from 'zod';
+
+export const QUEUE_NAMES = { crawl: 'crawl', analyze: 'analyze' } as const;
+
+/** A crawl job: poll one source. The claim time makes the job id unique per claim. */
+export const crawlPayload = z.object({ sourceId: z.number().int().positive(), claimedAt: z.string() });
+export type CrawlPayload = z.infer<typeof crawlPayload>;
+
+/** An analyze job: analyse one stored item. */
+export const analyzePayload = z.object({ itemId: z.number().int().positive() });
+export type AnalyzePayload = z.infer<typeof analyzePayload>;
+
+// BullMQ refuses integer-looking custom ids and ':' is its key separator: use `kind-n`.
+/** Job id of an item's analysis: one job per item, so re-enqueueing is a no-op while it waits. */
+export const analyzeJobId = (itemId: number): string => `item-${itemId}`;
+/** Job id of one claim of a source: a claim is queued at most once. */
+export const crawlJobId = (sourceId: number, claimedAt: Date): string => `src-${sourceId}-${claimedAt.getTime()}`;
+
+/**
+ * A Redis connection. Workers block on Redis and must retry forever (`maxRetriesPerRequest: null`);
+ * producers should fail fast so a Redis outage surfaces as an error we can fall back from
+ * (the reconciler re-enqueues from PostgreSQL) instead of a request hanging.
+ */
+export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === 'worker' ? null : 1,
+    enableOfflineQueue: role === 'worker',
+    lazyConnect: false,
+    ...extra,
+  });
+}
+
+/** Common queue options: our prefix and bounded history of finished jobs. */
+export function queueOptions(connection: ConnectionOptions, prefix: string): QueueOptions {
+  return {
+    connection,
+    prefix,
+    defaultJobOptions: {
+      // Keep finished jobs for a while: their ids then dedupe a late duplicate enqueue.
+      removeOnComplete: { age: 3600, count: 10_000 },
+      removeOnFail: { age: 7 * 86400, count: 10_000 },
+    },
+  };
+}
+
+/** The crawl queue (producer side). */
+export function createCrawlQueue(connection: ConnectionOptions, prefix: string): Queue<CrawlPayload> {
+  return new Queue<CrawlPayload>(QUEUE_NAMES.crawl, queueOptions(connection, prefix));
+}
+
+/** The analyze queue (producer side). */
+export function createAnalyzeQueue(connection: ConnectionOptions, prefix: string): Queue<AnalyzePayload> {
+  return new Queue<AnalyzePayload>(QUEUE_NAMES.analyze, {
+    ...queueOptions(connection, prefix),
+    defaultJobOptions: {
+      ...queueOptions(connection, prefix).defaultJobOptions,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+    },
+  });
+}
+
+/** Adds analysis jobs for stored items (idempotent by job id). */
+export async function enqueueAnalysis(queue: Queue<AnalyzePayload>, itemIds: number[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await queue.addBulk(itemIds.map((itemId) => ({ name: 'analyze', data: { itemId }, opts: { jobId: analyzeJobId(itemId) } })));
+}

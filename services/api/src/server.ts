@@ -1,0 +1,29 @@
+/** Starts the API: connections, the app, listen; and closes them in order on shutdown. */
+import { createLogger, type Config } from '@yuqing/config';
+import { assertSchemaCurrent, createPool } from '@yuqing/db';
+import { createRedis } from '@yuqing/queue';
+import { buildApp } from './app';
+
+/** Listens on API_HOST:API_PORT; refuses to start on an outdated schema. */
+export async function startApiServer(cfg: Config): Promise<{ url: string; close(): Promise<void> }> {
+  const log = createLogger('api', cfg.LOG_LEVEL);
+  const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-api' });
+  try {
+    await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
+  } catch (err) {
+    await db.end();
+    throw err;
+  }
+  const redis = createRedis(cfg.REDIS_URL, 'producer');
+  redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
+  const app = buildApp({ cfg, db, redis }, { logger: log });
+  const address = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
+  return {
+    url: address,
+    async close() {
+      await app.close();
+      redis.disconnect();
+      await db.end();
+    },
+  };
+}

@@ -1,0 +1,205 @@
+/**
+ * `yuqing sources add|list|enable|disable|remove|import|export`. Everything a user types is
+ * validated by the source model's zod schema; problems are listed, never thrown as a stack.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  findSource,
+  insertSource,
+  listSources,
+  removeSource,
+  setSourceEnabled,
+  sourceInputSchema,
+  upsertSource,
+  withTransaction,
+  type NewSource,
+  type Source,
+} from '@yuqing/db';
+import { cliConfig, withDb } from '../context';
+import { CliError, println, type CliIO, type Command } from '../io';
+import { exportSources, looksLikeOpml, sourcesFromOpml, sourcesFromYaml } from '../source-files';
+import { formatZodError } from '../zod-format';
+
+const USAGE = `usage:
+  yuqing sources add --name NAME --url URL [--kind rss|html] [--interval 10m] [--authority 1]
+                     [--tags 区县A,区县B] [--charset gbk] [--full-text] [--no-robots]
+                     [--header "Name: value"]... [--selectors '{"item":"li","link":"a","time":".date"}'] [--disabled]
+  yuqing sources add --json '{"name": …, "url": …}'
+  yuqing sources list [--json]
+  yuqing sources enable|disable|remove ID|URL
+  yuqing sources import FILE          (OPML, YAML or JSON list)
+  yuqing sources export [--format yaml|json|opml]`;
+
+function validate(raw: unknown, where: string): NewSource {
+  const parsed = sourceInputSchema.safeParse(raw);
+  if (!parsed.success) throw new CliError(`${where} is not a valid source:\n${formatZodError(parsed.error)}`);
+  return parsed.data;
+}
+
+function parseJson(text: string, what: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new CliError(`${what} is not valid JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+async function add(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      json: { type: 'string' },
+      name: { type: 'string' },
+      url: { type: 'string' },
+      kind: { type: 'string' },
+      interval: { type: 'string' },
+      authority: { type: 'string' },
+      tags: { type: 'string' },
+      charset: { type: 'string' },
+      'full-text': { type: 'boolean' },
+      'no-robots': { type: 'boolean' },
+      header: { type: 'string', multiple: true },
+      selectors: { type: 'string' },
+      disabled: { type: 'boolean' },
+    },
+  });
+  let raw: Record<string, unknown>;
+  if (values.json) {
+    raw = parseJson(values.json, '--json') as Record<string, unknown>;
+  } else {
+    const headers: Record<string, string> = {};
+    for (const h of values.header ?? []) {
+      const i = h.indexOf(':');
+      if (i <= 0) throw new CliError(`--header "${h}" should look like "Name: value"`);
+      headers[h.slice(0, i).trim()] = h.slice(i + 1).trim();
+    }
+    raw = {
+      name: values.name,
+      url: values.url,
+      ...(values.kind ? { kind: values.kind } : {}),
+      ...(values.interval ? { pollInterval: values.interval } : {}),
+      ...(values.authority ? { authority: Number(values.authority) } : {}),
+      ...(values.tags ? { jurisdictionTags: values.tags.split(/[,，]/).map((t) => t.trim()).filter(Boolean) } : {}),
+      ...(values.charset ? { charset: values.charset } : {}),
+      ...(values['full-text'] ? { fullText: true } : {}),
+      ...(values['no-robots'] ? { respectRobots: false } : {}),
+      ...(values.selectors ? { selectors: parseJson(values.selectors, '--selectors') } : {}),
+      ...(values.disabled ? { enabled: false } : {}),
+      headers,
+    };
+  }
+  const input = validate(raw, 'the source');
+  const cfg = cliConfig(io);
+  const created = await withDb(cfg, (db) => insertSource(db, input));
+  if (!created) throw new CliError(`a source with URL ${input.url} already exists`);
+  println(io.stdout, `added source ${created.id}: ${created.name} (${created.kind}, every ${created.pollIntervalSeconds}s)`);
+  return 0;
+}
+
+function fmtTime(d: Date | null): string {
+  if (!d) return '-';
+  return new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');
+}
+
+async function list(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { json: { type: 'boolean' } } });
+  const sources = await withDb(cliConfig(io), (db) => listSources(db));
+  if (values.json) {
+    println(io.stdout, JSON.stringify(sources));
+    return 0;
+  }
+  if (sources.length === 0) {
+    println(io.stdout, '(no sources yet — add one with `yuqing sources add` or `yuqing sources import FILE`)');
+    return 0;
+  }
+  println(io.stdout, ['ID', '状态', '启用', '类型', '间隔', '连续失败', '上次成功(北京时间)', '名称', 'URL'].join('\t'));
+  for (const s of sources) {
+    println(
+      io.stdout,
+      [s.id, s.status === 'failing' ? '故障' : '正常', s.enabled ? '是' : '否', s.kind, `${s.pollIntervalSeconds}s`, s.consecutiveErrors, fmtTime(s.lastSuccessAt), s.name, s.url].join('\t'),
+    );
+    if (s.lastError && s.consecutiveErrors > 0) println(io.stdout, `\t最近错误: ${s.lastError}`);
+  }
+  return 0;
+}
+
+async function toggleOrRemove(action: 'enable' | 'disable' | 'remove', argv: string[], io: CliIO): Promise<number> {
+  const [ref] = argv;
+  if (!ref || argv.length > 1) throw new CliError(`usage: yuqing sources ${action} ID|URL`);
+  const done = await withDb(cliConfig(io), async (db) => {
+    const s: Source | null = await findSource(db, ref);
+    if (!s) throw new CliError(`no source ${ref}`);
+    if (action === 'remove') await removeSource(db, s.id);
+    else await setSourceEnabled(db, s.id, action === 'enable');
+    return s;
+  });
+  println(io.stdout, `${action}d source ${done.id}: ${done.name}`);
+  return 0;
+}
+
+async function importFile(argv: string[], io: CliIO): Promise<number> {
+  const [file] = argv;
+  if (!file || argv.length > 1) throw new CliError('usage: yuqing sources import FILE');
+  const path = resolve(io.cwd, file);
+  const text = await readFile(path, 'utf8').catch((err: NodeJS.ErrnoException) => {
+    throw new CliError(`cannot read ${file}: ${err.code === 'ENOENT' ? 'no such file' : err.message}`);
+  });
+  const raws = looksLikeOpml(text) ? sourcesFromOpml(text) : sourcesFromYaml(text);
+  if (raws.length === 0) throw new CliError(`${file} holds no sources`);
+  // All or nothing: report every bad entry, import none, so a half-applied file never happens.
+  const problems: string[] = [];
+  const inputs: NewSource[] = [];
+  raws.forEach((raw, i) => {
+    const parsed = sourceInputSchema.safeParse(raw);
+    if (parsed.success) inputs.push(parsed.data);
+    else problems.push(`entry ${i + 1}${raw && typeof raw === 'object' && 'url' in raw ? ` (${String(raw.url)})` : ''}:\n${formatZodError(parsed.error)}`);
+  });
+  if (problems.length) throw new CliError(`nothing imported; ${problems.length} invalid entr${problems.length === 1 ? 'y' : 'ies'}:\n${problems.join('\n')}`);
+  const counts = await withDb(cliConfig(io), (db) =>
+    withTransaction(db, async (client) => {
+      let created = 0;
+      for (const s of inputs) if ((await upsertSource(client, s)).created) created++;
+      return { created, updated: inputs.length - created };
+    }),
+  );
+  println(io.stdout, `imported ${inputs.length} sources: ${counts.created} new, ${counts.updated} updated`);
+  return 0;
+}
+
+async function exportAll(argv: string[], io: CliIO): Promise<number> {
+  const { values } = parseArgs({ args: argv, strict: true, options: { format: { type: 'string', default: 'yaml' } } });
+  const format = values.format;
+  if (format !== 'yaml' && format !== 'json' && format !== 'opml') throw new CliError('--format must be yaml, json or opml');
+  const sources = await withDb(cliConfig(io), (db) => listSources(db));
+  io.stdout.write(exportSources(sources, format));
+  return 0;
+}
+
+export const run: Command = async (argv, io) => {
+  const [sub, ...rest] = argv;
+  try {
+    switch (sub) {
+      case 'add':
+        return await add(rest, io);
+      case 'list':
+        return await list(rest, io);
+      case 'enable':
+      case 'disable':
+      case 'remove':
+        return await toggleOrRemove(sub, rest, io);
+      case 'import':
+        return await importFile(rest, io);
+      case 'export':
+        return await exportAll(rest, io);
+      default:
+        throw new CliError(USAGE);
+    }
+  } catch (err) {
+    // parseArgs reports unknown or malformed options with a TypeError carrying a code.
+    if (err instanceof TypeError && 'code' in err && String(err.code).startsWith('ERR_PARSE_ARGS')) throw new CliError(`${err.message}\n${USAGE}`);
+    throw err;
+  }
+};

@@ -1,0 +1,71 @@
+/**
+ * `yuqing up` (what `pnpm start` runs) — migrates the database, then starts every service as its
+ * own child process and keeps them running: a crashed service is restarted with backoff, and
+ * SIGINT/SIGTERM stops them all gracefully.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '@yuqing/db';
+import { cliConfig, untilSignal, withDb } from '../context';
+import { CliError, println, type CliIO, type Command } from '../io';
+
+const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
+const SERVICES = ['api', 'crawler'] as const;
+
+function startChild(name: string, io: CliIO, onExit: (code: number | null) => void): ChildProcess {
+  // Same Node, same loader flags (tsx), same environment: the child is `yuqing <name>`.
+  const child = spawn(process.execPath, [...process.execArgv, MAIN, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}\n`)
+      .join('');
+  child.stdout?.on('data', (c: Buffer) => io.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => io.stderr.write(prefix(c)));
+  child.on('exit', onExit);
+  return child;
+}
+
+export const run: Command = async (argv, io) => {
+  if (argv.length) throw new CliError('usage: yuqing up');
+  const cfg = cliConfig(io);
+  const applied = await withDb(cfg, (db) => migrate(db, cfg.DATABASE_SCHEMA), { checkSchema: false }).catch((err: unknown) => {
+    throw new CliError(`cannot migrate ${cfg.DATABASE_URL}: ${err instanceof Error ? err.message : String(err)}`, 1);
+  });
+  println(io.stdout, applied.length ? `database migrated: ${applied.join(', ')}` : 'database schema is up to date');
+
+  let stopping = false;
+  const children = new Map<string, ChildProcess>();
+  const restarts = new Map<string, number>();
+  const launch = (name: string) => {
+    const child = startChild(name, io, (code) => {
+      children.delete(name);
+      if (stopping) return;
+      const n = (restarts.get(name) ?? 0) + 1;
+      restarts.set(name, n);
+      const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
+      println(io.stderr, `[up] ${name} exited with ${code}; restarting in ${Math.round(delay / 1000)}s`);
+      setTimeout(() => !stopping && launch(name), delay).unref();
+    });
+    children.set(name, child);
+  };
+  for (const s of SERVICES) launch(s);
+  println(io.stdout, `yuqing is starting: API on http://${cfg.API_HOST}:${cfg.API_PORT} (health: /healthz, readiness: /readyz); crawler workers running. Ctrl-C stops everything.`);
+
+  await untilSignal();
+  stopping = true;
+  println(io.stdout, '[up] stopping services…');
+  await Promise.all(
+    [...children.values()].map(
+      (c) =>
+        new Promise<void>((resolveExit) => {
+          c.once('exit', () => resolveExit());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 40_000).unref();
+        }),
+    ),
+  );
+  return 0;
+};

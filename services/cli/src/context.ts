@@ -1,0 +1,43 @@
+/** Shared plumbing for commands that need the database: config, pool, schema check. */
+import { loadConfig, type Config } from '@yuqing/config';
+import { assertSchemaCurrent, createPool, type Pool } from '@yuqing/db';
+import { CliError } from './io';
+
+/** The config, with configuration errors turned into a user-facing CLI error. */
+export function cliConfig(io: { env?: Record<string, string | undefined> }): Config {
+  try {
+    return loadConfig(io.env);
+  } catch (err) {
+    throw new CliError(err instanceof Error ? err.message : String(err));
+  }
+}
+
+/** Runs `fn` with a pool on a current schema, and always closes the pool. */
+export async function withDb<T>(cfg: Config, fn: (db: Pool) => Promise<T>, opts: { checkSchema?: boolean } = {}): Promise<T> {
+  const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: 4, applicationName: 'yuqing-cli' });
+  try {
+    if (opts.checkSchema !== false) {
+      try {
+        await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
+      } catch (err) {
+        throw new CliError(err instanceof Error ? err.message : String(err));
+      }
+    }
+    return await fn(db);
+  } finally {
+    await db.end();
+  }
+}
+
+/** Resolves once SIGINT or SIGTERM arrives. */
+export function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (s: NodeJS.Signals) => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(s);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}

@@ -1,0 +1,23 @@
+/**
+ * Lines inside the body container that are page furniture rather than article: share bars,
+ * font-size switches, print/close links, pagination, copyright. They are recognised by wording,
+ * and only when short, so a sentence that merely mentions 分享 or 版权 is never dropped.
+ */
+import type { Paragraph } from './paragraphs';
+
+const FURNITURE =
+  /^(?:分享到|分享|收藏|打印|关闭|关闭窗口|打印本页|返回顶部|返回首页|上一篇|下一篇|上一页|下一页|首页|尾页|字号|字体|【?字体[:：]?\s*[大中小]|扫一扫|扫描二维码|点击|阅读\s*\d|浏览\s*\d|评论\s*\(?\d|我要评论|发表评论|相关(?:新闻|阅读|文章|链接|推荐)|推荐阅读|延伸阅读|热门|猜你喜欢|免责声明|copyright|版权所有|©)/i;
+
+// Headings after which a page lists other articles or reader comments, never the article.
+const TAIL_HEADING = /^(?:【?\s*)?(?:相关(?:新闻|阅读|文章|链接|报道|推荐|专题)|推荐阅读|延伸阅读|热点推荐|猜你喜欢|网友评论|热门评论|最新评论|发表评论|我来说两句|评论区|已有\s*\d+\s*条评论)/;
+
+/** True for a short line that is page furniture. */
+export function isFurniture(p: Paragraph): boolean {
+  if (p.chars > 40) return false;
+  return FURNITURE.test(p.text);
+}
+
+/** True for a heading that ends the article (related links, comments). */
+export function isTailHeading(p: Paragraph): boolean {
+  return p.chars <= 20 && TAIL_HEADING.test(p.text);
+}

@@ -1,0 +1,96 @@
+/**
+ * The crawler service: the due-source ticker, the crawl workers and the reconciler, in one
+ * process. Run as many of these processes as you like against one PostgreSQL and Redis.
+ */
+import { createLogger, type Config, type Logger } from '@yuqing/config';
+import { assertSchemaCurrent, createPool } from '@yuqing/db';
+import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
+import { Worker } from 'bullmq';
+import { crawlSource, type CrawlDeps } from './crawl-source';
+import { createAddressPolicy } from './fetch/address-policy';
+import { createHttpAgent, fetchUrl } from './fetch/http';
+import { RobotsCache } from './fetch/robots';
+import { createHostGate } from './host-gate';
+import { pruneExpiredEvidence, reconcileOnce } from './reconciler';
+import { every, scheduleDueSources } from './scheduler';
+
+export interface CrawlerService {
+  close(): Promise<void>;
+  deps: CrawlDeps;
+}
+
+/** Starts the crawler; refuses to run on an outdated schema. */
+export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = {}): Promise<CrawlerService> {
+  const log = opts.log ?? createLogger('crawler', cfg.LOG_LEVEL);
+  const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-crawler' });
+  try {
+    await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
+  } catch (err) {
+    await db.end();
+    throw err;
+  }
+  const producer = createRedis(cfg.REDIS_URL, 'producer');
+  const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
+  const gateRedis = createRedis(cfg.REDIS_URL, 'worker');
+  const crawlQueue = createCrawlQueue(producer, cfg.QUEUE_PREFIX);
+  const analyzeQueue = createAnalyzeQueue(producer, cfg.QUEUE_PREFIX);
+  await crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY).catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
+
+  const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy: createAddressPolicy(cfg.FETCH_ALLOWLIST) });
+  const fetchOptions: CrawlDeps['fetchOptions'] = {
+    agent,
+    connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS,
+    totalTimeoutMs: cfg.HTTP_TOTAL_TIMEOUT_MS,
+    maxBytes: cfg.HTTP_MAX_BYTES,
+    maxRedirects: cfg.HTTP_MAX_REDIRECTS,
+    userAgent: cfg.HTTP_USER_AGENT,
+    addressPolicy: createAddressPolicy(cfg.FETCH_ALLOWLIST),
+  };
+  const gate = createHostGate(gateRedis, { prefix: `${cfg.QUEUE_PREFIX}:gate`, defaultGapMs: cfg.CRAWL_HOST_GAP_MS, leaseMs: cfg.HTTP_TOTAL_TIMEOUT_MS * 2 });
+  const robots = new RobotsCache({
+    fetch: (url: string) => gate.run(new URL(url).host, () => fetchUrl(url, { ...fetchOptions, maxBytes: 512 * 1024 })),
+  });
+  const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue };
+
+  const worker = new Worker<CrawlPayload>(
+    QUEUE_NAMES.crawl,
+    async (job) => {
+      const { sourceId } = crawlPayload.parse(job.data);
+      const report = await crawlSource(deps, sourceId);
+      log.debug(report, 'crawled');
+      return report;
+    },
+    { connection: workerConnection, prefix: cfg.QUEUE_PREFIX, concurrency: cfg.CRAWL_CONCURRENCY },
+  );
+  worker.on('error', (err) => log.error({ err: err.message }, 'crawl worker error'));
+  worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'crawl job failed'));
+
+  const ticker = every(cfg.CRAWL_TICK_MS, () => scheduleDueSources({ db, crawlQueue, log, leaseMs: cfg.CRAWL_LEASE_MS }), log, 'scheduler tick');
+  const reconciler = every(
+    cfg.RECONCILE_EVERY_MS,
+    async () => {
+      await reconcileOnce(deps, cfg.RECONCILE_AFTER_MS);
+      await pruneExpiredEvidence(deps, cfg.EVIDENCE_RETENTION_DAYS);
+    },
+    log,
+    'reconciler',
+  );
+  log.info({ concurrency: cfg.CRAWL_CONCURRENCY, hostGapMs: cfg.CRAWL_HOST_GAP_MS }, 'crawler started');
+
+  return {
+    deps,
+    async close() {
+      await ticker.stop();
+      await reconciler.stop();
+      // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
+      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
+      await crawlQueue.close();
+      await analyzeQueue.close();
+      await agent.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+      gateRedis.disconnect();
+      await db.end();
+    },
+  };
+}
