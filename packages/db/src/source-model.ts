@@ -4,11 +4,15 @@
  */
 import { z } from 'zod';
 
-/** Cheerio selectors of a list page: one `item` per entry, a link inside it, and optional fields. */
+/**
+ * Cheerio selectors of a list page: one `item` per entry, a link inside it (default: the item
+ * itself, or the first link in it), and optional fields. Whether the selectors compile is checked
+ * by the crawler's list-page parser when a source is added.
+ */
 export const selectorsSchema = z
   .object({
     item: z.string().min(1),
-    link: z.string().default('a'),
+    link: z.string().optional(),
     title: z.string().optional(),
     time: z.string().optional(),
     summary: z.string().optional(),

@@ -205,7 +205,12 @@ async function storeNewEntries(
   const byHash = new Map<string, Entry>();
   for (const e of entries) {
     const canonical = canonicalizeUrl(e.url, fetched.url);
-    if (canonical) byHash.set(urlHash(canonical), { ...e, url: canonical });
+    if (!canonical) continue;
+    const hash = urlHash(canonical);
+    const first = byHash.get(hash);
+    // The same article listed twice (tracking parameters differ): the first listing wins, a later
+    // one only fills what the first lacks.
+    byHash.set(hash, first ? { ...e, ...Object.fromEntries(Object.entries(first).filter(([, v]) => v != null)), url: canonical } : { ...e, url: canonical });
   }
   const known = await existingUrlHashes(deps.db, [...byHash.keys()]);
   const fresh = [...byHash].filter(([h]) => !known.has(h));

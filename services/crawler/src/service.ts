@@ -5,7 +5,7 @@
 import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
-import { Worker } from 'bullmq';
+import { Worker, type Queue } from 'bullmq';
 import { crawlSource, type CrawlDeps } from './crawl-source';
 import { createAddressPolicy } from './fetch/address-policy';
 import { createHttpAgent, fetchUrl } from './fetch/http';
@@ -19,9 +19,11 @@ export interface CrawlerService {
   deps: CrawlDeps;
 }
 
-/** Starts the crawler; refuses to run on an outdated schema. */
-export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = {}): Promise<CrawlerService> {
-  const log = opts.log ?? createLogger('crawler', cfg.LOG_LEVEL);
+/**
+ * Builds everything one crawl needs (pool, Redis, queues, HTTP agent, robots cache, host gate)
+ * without starting any loop; tests and benchmarks call crawlSource with it directly.
+ */
+export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps: CrawlDeps; crawlQueue: Queue<CrawlPayload>; close(): Promise<void> }> {
   const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-crawler' });
   try {
     await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
@@ -30,13 +32,16 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
     throw err;
   }
   const producer = createRedis(cfg.REDIS_URL, 'producer');
-  const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
   const gateRedis = createRedis(cfg.REDIS_URL, 'worker');
+  producer.on('error', (err) => log.warn({ err: err.message }, 'redis (producer) error'));
+  gateRedis.on('error', (err) => log.warn({ err: err.message }, 'redis (gate) error'));
   const crawlQueue = createCrawlQueue(producer, cfg.QUEUE_PREFIX);
   const analyzeQueue = createAnalyzeQueue(producer, cfg.QUEUE_PREFIX);
-  await crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY).catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
 
-  const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy: createAddressPolicy(cfg.FETCH_ALLOWLIST) });
+  // One address policy for the agent (checks resolved addresses at connect time) and for
+  // fetchUrl (checks literal IPs on every redirect hop).
+  const addressPolicy = createAddressPolicy(cfg.FETCH_ALLOWLIST);
+  const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy });
   const fetchOptions: CrawlDeps['fetchOptions'] = {
     agent,
     connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS,
@@ -44,13 +49,34 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
     maxBytes: cfg.HTTP_MAX_BYTES,
     maxRedirects: cfg.HTTP_MAX_REDIRECTS,
     userAgent: cfg.HTTP_USER_AGENT,
-    addressPolicy: createAddressPolicy(cfg.FETCH_ALLOWLIST),
+    addressPolicy,
   };
   const gate = createHostGate(gateRedis, { prefix: `${cfg.QUEUE_PREFIX}:gate`, defaultGapMs: cfg.CRAWL_HOST_GAP_MS, leaseMs: cfg.HTTP_TOTAL_TIMEOUT_MS * 2 });
   const robots = new RobotsCache({
     fetch: (url: string) => gate.run(new URL(url).host, () => fetchUrl(url, { ...fetchOptions, maxBytes: 512 * 1024 })),
   });
   const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue };
+  return {
+    deps,
+    crawlQueue,
+    async close() {
+      await crawlQueue.close();
+      await analyzeQueue.close();
+      await agent.close();
+      producer.disconnect();
+      gateRedis.disconnect();
+      await db.end();
+    },
+  };
+}
+
+/** Starts the crawler; refuses to run on an outdated schema. */
+export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = {}): Promise<CrawlerService> {
+  const log = opts.log ?? createLogger('crawler', cfg.LOG_LEVEL);
+  const { deps, crawlQueue, close: closeDeps } = await createCrawlDeps(cfg, log);
+  const { db } = deps;
+  const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
+  await crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY).catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
 
   const worker = new Worker<CrawlPayload>(
     QUEUE_NAMES.crawl,
@@ -84,13 +110,8 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
       await reconciler.stop();
       // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
       await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
-      await crawlQueue.close();
-      await analyzeQueue.close();
-      await agent.close();
-      producer.disconnect();
       workerConnection.disconnect();
-      gateRedis.disconnect();
-      await db.end();
+      await closeDeps();
     },
   };
 }

@@ -17,6 +17,7 @@ import {
   type NewSource,
   type Source,
 } from '@yuqing/db';
+import { listSelectorsSchema } from '@yuqing/crawler/list-page';
 import { cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 import { exportSources, looksLikeOpml, sourcesFromOpml, sourcesFromYaml } from '../source-files';
@@ -32,10 +33,22 @@ const USAGE = `usage:
   yuqing sources import FILE          (OPML, YAML or JSON list)
   yuqing sources export [--format yaml|json|opml]`;
 
-function validate(raw: unknown, where: string): NewSource {
+/** Validates a source; the problems, one per line, or the parsed source. */
+function check(raw: unknown): { ok: true; source: NewSource } | { ok: false; problems: string } {
   const parsed = sourceInputSchema.safeParse(raw);
-  if (!parsed.success) throw new CliError(`${where} is not a valid source:\n${formatZodError(parsed.error)}`);
-  return parsed.data;
+  if (!parsed.success) return { ok: false, problems: formatZodError(parsed.error) };
+  if (parsed.data.selectors) {
+    // The model checks the shape; the list-page parser checks that cheerio can use each selector.
+    const sel = listSelectorsSchema.safeParse(parsed.data.selectors);
+    if (!sel.success) return { ok: false, problems: formatZodError(sel.error).replace(/ {2}- /g, '  - selectors.') };
+  }
+  return { ok: true, source: parsed.data };
+}
+
+function validate(raw: unknown, where: string): NewSource {
+  const r = check(raw);
+  if (!r.ok) throw new CliError(`${where} is not a valid source:\n${r.problems}`);
+  return r.source;
 }
 
 function parseJson(text: string, what: string): unknown {
@@ -153,9 +166,9 @@ async function importFile(argv: string[], io: CliIO): Promise<number> {
   const problems: string[] = [];
   const inputs: NewSource[] = [];
   raws.forEach((raw, i) => {
-    const parsed = sourceInputSchema.safeParse(raw);
-    if (parsed.success) inputs.push(parsed.data);
-    else problems.push(`entry ${i + 1}${raw && typeof raw === 'object' && 'url' in raw ? ` (${String(raw.url)})` : ''}:\n${formatZodError(parsed.error)}`);
+    const r = check(raw);
+    if (r.ok) inputs.push(r.source);
+    else problems.push(`entry ${i + 1}${raw && typeof raw === 'object' && 'url' in raw ? ` (${String(raw.url)})` : ''}:\n${r.problems}`);
   });
   if (problems.length) throw new CliError(`nothing imported; ${problems.length} invalid entr${problems.length === 1 ? 'y' : 'ies'}:\n${problems.join('\n')}`);
   const counts = await withDb(cliConfig(io), (db) =>

@@ -3,17 +3,21 @@
  * Density", Sun et al., SIGIR 2011) and GNE: prose is long, punctuated and rarely linked;
  * navigation, link lists and footers are short, unpunctuated or mostly link text.
  *
- * Every paragraph gets a value — positive for prose, negative for boilerplate — and every
- * element the sum of the values inside it. The element with the largest sum is the body: a
- * wider element only wins if the prose it adds outweighs the boilerplate it drags in, which is
- * the maximum-subarray idea applied to the DOM.
+ * Every paragraph gets a value — positive for prose, negative for boilerplate — and the body
+ * is the run of consecutive paragraphs with the largest total (maximum subarray). A run only
+ * grows past a menu or link list if the prose beyond it outweighs it. A run rather than a DOM
+ * element because old table layouts put the article's <p>s straight into a <td> that also holds
+ * the navigation, so no element holds the article alone; and any element's paragraphs are a run,
+ * so the best run is never worse than the best element.
  */
+import { isFooter } from './noise';
 import type { Paragraph } from './paragraphs';
-import type { El } from './tree';
 
 /** How much a paragraph looks like article prose (>0) or page furniture (<0). */
 export function paragraphValue(p: Paragraph): number {
   if (p.chars === 0) return 0;
+  // A footer is a wall: the run must not reach across it into the next block of site text.
+  if (isFooter(p)) return -2 * p.chars - 50;
   const own = p.chars - p.linkChars;
   const linkDensity = p.linkChars / p.chars;
   if (linkDensity > 0.5) return -p.chars;
@@ -27,33 +31,19 @@ export function paragraphValue(p: Paragraph): number {
   return -0.5 * p.chars;
 }
 
-/** The element whose paragraphs add up to the most prose; null when the page has none. */
-export function bestContainer(paras: Paragraph[]): El | null {
-  const sums = new Map<El, number>();
-  for (const p of paras) {
-    const v = paragraphValue(p);
-    for (let el: El | null = p.owner; el; el = el.parent) sums.set(el, (sums.get(el) ?? 0) + v);
-  }
-  let best: El | null = null;
-  let bestScore = 0;
-  for (const [el, score] of sums) {
-    // Ties go to the deeper element (visited later is not guaranteed, so compare depth).
-    if (score > bestScore || (best && score === bestScore && depth(el) > depth(best))) {
-      best = el;
-      bestScore = score;
+/** The contiguous run of paragraphs [start, end) with the largest total value; null when none is positive. */
+export function bestRun(paras: Paragraph[]): { start: number; end: number } | null {
+  let best: { start: number; end: number; sum: number } | null = null;
+  let start = 0;
+  let sum = 0;
+  paras.forEach((p, i) => {
+    if (sum <= 0) {
+      start = i;
+      sum = 0;
     }
-  }
-  return best;
-}
-
-function depth(el: El): number {
-  let d = 0;
-  for (let e = el.parent; e; e = e.parent) d++;
-  return d;
-}
-
-/** True when `el` is `ancestor` or inside it. */
-export function isInside(el: El, ancestor: El): boolean {
-  for (let e: El | null = el; e; e = e.parent) if (e === ancestor) return true;
-  return false;
+    sum += paragraphValue(p);
+    if (sum > 0 && (!best || sum > best.sum)) best = { start, end: i + 1, sum };
+  });
+  const found = best as { start: number; end: number; sum: number } | null;
+  return found ? { start: found.start, end: found.end } : null;
 }

@@ -46,6 +46,7 @@ const LABEL = /(?:发布|发表|更新|出版|刊发|上传)(?:时间|日期|于
 interface Candidate {
   date: Date;
   hasTime: boolean;
+  hasDay: boolean;
   score: number;
 }
 
@@ -96,14 +97,20 @@ function bestTextDate(ctx: PageContext): Candidate | null {
       if (bodyStart >= 0) {
         const d = i - bodyStart;
         if (d < 0 && d >= -15) score += 2.5 - 0.1 * -d; // the article header
-        else if (d >= 0 && i < bodyStart + 3) score += 1.5; // header lines kept in the body
+        else if (d >= 0 && d < 10 && i < bodyEnd) score += 1.5 - 0.1 * d; // header lines kept in the body
+        else if (i < bodyEnd && i >= bodyEnd - 3) score += 0.8; // signature or source line: ——《某刊》1998年3月号
         else if (i >= bodyEnd && i < bodyEnd + 5) score += 0.5; // "posted at" footers of blogs
         else if (i > bodyEnd + 5) score -= 1;
       }
+      // A date in a link list belongs to another article (related posts, archives).
+      if (p.linkChars > p.chars / 2) score -= 2;
       if (found.hasTime) score += 0.7;
-      if (!found.hasDay) score -= 1.5;
       if (p.chars <= 60) score += 0.5;
-      if (!best || score > best.score) best = { date: found.date, hasTime: found.hasTime, score };
+      // Only dates with something speaking for them (label, header position): a date with none
+      // is more likely another article's than this one's, and the URL date is then better.
+      // A month-only date (1998年3月号) is used only when no full date qualifies.
+      const better = !best || (found.hasDay && !best.hasDay) || (found.hasDay === best.hasDay && score > best.score);
+      if (score > 0 && better) best = { date: found.date, hasTime: found.hasTime, hasDay: found.hasDay, score };
     }
   });
   return best;

@@ -6,10 +6,10 @@
 import * as cheerio from 'cheerio';
 import { decodeDocument } from '../charset/index';
 import { extractAuthor } from './author';
-import { bestContainer, isInside } from './body';
+import { bestRun } from './body';
 import type { PageContext } from './context';
 import { extractDate } from './date';
-import { isFurniture, isTailHeading } from './noise';
+import { isFooter, isFurniture, isTailHeading } from './noise';
 import { type Paragraph, paragraphs } from './paragraphs';
 import { extractTitle } from './title';
 import { buildTree } from './tree';
@@ -45,15 +45,14 @@ export function extractArticle(html: string, opts: ExtractOptions = {}): Article
   };
 }
 
-/** The paragraphs of the best container, minus furniture and anything after a related/comments heading. */
+/** The paragraphs of the best run, minus furniture and anything after a related/comments heading. */
 function bodyParagraphs(paras: Paragraph[]): Paragraph[] {
-  const container = bestContainer(paras);
-  if (!container) return [];
+  const run = bestRun(paras);
+  if (!run) return [];
   const out: Paragraph[] = [];
-  for (const p of paras) {
-    if (!isInside(p.owner, container)) continue;
+  for (const p of paras.slice(run.start, run.end)) {
     if (out.length > 0 && isTailHeading(p)) break;
-    if (p.linkChars / p.chars > 0.5 || isFurniture(p)) continue;
+    if (p.linkChars / p.chars > 0.5 || isFurniture(p) || isFooter(p)) continue;
     out.push(p);
   }
   return out;

@@ -88,9 +88,13 @@ export function visibleLength(s: string): number {
   return s.replace(/\s+/g, '').length;
 }
 
-/** Collapses whitespace (incl. &nbsp; and the ideographic space) and trims. */
+/**
+ * Collapses whitespace (incl. &nbsp; and the ideographic space) and trims. Private-use
+ * characters count as space: GBK pages use the user-defined area for layout glyphs that no
+ * font shows, and GB18030 maps them to U+E000–U+F8FF.
+ */
 export function normalizeSpace(s: string): string {
-  return s.replace(/\s+/g, ' ').trim();
+  return s.replace(/[\s\ue000-\uf8ff]+/g, ' ').trim();
 }
 
 /** Splits the tree into paragraphs in document order. */

@@ -153,17 +153,20 @@ export async function fetchUrl(url: string, opts: FetchOptions): Promise<FetchRe
   }
   const literalPolicies = enforced === opts.addressPolicy ? [enforced] : [opts.addressPolicy, enforced];
 
-  const timer = new AbortController();
+  // One controller for both the total timeout and the caller's signal. (Not AbortSignal.any: with a
+  // long-lived caller signal, such as the worker's shutdown signal, it leaks on some Node 20 releases.)
+  const ctl = new AbortController();
   const why = { timedOut: false, callerAborted: false };
   const timeout = setTimeout(() => {
     why.timedOut = true;
-    timer.abort(new Error('total timeout'));
+    ctl.abort(new Error('total timeout'));
   }, opts.totalTimeoutMs);
-  const signal = opts.signal ? AbortSignal.any([timer.signal, opts.signal]) : timer.signal;
   const onCallerAbort = (): void => {
     why.callerAborted = !why.timedOut;
+    ctl.abort(opts.signal?.reason);
   };
   opts.signal?.addEventListener('abort', onCallerAbort, { once: true });
+  const signal = ctl.signal;
 
   let headers = buildHeaders(opts);
   const redirects: string[] = [];

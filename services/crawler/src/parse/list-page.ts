@@ -59,6 +59,7 @@ export interface ListEntry {
 /**
  * Entries of a list page, in page order, de-duplicated by canonical URL.
  * Items without an http(s) link or without any title text are dropped (icons, "more" buttons).
+ * Selectors should have passed listSelectorsSchema; an invalid one throws cheerio's error here.
  */
 export function parseListPage(html: string, selectors: ListSelectors, opts: { pageUrl: string; now: Date }): ListEntry[] {
   const $ = cheerio.load(html);
@@ -95,8 +96,9 @@ export function parseListPage(html: string, selectors: ListSelectors, opts: { pa
   return [...byUrl.values()].filter((e) => e.title !== '');
 }
 
-// cheerio does not re-export domhandler's node types; this is Cheerio<Element>, what find() returns.
-type Selection = ReturnType<cheerio.Cheerio<never>['find']>;
+// cheerio does not re-export domhandler's AnyNode (and domhandler is not our dependency); recover it from load().
+type AnyNode = Exclude<Parameters<typeof cheerio.load>[0], string | Buffer | unknown[]>;
+type Selection = cheerio.Cheerio<AnyNode>;
 
 function titleOf(item: Selection, linkEl: Selection, titleSelector: string | undefined): string {
   if (titleSelector) {

@@ -22,7 +22,7 @@ export function shanghaiDate(year: number, month: number, day: number, hour = 0,
 
 // 2024年3月5日 10:20[:30] | 2024-03-05[T ]10:20[:30] | 2024/3/5 | 2024.03.05
 const CHINESE_OR_NUMERIC =
-  /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月|-|\/|\.)\s*(\d{1,2})\s*日?(?:\s*[T\s]?\s*(\d{1,2})\s*(?::|时|點|点)\s*(\d{1,2})(?:\s*(?::|分)\s*(\d{1,2}))?)?/;
+  /(\d{4})\s*(?:年|-|\/|\.)\s*(\d{1,2})\s*(?:月|-|\/|\.)\s*(\d{1,2})\s*日?(?:\s*[T\s]?\s*(上午|早上|中午|下午|晚上)?\s*(\d{1,2})\s*(?::|时|點|点)\s*(\d{1,2})(?:\s*(?::|分)\s*(\d{1,2}))?)?/;
 
 const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|[ECMP][SD]T)\b)\s*$/i;
 
@@ -32,7 +32,11 @@ const HAS_ZONE = /(?:Z|[+-]\d{2}:?\d{2}|\b(?:GMT|UTC|UT|[ECMP][SD]T)\b)\s*$/i;
  */
 export function parseLooseDate(input: string | null | undefined): Date | null {
   if (!input) return null;
-  const s = input.trim().replace(/\s+/g, ' ');
+  // "Tue Mar 05 2024 10:20:00 GMT+0800 (China Standard Time)": drop the zone's name in parentheses.
+  const s = input
+    .trim()
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\([^)]*\)\s*$/, '');
   if (!s) return null;
   if (HAS_ZONE.test(s) || /^[A-Za-z]{3},/.test(s)) {
     const t = Date.parse(s.replace(/\bCST\b/, '+0800'));
@@ -40,9 +44,16 @@ export function parseLooseDate(input: string | null | undefined): Date | null {
   }
   const m = CHINESE_OR_NUMERIC.exec(s);
   if (m) {
-    const [, y, mo, d, h, mi, se] = m;
-    return sane(shanghaiDate(Number(y), Number(mo), Number(d), h ? Number(h) : 0, mi ? Number(mi) : 0, se ? Number(se) : 0));
+    const [, y, mo, d, period, h, mi, se] = m;
+    let hour = h ? Number(h) : 0;
+    // A 12-hour clock: "10:20 PM" after the time, or "下午 3:05" before it.
+    const after = s.slice(m.index + m[0].length, m.index + m[0].length + 4);
+    if (h && hour < 12 && (/^\s*pm\b/i.test(after) || period === '下午' || period === '晚上')) hour += 12;
+    if (h && hour === 12 && /^\s*am\b/i.test(after)) hour = 0;
+    return sane(shanghaiDate(Number(y), Number(mo), Number(d), hour, mi ? Number(mi) : 0, se ? Number(se) : 0));
   }
+  // Without a four-digit year, Date.parse invents one (2001): such strings are not dates for us.
+  if (!/\b(?:19|20)\d{2}\b/.test(s)) return null;
   // Last resort: formats Date.parse knows (e.g. "March 5, 2024 10:20"). Date.parse reads a
   // zone-less string in the process's local zone, so re-read its wall clock in Shanghai.
   const t = Date.parse(s);
