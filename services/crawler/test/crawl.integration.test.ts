@@ -93,7 +93,9 @@ describe('one poll of a source', () => {
 
   it('decodes GBK without any declaration and a feed with whitespace before <?xml', async () => {
     const gbk = iconv.encode(rss([{ title: '派出所民警调解邻里纠纷', link: `${server.url}/gbk/1.html` }]), 'gbk');
-    routes['/gbk.xml'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/xml' }).end(gbk);
+    routes['/gbk.xml'] = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/xml' }).end(gbk);
+    };
     routes['/ws.xml'] = ok(`\n\n  \uFEFF${rss([{ title: '前导空白', link: `${server.url}/ws/1.html` }], 'utf-8')}`, 'application/xml');
     const a = await addSource({ url: `${server.url}/gbk.xml` });
     const b = await addSource({ url: `${server.url}/ws.xml` });
@@ -123,7 +125,9 @@ describe('one poll of a source', () => {
       'application/rss+xml',
     );
     const body = '今天上午，某地发生一起交通事故，交警迅速赶到现场处置。事故造成两人受伤，伤者已被送往医院救治。目前事故原因正在进一步调查中。';
-    routes['/articles/1.html'] = (_req, res) => res.writeHead(200, { 'content-type': 'text/html' }).end(iconv.encode(article('某地发生一起交通事故', body), 'gbk'));
+    routes['/articles/1.html'] = (_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end(iconv.encode(article('某地发生一起交通事故', body), 'gbk'));
+    };
     routes['/private/2.html'] = ok(article('secret', '不应被抓取的内容。'), 'text/html; charset=utf-8');
     const s = await addSource({ url: `${server.url}/ft.xml`, fullText: true });
     expect((await crawlSource(crawl.deps, s.id)).newItems).toBe(2);

@@ -5,10 +5,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-// Relative import: @yuqing/crawler exports only its root entry, which pulls in the queue and
-// database side of the crawler; this command must stay free of both.
-import { extractFromBytes } from '../../../crawler/src/extract/index';
-import { toShanghaiIso } from '../../../crawler/src/text/time';
+// Sub-path entries of the crawler: the root entry would pull in the queue and database side,
+// and this command must stay free of both.
+import { extractFromBytes } from '@yuqing/crawler/extract';
+import { toShanghaiIso } from '@yuqing/crawler/time';
 import { CliError, type Command, println } from '../io';
 
 const USAGE = 'usage: yuqing extract FILE [--url URL]';

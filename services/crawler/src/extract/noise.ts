@@ -11,7 +11,9 @@ const FURNITURE =
 // Site footers: licence numbers, copyright notices, report hotlines. They are punctuated and
 // long enough to pass for prose, and sit right after the article, so they need naming.
 const FOOTER =
-  /版权所有|all rights reserved|copyright|©|ICP[备证]|许可证|举报(?:电话|邮箱|中心)|违法和不良信息|未经(?:授权|许可|书面)[^。]{0,12}(?:转载|复制|使用)|禁止(?:商业)?转载|转载请注明|联系我们|广告服务|网站地图|关于我们|公网安备/i;
+  /版权所有|all rights reserved|copyright|©|ICP[备证]|许可证|举报(?:电话|邮箱|中心)|违法和不良信息|未经(?:授权|许可|书面)[^。]{0,12}(?:转载|复制|使用)|禁止(?:商业)?转载|转载请注明|公网安备/i;
+// Footer link labels; a sentence may say 请联系我们, so these count only on short lines.
+const FOOTER_LINKS = /联系我们|广告服务|网站地图|关于我们|隐私政策|用户协议/;
 
 // Headings after which a page lists other articles or reader comments, never the article.
 const TAIL_HEADING =
@@ -30,5 +32,5 @@ export function isTailHeading(p: Paragraph): boolean {
 
 /** True for a site-footer line (copyright, licence numbers, hotlines). */
 export function isFooter(p: Paragraph): boolean {
-  return p.chars <= 200 && FOOTER.test(p.text);
+  return (p.chars <= 200 && FOOTER.test(p.text)) || (p.chars <= 40 && FOOTER_LINKS.test(p.text));
 }

@@ -72,16 +72,3 @@ function isHidden(attrs: Record<string, string>): boolean {
   const style = attrs.style;
   return !!style && /display\s*:\s*none|visibility\s*:\s*hidden/i.test(style);
 }
-
-/** Visits every element of the tree, parents before children. */
-export function walk(el: El, visit: (el: El) => void): void {
-  visit(el);
-  for (const c of el.children) if (typeof c !== 'string') walk(c, visit);
-}
-
-/** Plain text of an element (no block structure), for short things such as headings. */
-export function textOf(el: El): string {
-  let s = '';
-  for (const c of el.children) s += typeof c === 'string' ? c : textOf(c);
-  return s;
-}
