@@ -5,7 +5,7 @@
  */
 import type { Config } from '@yuqing/config';
 import { schemaStatus, type Pool } from '@yuqing/db';
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 
 export interface AppDeps {
@@ -15,8 +15,8 @@ export interface AppDeps {
 }
 
 /** Builds the app with its dependencies injected. */
-export function buildApp(deps: AppDeps, opts: { logger?: boolean | object } = {}): FastifyInstance {
-  const app = Fastify({ logger: opts.logger ?? false, bodyLimit: 10 * 1024 * 1024 });
+export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): FastifyInstance {
+  const app = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }), bodyLimit: 10 * 1024 * 1024 });
 
   // Liveness: the process answers. Nothing external is checked, so a database outage does not
   // get the process killed and restarted in a loop.
