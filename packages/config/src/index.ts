@@ -65,6 +65,20 @@ const schema = z.object({
   /** Raw evidence (fetched bytes) is kept this many days; 0 keeps it forever. */
   EVIDENCE_RETENTION_DAYS: int(0).default(365),
 
+  /** Worker threads running the analysis engine in one analyzer process (0: one per CPU core but one). */
+  ANALYZER_THREADS: int(0, 64).default(0),
+  /** Analyze jobs one analyzer process holds at once; batches form from these. */
+  ANALYZER_CONCURRENCY: int(1, 5000).default(200),
+  /** Items analysed and stored per batch, and how long a batch waits to fill. */
+  ANALYZER_BATCH_SIZE: int(1, 5000).default(100),
+  ANALYZER_BATCH_WAIT_MS: int(0, 10_000).default(20),
+  /** Characters of one item that are analysed (a 5 MB text is cut here). */
+  ANALYZER_MAX_CHARS: int(100, 5_000_000).default(20_000),
+  /** A model trained by `yuqing train`, combined with the lexicon scores when set. */
+  ANALYZER_MODEL_FILE: z.string().optional(),
+  /** The bureau's jurisdiction gazetteer (JSON list of {name, aliases?, kind}). */
+  JURISDICTION_FILE: z.string().optional(),
+
   /** Where the shared real data lives (tests, evaluations, benchmarks). */
   SHARED_DATA_DIR: z.string().default('../shared/data'),
   /** The directory a pnpm script was started from (pnpm sets it); CLI paths are relative to it. */

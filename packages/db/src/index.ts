@@ -4,3 +4,4 @@ export * from './source-model';
 export * from './repositories/sources';
 export * from './repositories/source-health';
 export * from './repositories/items';
+export * from './repositories/analysis';

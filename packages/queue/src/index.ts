@@ -6,7 +6,7 @@ import { Queue, type ConnectionOptions, type QueueOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
 
-export const QUEUE_NAMES = { crawl: 'crawl', analyze: 'analyze' } as const;
+export const QUEUE_NAMES = { crawl: 'crawl', analyze: 'analyze', topics: 'topics' } as const;
 
 /** A crawl job: poll one source. The claim time makes the job id unique per claim. */
 export const crawlPayload = z.object({ sourceId: z.number().int().positive(), claimedAt: z.string() });
@@ -15,6 +15,10 @@ export type CrawlPayload = z.infer<typeof crawlPayload>;
 /** An analyze job: analyse one stored item. */
 export const analyzePayload = z.object({ itemId: z.number().int().positive() });
 export type AnalyzePayload = z.infer<typeof analyzePayload>;
+
+/** A topic-stage job: place one analysed item into stories and topics. */
+export const topicPayload = z.object({ itemId: z.number().int().positive() });
+export type TopicPayload = z.infer<typeof topicPayload>;
 
 // BullMQ refuses integer-looking custom ids and ':' is its key separator: use `kind-n`.
 /** Job id of an item's analysis: one job per item, so re-enqueueing is a no-op while it waits. */
@@ -64,6 +68,17 @@ export function createAnalyzeQueue(connection: ConnectionOptions, prefix: string
       backoff: { type: 'exponential', delay: 2000 },
     },
   });
+}
+
+/** The topic-stage queue (producer side). */
+export function createTopicQueue(connection: ConnectionOptions, prefix: string): Queue<TopicPayload> {
+  return new Queue<TopicPayload>(QUEUE_NAMES.topics, queueOptions(connection, prefix));
+}
+
+/** Hands analysed items to the topic stage (idempotent by job id). */
+export async function enqueueTopics(queue: Queue<TopicPayload>, itemIds: number[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await queue.addBulk(itemIds.map((itemId) => ({ name: 'topic', data: { itemId }, opts: { jobId: analyzeJobId(itemId) } })));
 }
 
 /** Adds analysis jobs for stored items (idempotent by job id). */

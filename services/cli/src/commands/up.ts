@@ -10,7 +10,7 @@ import { cliConfig, untilSignal, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-const SERVICES = ['api', 'crawler'] as const;
+const SERVICES = ['api', 'crawler', 'analyzer'] as const;
 
 function startChild(name: string, io: CliIO, onExit: (code: number | null) => void): ChildProcess {
   // Same Node, same loader flags (tsx), same environment: the child is `yuqing <name>`.
@@ -52,7 +52,7 @@ export const run: Command = async (argv, io) => {
     children.set(name, child);
   };
   for (const s of SERVICES) launch(s);
-  println(io.stdout, `yuqing is starting: API on http://${cfg.API_HOST}:${cfg.API_PORT} (health: /healthz, readiness: /readyz); crawler workers running. Ctrl-C stops everything.`);
+  println(io.stdout, `yuqing is starting: API on http://${cfg.API_HOST}:${cfg.API_PORT} (health: /healthz, readiness: /readyz); crawler and analyzer workers running. Ctrl-C stops everything.`);
 
   await untilSignal();
   stopping = true;

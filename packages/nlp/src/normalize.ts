@@ -1,0 +1,181 @@
+/**
+ * Text normalization before segmentation: cheap, single-pass regexes, each skipped when a
+ * one-char probe (indexOf) shows it cannot match, because normalize runs on every item and the
+ * analyzer's throughput budget is set against raw nodejieba.cut.
+ */
+import { detectLanguage, type Language } from './language';
+import { hasTraditional, toSimplified } from './traditional';
+
+/** The analysis text plus what was taken out of it. */
+export interface Normalized {
+  /** For analysis: full-width ASCII → half-width, HTML removed, URLs/@mentions/emoticon codes removed, whitespace collapsed, Simplified. */
+  text: string;
+  urls: string[];
+  mentions: string[];
+  /** Weibo emoticon codes without brackets, e.g. '怒'. */
+  emoticons: string[];
+  language: Language;
+  /** True when the input was longer than maxChars and was cut. */
+  truncated: boolean;
+  /** True when Traditional characters were found and converted. */
+  traditional: boolean;
+}
+
+export interface NormalizeOptions {
+  /** Longest analysis text kept, in UTF-16 units (default 20000). */
+  maxChars?: number;
+}
+
+const DEFAULT_MAX = 20_000;
+// Markup and URLs shrink a page a lot, so the raw cut is generous; it only guards against megabytes.
+const RAW_FACTOR = 4;
+
+const SCRIPT_STYLE = /<(script|style|noscript)\b[^>]*>[\s\S]*?<\/\1\s*>/gi;
+const HTML_COMMENT = /<!--[\s\S]*?-->/g;
+const TAG = /<\/?[a-zA-Z][^<>]*>/g;
+const BLOCK_TAG = /^<\/?(?:p|div|br|li|tr|td|h[1-6]|section|article|blockquote)\b/i;
+const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,8}));/g;
+// Stops at whitespace, quotes, brackets and CJK text/punctuation, which is where Weibo URLs end.
+const URL_RE = /\b(?:https?:\/\/|www\.)[^\s<>"'()[\]{}\u3000-\u303F\u4E00-\u9FFF\uFF00-\uFFEF]+/gi;
+// "//@name:" repost prefixes lose their "//" and colon too; emails are protected by the lookbehind.
+const MENTION = /(?:\/\/)?(?<![A-Za-z0-9_.])@([\u4E00-\u9FFFA-Za-z0-9_-]{1,30})(?:[:：]\s?)?/g;
+const EMOTICON = /\[([\u4E00-\u9FFFa-zA-Z]{1,8})\]/g;
+const SPACES = /\s+/g;
+
+const NAMED_ENTITIES: Record<string, string> = {
+  nbsp: ' ',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  hellip: '…',
+  mdash: '—',
+  ndash: '–',
+  ldquo: '“',
+  rdquo: '”',
+  lsquo: '‘',
+  rsquo: '’',
+  middot: '·',
+  times: '×',
+  copy: '©',
+  ensp: ' ',
+  emsp: ' ',
+  thinsp: ' ',
+  zwj: '',
+  zwnj: '',
+};
+
+function decodeEntity(m: string, dec?: string, hex?: string, name?: string): string {
+  if (name !== undefined) return NAMED_ENTITIES[name.toLowerCase()] ?? m;
+  const code = dec !== undefined ? Number.parseInt(dec, 10) : Number.parseInt(hex ?? '', 16);
+  // Surrogate and out-of-range code points would reintroduce broken text.
+  if (!Number.isFinite(code) || code <= 0 || code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff)) return ' ';
+  return String.fromCodePoint(code);
+}
+
+function stripHtml(s: string): string {
+  if (s.indexOf('<') !== -1) {
+    s = s.replace(SCRIPT_STYLE, ' ').replace(HTML_COMMENT, ' ');
+    // Block tags become spaces so words either side do not merge; inline tags vanish (<b>警</b>察).
+    s = s.replace(TAG, (t) => (BLOCK_TAG.test(t) ? ' ' : ''));
+  }
+  if (s.indexOf('&') !== -1) s = s.replace(ENTITY, decodeEntity);
+  return s;
+}
+
+function invisible(c: number): boolean {
+  return (c >= 0x200b && c <= 0x200f) || (c >= 0x202a && c <= 0x202e) || (c >= 0x2060 && c <= 0x2064) || c === 0xfeff || c === 0xad;
+}
+
+/**
+ * One loop over UTF-16 units: full-width ASCII → half-width, ideographic/no-break space → space,
+ * invisible formatting chars and lone surrogates dropped. A hand loop beats four regex passes
+ * with callbacks, and returns the input itself when nothing changes (most texts lack some of it).
+ */
+function cleanChars(s: string): string {
+  let out: string[] | undefined;
+  let from = 0;
+  const n = s.length;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0xa0) continue;
+    let rep: string | undefined;
+    if (c >= 0xff01 && c <= 0xff5e) rep = String.fromCharCode(c - 0xfee0);
+    else if (c === 0x3000 || c === 0xa0) rep = ' ';
+    else if (c >= 0xd800 && c <= 0xdfff) {
+      const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
+      if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+        i++; // a valid pair (emoji) stays
+        continue;
+      }
+      rep = '';
+    } else if (invisible(c)) rep = '';
+    else continue;
+    (out ??= []).push(s.slice(from, i), rep);
+    from = i + 1;
+  }
+  if (!out) return s;
+  out.push(s.slice(from));
+  return out.join('');
+}
+
+/** Cuts at most max UTF-16 units without splitting a surrogate pair. */
+function cut(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const last = s.charCodeAt(max - 1);
+  return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
+}
+
+/** Normalizes raw item text for analysis; never throws. */
+export function normalize(input: string, opts?: NormalizeOptions): Normalized {
+  const maxChars = Math.max(1, Math.floor(opts?.maxChars ?? DEFAULT_MAX)) || DEFAULT_MAX;
+  const out: Normalized = {
+    text: '',
+    urls: [],
+    mentions: [],
+    emoticons: [],
+    language: 'unknown',
+    truncated: false,
+    traditional: false,
+  };
+  if (typeof input !== 'string' || input.length === 0) return out;
+
+  let s = input;
+  if (s.length > maxChars * RAW_FACTOR) {
+    s = cut(s, maxChars * RAW_FACTOR);
+    out.truncated = true;
+  }
+  // After HTML so decoded entities (&#12288;, &#xFF01;) are cleaned too; before URL/mention matching so ＠ and ｈｔｔｐ count.
+  s = cleanChars(stripHtml(s));
+  if (s.indexOf('http') !== -1 || s.indexOf('www.') !== -1 || s.indexOf('HTTP') !== -1) {
+    s = s.replace(URL_RE, (u) => {
+      out.urls.push(u);
+      return ' ';
+    });
+  }
+  if (s.indexOf('@') !== -1) {
+    s = s.replace(MENTION, (_m, name: string) => {
+      out.mentions.push(name);
+      return ' ';
+    });
+  }
+  if (s.indexOf('[') !== -1) {
+    s = s.replace(EMOTICON, (_m, name: string) => {
+      out.emoticons.push(name);
+      return ' ';
+    });
+  }
+  s = s.replace(SPACES, ' ').trim();
+  if (s.length > maxChars) {
+    s = cut(s, maxChars).trimEnd();
+    out.truncated = true;
+  }
+  if (hasTraditional(s)) {
+    s = toSimplified(s);
+    out.traditional = true;
+  }
+  out.text = s;
+  out.language = detectLanguage(s);
+  return out;
+}

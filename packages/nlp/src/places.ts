@@ -1,0 +1,239 @@
+/**
+ * Administrative divisions and jurisdiction places mentioned in a text.
+ *
+ * Output choice: `places` lists distinct full names in order of first mention, each resolved
+ * mention preceded by its ancestors (天河 → 广东省, 广州市, 天河区), so the list can be read as
+ * paths and filtered by province or city without another lookup. A name shared by several
+ * divisions (朝阳区: Beijing and Changchun) is placed under a parent only when that parent is
+ * mentioned too; otherwise it is listed alone. An ambiguous short form whose candidates have
+ * different full names (海南: province or 海南州) resolves to the highest level, else is dropped.
+ */
+import { readFileSync } from 'node:fs';
+
+/** One entry of a deployment's jurisdiction gazetteer (towns, stations, landmarks). */
+export interface JurisdictionEntry {
+  name: string;
+  aliases?: string[];
+  kind: 'district' | 'town' | 'station' | 'other';
+}
+
+/** Options of createPlaceMatcher. */
+export interface PlaceMatcherOptions {
+  jurisdiction?: JurisdictionEntry[];
+}
+
+/** What find() reports. */
+export interface PlaceMatch {
+  places: string[];
+  jurisdictionHits: string[];
+}
+
+/** A matcher built once and reused for every text. */
+export interface PlaceMatcher {
+  /** Places in a normalized text; pass its tokens to stop short forms matching inside words (平安顺利 ≠ 安顺). */
+  find(text: string, tokens?: string[]): PlaceMatch;
+}
+
+type RawNode = [string, number, number, string];
+interface Divisions {
+  names: string[];
+  parent: Int32Array;
+  level: Uint8Array;
+  shorts: string[];
+}
+
+const DIVISIONS = new URL('../data/places/divisions.json', import.meta.url);
+let divisions: Divisions | undefined;
+
+function loadDivisions(): Divisions {
+  if (divisions) return divisions;
+  const raw = JSON.parse(readFileSync(DIVISIONS, 'utf8')) as { nodes: RawNode[] };
+  const n = raw.nodes.length;
+  const d: Divisions = { names: new Array<string>(n), parent: new Int32Array(n), level: new Uint8Array(n), shorts: new Array<string>(n) };
+  raw.nodes.forEach(([name, parent, level, short], i) => {
+    d.names[i] = name;
+    d.parent[i] = parent;
+    d.level[i] = level;
+    d.shorts[i] = short;
+  });
+  divisions = d;
+  return d;
+}
+
+// An entry of the name index: a division node (>= 0) or a gazetteer entry (-1 - index).
+interface Entry {
+  ref: number;
+  full: boolean;
+}
+
+// A char-code trie: walking it from each position costs one or two Map lookups on ordinary
+// text, where substring probes per candidate length allocated a string each time.
+interface TrieNode {
+  next?: Map<number, TrieNode>;
+  entries?: Entry[];
+}
+
+function addName(root: TrieNode, name: string, entry: Entry): void {
+  if (name.length < 2) return;
+  let node = root;
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    node.next ??= new Map();
+    let child = node.next.get(c);
+    if (!child) node.next.set(c, (child = {}));
+    node = child;
+  }
+  (node.entries ??= []).push(entry);
+}
+
+const PLACE_SUFFIX = new Set(['州', '市', '县', '区', '省', '盟', '旗']);
+
+/** For each text offset where a token starts, the offset where it ends (token spans in the text). */
+function tokenSpans(text: string, tokens: string[]): Map<number, number> {
+  const spans = new Map<number, number>();
+  let pos = 0;
+  for (const t of tokens) {
+    if (typeof t !== 'string' || t.length === 0) continue;
+    const at = text.indexOf(t, pos);
+    if (at < 0) continue;
+    spans.set(at, at + t.length);
+    pos = at + t.length;
+  }
+  return spans;
+}
+
+/**
+ * A short form is trusted only when it starts a token and the token is the name itself, a run of
+ * tokens, the name plus a suffix (延边州), or a chain of names jieba joined (吉林长春: the rest
+ * becomes a span of its own). So 大同小异 and 平安顺利 name no places.
+ */
+function shortFormFits(text: string, spans: Map<number, number>, start: number, end: number, isName: (s: string) => boolean): boolean {
+  const te = spans.get(start);
+  if (te === undefined) return false;
+  if (te <= end) return true;
+  if (te === end + 1 && PLACE_SUFFIX.has(text[end] as string)) return true;
+  if (isName(text.slice(end, te))) {
+    spans.set(end, te);
+    return true;
+  }
+  return false;
+}
+
+/** Builds a matcher over the shipped divisions plus an optional jurisdiction gazetteer. */
+export function createPlaceMatcher(opts?: PlaceMatcherOptions): PlaceMatcher {
+  const d = loadDivisions();
+  const index: TrieNode = {};
+  for (let i = 0; i < d.names.length; i++) {
+    addName(index, d.names[i] as string, { ref: i, full: true });
+    const s = d.shorts[i];
+    if (s) addName(index, s, { ref: i, full: false });
+  }
+  const gazetteer = Array.isArray(opts?.jurisdiction) ? opts.jurisdiction : [];
+  gazetteer.forEach((g, gi) => {
+    if (!g || typeof g.name !== 'string') return;
+    addName(index, g.name, { ref: -1 - gi, full: true });
+    for (const a of Array.isArray(g.aliases) ? g.aliases : []) if (typeof a === 'string') addName(index, a, { ref: -1 - gi, full: false });
+  });
+
+  // Root level as a dense array indexed by UTF-16 unit: the hot path of find() is this lookup.
+  const roots = new Array<TrieNode | undefined>(0x10000);
+  for (const [c, child] of index.next ?? []) roots[c] = child;
+
+  const isName = (name: string): boolean => {
+    let node: TrieNode | undefined = index;
+    for (let k = 0; k < name.length && node; k++) node = node.next?.get(name.charCodeAt(k));
+    return node?.entries !== undefined;
+  };
+
+  const isAncestor = (anc: number, node: number): boolean => {
+    for (let p = d.parent[node] ?? -1; p >= 0; p = d.parent[p] ?? -1) if (p === anc) return true;
+    return false;
+  };
+
+  function find(text: string, tokens?: string[]): PlaceMatch {
+    const result: PlaceMatch = { places: [], jurisdictionHits: [] };
+    if (typeof text !== 'string' || text.length === 0) return result;
+    // Spans are computed on the first short-form hit only: most texts name no place at all.
+    let spans: Map<number, number> | undefined;
+    const haveTokens = Array.isArray(tokens);
+
+    // 1. Leftmost-longest scan; a short form must sit on token boundaries when tokens are given.
+    const mentions: Entry[][] = [];
+    const gazSeen = new Set<number>();
+    for (let i = 0; i < text.length; ) {
+      // Most chars start no name: one array read rejects them before any allocation.
+      let node: TrieNode | undefined = roots[text.charCodeAt(i)];
+      if (!node) {
+        i++;
+        continue;
+      }
+      // Walk the trie and remember every name ending on the way; the longest usable one wins.
+      const ends: Array<[number, Entry[]]> = [];
+      for (let j = i + 1; node; j++) {
+        if (node.entries) ends.push([j, node.entries]);
+        node = j < text.length ? node.next?.get(text.charCodeAt(j)) : undefined;
+      }
+      let advanced = false;
+      for (let k = ends.length - 1; k >= 0 && !advanced; k--) {
+        const [end, entries] = ends[k] as [number, Entry[]];
+        const onBounds =
+          !haveTokens || entries.every((e) => e.full) || shortFormFits(text, (spans ??= tokenSpans(text, tokens as string[])), i, end, isName);
+        const usable = onBounds ? entries : entries.filter((e) => e.full);
+        if (usable.length === 0) continue;
+        const divs: Entry[] = [];
+        for (const e of usable) {
+          if (e.ref >= 0) divs.push(e);
+          else if (!gazSeen.has(e.ref)) {
+            gazSeen.add(e.ref);
+            const name = gazetteer[-1 - e.ref]?.name;
+            // Two entries may share a canonical name; report it once, at its first mention.
+            if (name && !result.jurisdictionHits.includes(name)) result.jurisdictionHits.push(name);
+          }
+        }
+        if (divs.length > 0) mentions.push(divs);
+        i = end;
+        advanced = true;
+      }
+      if (!advanced) i++;
+    }
+    // 2. Resolve: unique candidates first; a short form prefers its highest level (吉林 = the province).
+    const resolved: Array<number | undefined> = mentions.map((cands) => {
+      let c = cands.map((e) => e.ref);
+      if (cands.every((e) => !e.full)) {
+        const top = Math.min(...c.map((r) => d.level[r] ?? 3));
+        c = c.filter((r) => d.level[r] === top);
+      }
+      return c.length === 1 ? c[0] : undefined;
+    });
+    const known = resolved.filter((r): r is number => r !== undefined);
+    // 3. Ambiguous names: keep the candidate whose ancestor is mentioned (长春 … 朝阳区).
+    mentions.forEach((cands, mi) => {
+      if (resolved[mi] !== undefined) return;
+      const under = cands.filter((e) => known.some((k) => isAncestor(k, e.ref)));
+      if (under.length === 1) resolved[mi] = under[0]?.ref;
+    });
+
+    const seen = new Set<string>();
+    const push = (name: string): void => {
+      if (!seen.has(name)) {
+        seen.add(name);
+        result.places.push(name);
+      }
+    };
+    mentions.forEach((cands, mi) => {
+      const r = resolved[mi];
+      if (r !== undefined) {
+        const chain: string[] = [];
+        for (let p = r; p >= 0; p = d.parent[p] ?? -1) chain.unshift(d.names[p] as string);
+        chain.forEach(push);
+        return;
+      }
+      // Unresolved: list the bare name only when every candidate has that same full name.
+      const names = new Set(cands.map((e) => d.names[e.ref] as string));
+      if (names.size === 1) push([...names][0] as string);
+    });
+    return result;
+  }
+
+  return { find };
+}

@@ -1,0 +1,144 @@
+/**
+ * Police relevance (涉警) of a tokenized text, per data/police/GUIDELINE.md: police or public
+ * security organs or officers are an actor, target or subject. Pure; never throws.
+ *
+ * Works on tokens from segment.tokenize, whose user dictionary keeps police words whole
+ * (交警大队, 公安分局, 报警) and false friends whole too (警惕, 预警, 报警器, 火警), so a false
+ * friend is simply a token we do not list. Evidence adds up: s = Σ weights (title tokens ×1.5),
+ * score = 1 − e^(−s), related when score ≥ 0.5 (one strong term, or two weaker ones).
+ * Damped: impersonation (冒充警察), fiction (饰演, 剧中), a rumour citing "公安资料".
+ */
+
+/** Relevance of one item. */
+export interface RelevanceResult {
+  related: boolean;
+  /** 1 − e^(−evidence), in [0, 1). */
+  score: number;
+  /** The police tokens found, in order, for explanations and the risk scorer. */
+  hits: string[];
+  /** Indices in the body tokens of the police tokens, so the risk scorer can tell near from far. */
+  positions: number[];
+}
+
+/** Score at or above which an item is police-related. */
+export const RELATED_THRESHOLD = 0.5;
+
+// Officers and organs named outright. Tokens that contain one of these morphemes count too
+// (交警支队, 公安分局, 某某派出所), except the EXCLUDED ones.
+const CORE_MORPHEMES = ['警察', '民警', '警方', '公安', '派出所', '交警', '辅警', '协警', '特警', '刑警', '巡警', '网警', '警官', '警员', '警长', '警局'];
+const STRONG = new Map<string, number>([
+  ['片警', 1], ['女警', 1], ['男警', 1], ['警花', 1], ['铁警', 1], ['乘警', 1], ['巡特警', 1], ['袭警', 1.2], ['警察局', 1.2],
+  ['公安局', 1.2], ['公安厅', 1.2], ['公安部', 1.2], ['公安机关', 1.2], ['警方通报', 1.2], ['警情通报', 1.2], ['police', 1], ['cop', 0.8], ['cops', 0.8],
+]);
+// Police things and acts: one alone is suggestive, two are enough.
+const MEDIUM = new Map<string, number>([
+  ['警车', 0.5], ['警犬', 0.7], ['警棍', 0.7], ['警服', 0.5], ['警力', 0.6], ['警情', 0.6], ['警务', 0.6], ['出警', 0.7], ['接警', 0.7],
+  ['处警', 0.7], ['接处警', 0.7], ['警号', 0.5], ['警徽', 0.5], ['警衔', 0.5], ['警械', 0.5], ['警灯', 0.4], ['警笛', 0.4], ['警队', 0.7],
+  ['警营', 0.6], ['警民', 0.6], ['警民关系', 0.8], ['警民冲突', 1], ['军警', 0.8], ['警嫂', 0.5], ['暴力袭警', 1.2], ['袭警罪', 1.2],
+  ['报假警', 0.8], ['报警', 0.35], ['报了警', 0.35], ['110', 0.5], ['报警电话', 0.3], ['报警人', 0.4], ['执法记录仪', 0.4], ['警戒线', 0.3],
+  ['治安', 0.25], ['刑侦', 0.6], ['缉毒', 0.4], ['扫黄', 0.3], ['立案侦查', 0.5], ['刑拘', 0.3], ['行政拘留', 0.4], ['拘留', 0.2],
+]);
+// Not police under the guideline even though they contain a police morpheme.
+const EXCLUDED = new Set(['武警', '武警部队', '狱警', '法警', '保安', '警惕', '警告', '警示', '警钟', '警觉', '警醒', '预警', '火警', '报警器', '警句', '警戒', '警世']);
+// Reporting to police only becomes police-related when the police are then judged (报警后没人管).
+const AFTER_REPORT = new Set(['不管', '没人管', '不理', '不理会', '不理不睬', '解决不了', '没用', '没有用', '不受理', '不立案', '没事', '不怎么', '推诿', '敷衍', '出动', '赶到', '到场', '赶来', '处理']);
+const IMPERSONATION = new Set(['冒充', '假冒', '假扮', '扮成', '伪装成', '冒称']);
+const FICTION = new Set(['饰演', '主演', '扮演', '剧中', '电视剧', '剧集', '日剧', '韩剧', '美剧', '电影', '影片', '片中', '小说', '角色', '主角', '游戏', '动画', '漫画', '剧情']);
+// Fire and emergency services also 接警/出警; with them present, those words say little.
+const OTHER_RESPONDERS = new Set(['消防', '消防局', '消防队', '消防员', '消防车', '应急联动', '120', '急救']);
+const HEARSAY_SOURCE = new Set(['资料', '内部资料', '内部消息']);
+const EMPTY: readonly string[] = [];
+
+/** The evidence weight of one token, 0 for none. */
+function tokenWeight(t: string): number {
+  const m = MEDIUM.get(t);
+  if (m !== undefined) return m;
+  const s = STRONG.get(t);
+  if (s !== undefined) return s;
+  // 武警官兵 contains 警官 but is the armed police.
+  if (t.length < 2 || EXCLUDED.has(t) || t.startsWith('武警')) return 0;
+  // Cheap pre-check: every core morpheme contains 警, 公 or 派.
+  if (!t.includes('警') && !t.includes('公') && !t.includes('派')) return 0;
+  for (const m2 of CORE_MORPHEMES) if (t.includes(m2)) return t.includes('冒充') ? 0 : 1;
+  return 0;
+}
+
+/** Evidence of one token list (title or body), appending hits. */
+function evidence(tokens: readonly string[], hits: string[], positions?: number[]): { s: number; fiction: boolean; responders: boolean } {
+  let s = 0;
+  let fiction = false;
+  let responders = false;
+  let reportAt = -100;
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i] as string;
+    if (FICTION.has(t)) fiction = true;
+    if (OTHER_RESPONDERS.has(t)) responders = true;
+    if (reportAt >= 0 && i - reportAt <= 12 && AFTER_REPORT.has(t)) {
+      s += 0.5;
+      reportAt = -100;
+    }
+    const prev = i > 0 ? (tokens[i - 1] as string) : '';
+    const prev2 = i > 1 ? (tokens[i - 2] as string) : '';
+    let w = tokenWeight(t.length <= 8 ? t.toLowerCase() : t);
+    // 报了警 is cut 报|了|警…: read it as 报警.
+    if (w === 0 && prev === '了' && prev2 === '报' && t.startsWith('警')) w = 0.35;
+    if (w === 0) continue;
+    if (w === 0.35) reportAt = i;
+    // 冒充警察 / 假冒民警: an impostor, not the police.
+    if (IMPERSONATION.has(prev) || IMPERSONATION.has(prev2)) continue;
+    // "据公安资料显示" inside a rumour cites police as a source of hearsay only.
+    const next = i + 1 < tokens.length ? (tokens[i + 1] as string) : '';
+    if (HEARSAY_SOURCE.has(next)) w *= 0.3;
+    s += w;
+    hits.push(t);
+    positions?.push(i);
+  }
+  if (responders) s = Math.max(0, s - hitsOf(hits, MEDIUM) * 0.5);
+  return { s, fiction, responders };
+}
+
+/** How much of the evidence came from medium tokens (the ones other responders share). */
+function hitsOf(hits: readonly string[], table: ReadonlyMap<string, number>): number {
+  let s = 0;
+  for (const h of hits) s += table.get(h) ?? 0;
+  return s;
+}
+
+/**
+ * Evidence from @-mentions of police accounts (@云南警方): a short comment addressed to the police
+ * is about them; a long post that tags them, often a rumour, is not (guideline).
+ */
+function mentionEvidence(mentions: readonly string[], textLength: number, hits: string[]): number {
+  let s = 0;
+  for (const m of mentions) {
+    // Police Weibo accounts are named after the unit or 平安 + place (平安北京).
+    if (tokenWeight(m) === 0 && !m.startsWith('平安') && !CORE_MORPHEMES.some((c) => m.includes(c))) continue;
+    // A bare list of tags ("@云南警方@人民日报") says nothing about anyone.
+    s += textLength < 4 ? 0 : textLength <= 100 ? 0.7 : 0.2;
+    hits.push(`@${m}`);
+  }
+  return s;
+}
+
+/** Optional context for policeRelevance. */
+export interface RelevanceContext {
+  /** @-mentions removed by normalize (without the @). */
+  mentions?: readonly string[];
+  /** Length of the normalized text, to tell a short comment from a long post. */
+  textLength?: number;
+}
+
+/** Police relevance of an item from its title tokens (weighted 1.5×), body tokens and @-mentions. */
+export function policeRelevance(tokens: readonly string[], titleTokens: readonly string[] = EMPTY, ctx: RelevanceContext = {}): RelevanceResult {
+  const hits: string[] = [];
+  const title = evidence(titleTokens, hits);
+  const bodyHits: string[] = [];
+  const positions: number[] = [];
+  const body = evidence(tokens, bodyHits, positions);
+  hits.push(...bodyHits);
+  let s = title.s * 1.5 + body.s + mentionEvidence(ctx.mentions ?? EMPTY, ctx.textLength ?? 0, hits);
+  // Police characters in films, dramas and games are not police (guideline).
+  if (title.fiction || body.fiction) s *= 0.3;
+  const score = 1 - Math.exp(-s);
+  return { related: score >= RELATED_THRESHOLD, score, hits, positions };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { createAnalyzer, ENGINE_VERSION } from '../src/analyze';
+import { train } from '../src/model';
+import { tokenize } from '../src/segment';
+
+const analyzer = createAnalyzer();
+
+describe('createAnalyzer', () => {
+  it('returns the whole result for an ordinary item', () => {
+    const r = analyzer.analyze({ id: 'a1', title: '派出所民警暴力执法引发质疑', text: '网友爆料称，某派出所民警在执法过程中殴打群众，现场视频引发热议，网友纷纷表示愤怒。' });
+    expect(r.id).toBe('a1');
+    expect(r.policeRelated).toBe(true);
+    expect(r.policeScore).toBeGreaterThan(0.5);
+    expect(r.sentiment.label).toBe('negative');
+    expect(r.policeNegative).toBe(true);
+    expect(r.policeNegativeScore).toBeGreaterThanOrEqual(0.5);
+    expect(r.keywords.length).toBeGreaterThan(0);
+    expect(r.simhash).toMatch(/^[0-9a-f]{16}$/);
+    expect(r.language).toBe('zh');
+    expect(r.modelVersion).toBeNull();
+    expect(analyzer.engineVersion).toBe(ENGINE_VERSION);
+  });
+
+  it('keeps non-police items out of police-negative', () => {
+    const r = analyzer.analyze({ id: 'b', text: '这家酒店太差了，房间又脏又吵，再也不来了' });
+    expect(r.policeRelated).toBe(false);
+    expect(r.policeNegative).toBe(false);
+    expect(r.policeNegativeScore).toBe(0);
+    expect(r.sentiment.label).toBe('negative');
+  });
+
+  it('reports emoticons and truncation', () => {
+    const r = analyzer.analyze({ id: 'c', text: '民警救起落水儿童[赞][赞]' });
+    expect(r.emoticons).toEqual(['赞', '赞']);
+    expect(r.policeNegative).toBe(false);
+    const long = createAnalyzer({ maxChars: 100 }).analyze({ id: 'd', text: '警察'.repeat(1000) });
+    expect(long.truncated).toBe(true);
+  });
+
+  it('combines a configured model with the lexicon', () => {
+    const neg = ['体验极差', '非常糟糕', '再也不来', '态度恶劣'].map((t) => ({ tokens: tokenize(t), negative: true }));
+    const pos = ['体验很好', '非常满意', '还会再来', '态度很好'].map((t) => ({ tokens: tokenize(t), negative: false }));
+    const model = train([...neg, ...pos], { minCount: 1 });
+    const withModel = createAnalyzer({ model });
+    expect(withModel.modelVersion).toBe(model.modelVersion);
+    const r = withModel.analyze({ id: 'e', text: '体验极差，再也不来' });
+    expect(r.modelVersion).toBe(model.modelVersion);
+    expect(r.sentiment.label).toBe('negative');
+    expect(() => createAnalyzer({ model: { format: 'x' } as never })).toThrow();
+  });
+
+  it('never throws on bad input', () => {
+    const huge = '警察殴打群众。'.repeat(750_000); // ~5 MB
+    const inputs: unknown[] = [
+      { id: 'e1', text: '' },
+      { id: 'e2', text: huge },
+      { id: 'e3', text: '\uD800\uDC00\uD800 broken \uDC00 surrogates 警察\uD83D' },
+      { id: 'e4', text: '😀😡🚓🎉' },
+      { id: 'e5', text: 'The police officers were praised for their quick response.' },
+      { id: 'e6', title: null, text: '<p>HTML &amp; <b>tags</b></p>' },
+      { id: 7, text: 42 },
+      null,
+      {},
+    ];
+    for (const input of inputs) {
+      const r = analyzer.analyze(input as never);
+      expect(typeof r.policeRelated).toBe('boolean');
+      expect(r.simhash).toMatch(/^[0-9a-f]{16}$/);
+    }
+    expect(analyzer.analyze({ id: 'e2', text: huge }).truncated).toBe(true);
+    expect(analyzer.analyze({ id: 'e5', text: 'The police officers were praised.' }).language).toBe('en');
+  });
+});

@@ -1,0 +1,441 @@
+/**
+ * The topic stage, driven by items in event time: each analysed item joins a story (reposts and
+ * near-duplicates of one text), each new story joins a topic (single-pass clustering) or starts
+ * one, and the item's topic gets its indicators, stage and warning level recomputed. Everything
+ * it returns is an event; the live pipeline stores them, `yuqing replay` prints them.
+ *
+ * The clock is the largest publication time seen, so the same input gives the same output at any
+ * speed. The engine is in-memory and single-writer; the live pipeline rebuilds it from PostgreSQL.
+ */
+import { levelRank, topicConfig, type Level, type TopicConfig } from './config';
+import { decideLevel, type Indicators } from './levels';
+import { repostComment } from './repost';
+import { addToSeries, advanceSeries, newSeries, seriesIndicators, type SeriesState } from './series';
+import { decideStage, type Stage } from './stage';
+import { StoryIndex } from './story-index';
+import { TermBurstDetector, type TermBurst } from './term-bursts';
+import { keywordVector, TopicIndex } from './topic-index';
+import { fingerprintHex, type Fingerprint } from './fingerprint';
+
+/** An analysed item as the topic stage needs it. */
+export interface TopicItem {
+  id: string;
+  publishedAt: number;
+  text: string;
+  title?: string | null;
+  source?: string | null;
+  url?: string | null;
+  parentId?: string | null;
+  /** Source authority weight (central media > personal blog); 1 when unknown. */
+  authority?: number;
+  metrics?: { reposts?: number; comments?: number; likes?: number } | null;
+  author?: { followers?: number; verified?: boolean } | null;
+  analysis: {
+    policeRelated: boolean;
+    policeNegative: boolean;
+    sentiment: 'negative' | 'neutral' | 'positive';
+    keywords: string[];
+    places: string[];
+    jurisdictionHits: string[];
+    categories: string[];
+  };
+}
+
+export interface Story {
+  id: number;
+  topicId: number;
+  root: string;
+  fingerprint: Fingerprint;
+  firstItemId: string;
+  firstAt: number;
+  firstSource: string | null;
+  lastAt: number;
+  items: number;
+  /** The biggest amplifiers: items with the highest reach weight. */
+  amplifiers: Array<{ itemId: string; source: string | null; weight: number; followers: number | null }>;
+}
+
+export interface Topic {
+  id: number;
+  status: 'open' | 'closed';
+  title: string;
+  firstItemId: string;
+  firstSource: string | null;
+  createdAt: number;
+  lastAt: number;
+  items: number;
+  stories: number;
+  policeRelated: number;
+  policeNegative: number;
+  negative: number;
+  reach: number;
+  jurisdictionHits: number;
+  sources: Set<string>;
+  places: Map<string, number>;
+  categories: Map<string, number>;
+  series: SeriesState;
+  stage: Stage | null;
+  reopened: boolean;
+  level: Level;
+  /** A level set by a person; the automatic level never silently overrides it. */
+  manualLevel: Level | null;
+  autoLevel: Level;
+  storyIds: Set<number>;
+}
+
+export type TopicEvent =
+  | { type: 'assign'; itemId: string; storyId: string; topicId: string; at: number; newStory: boolean; newTopic: boolean }
+  | { type: 'level'; topicId: string; level: Level; previous: Level; at: number; indicators: Indicators; reason: string; automatic: boolean; applied: boolean }
+  | { type: 'merge'; from: string; into: string; at: number }
+  | { type: 'stage'; topicId: string; stage: Stage; previous: Stage | null; at: number }
+  | { type: 'close'; topicId: string; at: number }
+  | ({ type: 'term_burst' } & TermBurst);
+
+const HOUR = 3600_000;
+
+/** Reach weight of one item: authority × follower reach × engagement. */
+export function reachWeight(item: Pick<TopicItem, 'authority' | 'metrics' | 'author'>): number {
+  const authority = item.authority ?? 1;
+  const followers = item.author?.followers ?? 0;
+  const m = item.metrics;
+  const engagement = (m?.reposts ?? 0) + (m?.comments ?? 0) + (m?.likes ?? 0);
+  return authority * (1 + Math.log10(1 + followers)) * (1 + Math.log10(1 + engagement)) * (item.author?.verified ? 1.5 : 1);
+}
+
+export class TopicEngine {
+  readonly cfg: TopicConfig;
+  private readonly storyIndex: StoryIndex;
+  private readonly topicIndex: TopicIndex;
+  private readonly termBursts: TermBurstDetector;
+  readonly stories = new Map<number, Story>();
+  readonly topics = new Map<number, Topic>();
+  /** Story → topic of forgotten stories, to revive both under their old ids. */
+  private readonly dormantTopicOf = new Map<number, number>();
+  private nextStoryId: number;
+  private nextTopicId: number;
+  private clock = 0;
+  private lastSweep = 0;
+
+  constructor(overrides: Partial<TopicConfig> = {}, ids: { nextStoryId?: number; nextTopicId?: number } = {}) {
+    this.cfg = topicConfig(overrides);
+    this.storyIndex = new StoryIndex(this.cfg.storyHamming, this.cfg.storyJaccard);
+    this.topicIndex = new TopicIndex(this.cfg.centroidTerms);
+    this.termBursts = new TermBurstDetector(this.cfg.termBurstMinCount, this.cfg.termBurstRatio);
+    this.nextStoryId = ids.nextStoryId ?? 1;
+    this.nextTopicId = ids.nextTopicId ?? 1;
+  }
+
+  /** The engine's event-time clock (ms). */
+  get now(): number {
+    return this.clock;
+  }
+
+  /** Places one analysed item; returns what happened, in order. */
+  process(item: TopicItem): TopicEvent[] {
+    const events: TopicEvent[] = [];
+    const t = item.publishedAt;
+    if (t > this.clock) this.clock = t;
+    if (this.clock - this.lastSweep >= HOUR) events.push(...this.sweep());
+
+    const match = this.storyIndex.match(item);
+    let story = match.storyId !== null ? this.stories.get(match.storyId) : undefined;
+    let newStory = false;
+    let newTopic = false;
+    if (!story && match.how === 'dormant' && match.storyId !== null) {
+      story = this.revive(match.storyId, match.root, match.fingerprint, item, t);
+    }
+    if (!story) {
+      newStory = true;
+      const vector = keywordVector(item.analysis.keywords);
+      const [best, second] = this.topicIndex.candidates(vector, this.cfg.topicSimilarity);
+      let topic = best ? this.topics.get(best.topicId) : undefined;
+      if (!topic) {
+        topic = this.newTopic(item, t);
+        newTopic = true;
+      } else if (topic.status === 'closed') {
+        topic.status = 'open';
+        topic.reopened = true;
+      }
+      story = {
+        id: this.nextStoryId++,
+        topicId: topic.id,
+        root: match.root.slice(0, 500),
+        fingerprint: match.fingerprint,
+        firstItemId: item.id,
+        firstAt: t,
+        firstSource: item.source ?? null,
+        lastAt: t,
+        items: 0,
+        amplifiers: [],
+      };
+      this.stories.set(story.id, story);
+      this.storyIndex.addStory(story.id, match.root, match.fingerprint, match.signature);
+      topic.storyIds.add(story.id);
+      topic.stories++;
+      this.topicIndex.add(topic.id, vector);
+      if (best && second && best.similarity >= this.cfg.mergeSimilarity && second.similarity >= this.cfg.mergeSimilarity) {
+        events.push(...this.merge(second.topicId, best.topicId, t));
+      }
+    } else if (match.how === 'near') {
+      this.storyIndex.addAlias(story.id, match.root);
+    }
+    this.storyIndex.linkItem(item.id, story.id, t);
+
+    const topic = this.topics.get(story.topicId)!;
+    if (topic.status === 'closed') {
+      topic.status = 'open';
+      topic.reopened = true;
+    }
+    this.count(topic, story, item, t);
+    events.push({ type: 'assign', itemId: item.id, storyId: String(story.id), topicId: String(topic.id), at: t, newStory, newTopic });
+    events.push(...this.evaluate(topic, t));
+    for (const burst of this.termBursts.observe(item.analysis.keywords.slice(0, 5), t)) events.push({ type: 'term_burst', ...burst });
+    return events;
+  }
+
+  /** Sets (or clears, with null) a person's level on a topic; returns the level event. */
+  setManualLevel(topicId: number, level: Level | null, at: number, reason: string): TopicEvent[] {
+    const topic = this.topics.get(topicId);
+    if (!topic) return [];
+    topic.manualLevel = level;
+    const effective = level ?? topic.autoLevel;
+    if (effective === topic.level) return [];
+    const previous = topic.level;
+    topic.level = effective;
+    return [{ type: 'level', topicId: String(topicId), level: effective, previous, at, indicators: this.indicators(topic, at), reason, automatic: false, applied: true }];
+  }
+
+  /** The current indicators of a topic (for explanations and the API). */
+  indicators(topic: Topic, at: number): Indicators {
+    const s = seriesIndicators(topic.series, at);
+    return {
+      items: topic.items,
+      stories: topic.stories,
+      rate1h: s.rate1h,
+      ratePrev1h: s.ratePrev1h,
+      acceleration: s.acceleration,
+      baseline: round(s.baseline),
+      burst: round(s.burst),
+      sources: topic.sources.size,
+      policeRelatedShare: round(topic.policeRelated / topic.items),
+      policeNegativeShare: round(topic.policeNegative / topic.items),
+      policeNegativeItems: topic.policeNegative,
+      negativeShare: round(topic.negative / topic.items),
+      reach: round(topic.reach),
+      jurisdictionHits: topic.jurisdictionHits,
+      ageHours: round((at - topic.createdAt) / HOUR),
+      stage: topic.stage ?? '发生期',
+    };
+  }
+
+  /** The topic's keywords (centroid terms, best first). */
+  topicKeywords(topicId: number, k = 8): string[] {
+    return this.topicIndex.topTerms(topicId, k);
+  }
+
+  /** Hex fingerprint of a story (for storage). */
+  storyFingerprint(story: Story): string {
+    return fingerprintHex(story.fingerprint);
+  }
+
+  /** Closes topics quiet for closeAfter and forgets those closed longer than reopenWithin. */
+  sweep(): TopicEvent[] {
+    this.lastSweep = this.clock;
+    const events: TopicEvent[] = [];
+    const forget = new Set<number>();
+    for (const topic of this.topics.values()) {
+      if (topic.status === 'open' && this.clock - topic.lastAt >= this.cfg.closeAfterMs) {
+        topic.status = 'closed';
+        topic.stage = '消散期';
+        events.push({ type: 'close', topicId: String(topic.id), at: this.clock });
+        topic.autoLevel = 'none';
+        if (topic.manualLevel === null && topic.level !== 'none') {
+          const previous = topic.level;
+          topic.level = 'none';
+          events.push({
+            type: 'level',
+            topicId: String(topic.id),
+            level: 'none',
+            previous,
+            at: this.clock,
+            indicators: this.indicators(topic, this.clock),
+            reason: `事件已平息：${Math.round(this.cfg.closeAfterMs / HOUR)} 小时无新增`,
+            automatic: true,
+            applied: true,
+          });
+        }
+      } else if (topic.status === 'closed' && this.clock - topic.lastAt >= this.cfg.reopenWithinMs) {
+        this.topicIndex.remove(topic.id);
+        for (const s of topic.storyIds) {
+          forget.add(s);
+          this.stories.delete(s);
+          this.dormantTopicOf.set(s, topic.id);
+        }
+        this.topics.delete(topic.id);
+      }
+    }
+    this.storyIndex.forget(forget, this.clock - this.cfg.reopenWithinMs);
+    return events;
+  }
+
+  /** Brings a forgotten story (and its topic) back under their old ids: the same text, posted again. */
+  private revive(storyId: number, root: string, fingerprint: Fingerprint, item: TopicItem, t: number): Story {
+    const topicId = this.dormantTopicOf.get(storyId);
+    let topic = topicId !== undefined ? this.topics.get(topicId) : undefined;
+    if (!topic) {
+      topic = this.newTopic(item, t, topicId);
+      topic.reopened = true;
+      this.topicIndex.add(topic.id, keywordVector(item.analysis.keywords));
+    }
+    const story: Story = {
+      id: storyId,
+      topicId: topic.id,
+      root: root.slice(0, 500),
+      fingerprint,
+      firstItemId: item.id,
+      firstAt: t,
+      firstSource: item.source ?? null,
+      lastAt: t,
+      items: 0,
+      amplifiers: [],
+    };
+    this.stories.set(storyId, story);
+    this.storyIndex.addStory(storyId, root, fingerprint);
+    topic.storyIds.add(storyId);
+    topic.stories++;
+    this.dormantTopicOf.delete(storyId);
+    return story;
+  }
+
+  private newTopic(item: TopicItem, t: number, reuseId?: number): Topic {
+    const title = (item.title?.trim() || repostComment(item.text) || item.text).replace(/\s+/g, ' ').slice(0, 80);
+    const topic: Topic = {
+      id: reuseId ?? this.nextTopicId++,
+      status: 'open',
+      title,
+      firstItemId: item.id,
+      firstSource: item.source ?? null,
+      createdAt: t,
+      lastAt: t,
+      items: 0,
+      stories: 0,
+      policeRelated: 0,
+      policeNegative: 0,
+      negative: 0,
+      reach: 0,
+      jurisdictionHits: 0,
+      sources: new Set(),
+      places: new Map(),
+      categories: new Map(),
+      series: newSeries(this.cfg.bucketMs, t, this.cfg.priorRatePerHour),
+      stage: null,
+      reopened: false,
+      level: 'none',
+      manualLevel: null,
+      autoLevel: 'none',
+      storyIds: new Set(),
+    };
+    this.topics.set(topic.id, topic);
+    return topic;
+  }
+
+  private count(topic: Topic, story: Story, item: TopicItem, t: number): void {
+    const a = item.analysis;
+    const weight = reachWeight(item);
+    story.items++;
+    story.lastAt = Math.max(story.lastAt, t);
+    if (story.amplifiers.length < 5 || weight > story.amplifiers[story.amplifiers.length - 1]!.weight) {
+      story.amplifiers.push({ itemId: item.id, source: item.source ?? null, weight: round(weight), followers: item.author?.followers ?? null });
+      story.amplifiers.sort((x, y) => y.weight - x.weight);
+      story.amplifiers.length = Math.min(story.amplifiers.length, 5);
+    }
+    topic.items++;
+    topic.lastAt = Math.max(topic.lastAt, t);
+    if (a.policeRelated) topic.policeRelated++;
+    if (a.policeNegative) topic.policeNegative++;
+    if (a.sentiment === 'negative') topic.negative++;
+    if (a.jurisdictionHits.length) topic.jurisdictionHits++;
+    topic.reach += weight;
+    if (item.source && topic.sources.size < 1000) topic.sources.add(item.source);
+    for (const p of a.places) topic.places.set(p, (topic.places.get(p) ?? 0) + 1);
+    for (const c of a.categories) topic.categories.set(c, (topic.categories.get(c) ?? 0) + 1);
+    addToSeries(topic.series, t);
+  }
+
+  private evaluate(topic: Topic, t: number): TopicEvent[] {
+    const events: TopicEvent[] = [];
+    const now = Math.max(t, this.clock);
+    advanceSeries(topic.series, now, this.cfg.baselineAlpha);
+    const ind = this.indicators(topic, now);
+    const stage = decideStage({
+      previous: topic.stage,
+      items: topic.items,
+      rate1h: ind.rate1h,
+      acceleration: ind.acceleration,
+      peakRate: topic.series.peakRate,
+      burst: ind.burst,
+      reopened: topic.reopened,
+    });
+    if (stage !== topic.stage) {
+      events.push({ type: 'stage', topicId: String(topic.id), stage, previous: topic.stage, at: now });
+      topic.stage = stage;
+      ind.stage = stage;
+    }
+    topic.reopened = false;
+    const decision = decideLevel(ind, this.cfg);
+    // While a topic is live its automatic level only rises: a warning that flickers down and up
+    // with every lull is noise. It drops when the topic goes quiet (sweep).
+    if (levelRank(decision.level) <= levelRank(topic.autoLevel)) return events;
+    const previousAuto = topic.autoLevel;
+    topic.autoLevel = decision.level;
+    const reason = `${previousAuto} → ${decision.level}: ${decision.reasons.join('；')}`;
+    if (topic.manualLevel !== null) {
+      // Recorded, not applied: a person's level stands until a person changes it.
+      events.push({ type: 'level', topicId: String(topic.id), level: decision.level, previous: topic.level, at: now, indicators: ind, reason: `${reason}（人工定级 ${topic.manualLevel}，未自动覆盖）`, automatic: true, applied: false });
+      return events;
+    }
+    const previous = topic.level;
+    topic.level = decision.level;
+    events.push({ type: 'level', topicId: String(topic.id), level: decision.level, previous, at: now, indicators: ind, reason, automatic: true, applied: true });
+    return events;
+  }
+
+  private merge(fromId: number, intoId: number, at: number): TopicEvent[] {
+    const from = this.topics.get(fromId);
+    const into = this.topics.get(intoId);
+    if (!from || !into || fromId === intoId) return [];
+    // The bigger topic survives, so ids people have seen stay valid as long as possible.
+    const [a, b] = from.items > into.items ? [into, from] : [from, into];
+    for (const sid of a.storyIds) {
+      const s = this.stories.get(sid);
+      if (s) s.topicId = b.id;
+      b.storyIds.add(sid);
+    }
+    b.items += a.items;
+    b.stories += a.stories;
+    b.policeRelated += a.policeRelated;
+    b.policeNegative += a.policeNegative;
+    b.negative += a.negative;
+    b.reach += a.reach;
+    b.jurisdictionHits += a.jurisdictionHits;
+    for (const s of a.sources) if (b.sources.size < 1000) b.sources.add(s);
+    for (const [k, v] of a.places) b.places.set(k, (b.places.get(k) ?? 0) + v);
+    for (const [k, v] of a.categories) b.categories.set(k, (b.categories.get(k) ?? 0) + v);
+    for (const [k, v] of a.series.buckets) b.series.buckets.set(k, (b.series.buckets.get(k) ?? 0) + v);
+    b.series.baseline += a.series.baseline;
+    b.createdAt = Math.min(a.createdAt, b.createdAt);
+    if (a.createdAt < b.createdAt || (a.createdAt === b.createdAt && a.firstItemId < b.firstItemId)) {
+      b.firstItemId = a.firstItemId;
+      b.firstSource = a.firstSource;
+    }
+    b.lastAt = Math.max(a.lastAt, b.lastAt);
+    if (levelRank(a.autoLevel) > levelRank(b.autoLevel)) b.autoLevel = a.autoLevel;
+    this.topicIndex.merge(a.id, b.id);
+    this.topics.delete(a.id);
+    return [{ type: 'merge', from: String(a.id), into: String(b.id), at }];
+  }
+}
+
+function round(n: number): number {
+  return Math.round(n * 100) / 100;
+}

@@ -1,0 +1,67 @@
+/**
+ * The analyzer service: consumes the analyze queue, batches jobs, runs the engine in worker
+ * threads, stores results. Run as many analyzer processes as the CPU allows.
+ */
+import { createLogger, type Config, type Logger } from '@yuqing/config';
+import { assertSchemaCurrent, createPool } from '@yuqing/db';
+import { QUEUE_NAMES, analyzePayload, createRedis, createTopicQueue, type AnalyzePayload } from '@yuqing/queue';
+import { Worker } from 'bullmq';
+import { analyzeBatch, type BatchOutcome } from './analyze-batch';
+import { createBatcher } from './batcher';
+import { createEnginePool } from './engine-pool';
+
+export interface AnalyzerService {
+  close(): Promise<void>;
+  readonly engineVersion: string;
+}
+
+/** Starts the analyzer; refuses to run on an outdated schema. */
+export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } = {}): Promise<AnalyzerService> {
+  const log = opts.log ?? createLogger('analyzer', cfg.LOG_LEVEL);
+  const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-analyzer' });
+  try {
+    await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
+  } catch (err) {
+    await db.end();
+    throw err;
+  }
+  const engine = await createEnginePool(cfg.ANALYZER_THREADS, {
+    maxChars: cfg.ANALYZER_MAX_CHARS,
+    modelFile: cfg.ANALYZER_MODEL_FILE,
+    jurisdictionFile: cfg.JURISDICTION_FILE,
+  }).catch(async (err: unknown) => {
+    await db.end();
+    throw err;
+  });
+  const producer = createRedis(cfg.REDIS_URL, 'producer');
+  producer.on('error', (err) => log.warn({ err: err.message }, 'redis (producer) error'));
+  const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
+  const topicQueue = createTopicQueue(producer, cfg.QUEUE_PREFIX);
+  const batcher = createBatcher<number, BatchOutcome>((ids) => analyzeBatch({ db, engine, topicQueue, log }, ids), {
+    maxSize: cfg.ANALYZER_BATCH_SIZE,
+    maxWaitMs: cfg.ANALYZER_BATCH_WAIT_MS,
+  });
+  const worker = new Worker<AnalyzePayload, BatchOutcome>(
+    QUEUE_NAMES.analyze,
+    async (job) => batcher.submit(analyzePayload.parse(job.data).itemId),
+    { connection: workerConnection, prefix: cfg.QUEUE_PREFIX, concurrency: cfg.ANALYZER_CONCURRENCY },
+  );
+  worker.on('error', (err) => log.error({ err: err.message }, 'analyze worker error'));
+  worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'analyze job failed (will retry)'));
+  log.info({ engine: engine.engineVersion, model: engine.modelVersion, concurrency: cfg.ANALYZER_CONCURRENCY }, 'analyzer started');
+
+  return {
+    engineVersion: engine.engineVersion,
+    async close() {
+      // Stop taking jobs, finish the batches in hand, then release everything.
+      const closing = worker.close();
+      await batcher.drain();
+      await Promise.race([closing, new Promise((r) => setTimeout(r, 30_000))]);
+      await engine.close();
+      await topicQueue.close();
+      producer.disconnect();
+      workerConnection.disconnect();
+      await db.end();
+    },
+  };
+}

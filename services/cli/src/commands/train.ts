@@ -1,0 +1,112 @@
+/**
+ * `yuqing train --in labels.jsonl --out model.json` — trains the naive Bayes model that
+ * `yuqing analyze --model` and the analyzer combine with the lexicon engine (see
+ * packages/nlp/src/model.ts for how). Texts go through the analyzer's own normalize + tokenize,
+ * so training and prediction see the same tokens. Needs no database or Redis.
+ */
+import { createReadStream } from 'node:fs';
+import { stat, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import { normalize, tokenize, train, type TrainingExample } from '@yuqing/nlp';
+import { CliError, println, type Command } from '../io';
+
+const USAGE = `usage: yuqing train --in labels.jsonl --out model.json [--alpha 1] [--min-count 2]
+  Each line of labels.jsonl is a JSON object with "text" (string, required), an optional "title",
+  and at least one label:
+    "sentiment": "negative" | "neutral" | "positive"   → trains the 3-way and the negative head
+    "negative": true | false                           → trains the negative-vs-not head
+    "police_negative": true | false                    → trains the police-negative head
+    ("police_related" is accepted and ignored: relevance stays rule-based.)
+  A head is trained when its label has examples of at least two classes. Bad lines are reported
+  on stderr by number and skipped; the exit code is 1 when any line was bad, 0 otherwise.`;
+
+const SENTIMENTS = new Set(['negative', 'neutral', 'positive']);
+
+/** Parses one labels line into an example, or returns the reason it is unusable. */
+export function parseLabelLine(line: string): TrainingExample | string {
+  let v: unknown;
+  try {
+    v = JSON.parse(line);
+  } catch (err) {
+    return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
+  }
+  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
+  const o = v as Record<string, unknown>;
+  if (typeof o.text !== 'string') return '"text" must be a string';
+  if (o.title !== undefined && o.title !== null && typeof o.title !== 'string') return '"title" must be a string';
+  const ex: { tokens: string[]; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
+  if (o.sentiment !== undefined) {
+    if (typeof o.sentiment !== 'string' || !SENTIMENTS.has(o.sentiment)) return '"sentiment" must be "negative", "neutral" or "positive"';
+    ex.sentiment = o.sentiment as 'negative' | 'neutral' | 'positive';
+  }
+  for (const key of ['negative', 'police_negative'] as const) {
+    if (o[key] === undefined) continue;
+    if (typeof o[key] !== 'boolean') return `"${key}" must be true or false`;
+    ex[key] = o[key];
+  }
+  if (ex.sentiment === undefined && ex.negative === undefined && ex.police_negative === undefined) {
+    return 'no label: give "sentiment", "negative" or "police_negative"';
+  }
+  const title = typeof o.title === 'string' ? o.title : '';
+  const body = tokenize(normalize(o.text).text);
+  ex.tokens = title ? [...tokenize(normalize(title).text), '。', ...body] : body;
+  return ex;
+}
+
+/** Runs `yuqing train`. */
+export const run: Command = async (argv, io) => {
+  let values: { in?: string; out?: string; alpha?: string; 'min-count'?: string; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { in: { type: 'string' }, out: { type: 'string' }, alpha: { type: 'string' }, 'min-count': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (err) {
+    throw new CliError(`${err instanceof Error ? err.message : String(err)}\n${USAGE}`);
+  }
+  if (values.help) {
+    println(io.stdout, USAGE);
+    return 0;
+  }
+  if (!values.in || !values.out) throw new CliError(`--in and --out are required\n${USAGE}`);
+  const alpha = values.alpha === undefined ? 1 : Number(values.alpha);
+  if (!(alpha > 0) || !Number.isFinite(alpha)) throw new CliError(`--alpha must be a positive number\n${USAGE}`);
+  const minCount = values['min-count'] === undefined ? 2 : Number(values['min-count']);
+  if (!Number.isInteger(minCount) || minCount < 1) throw new CliError(`--min-count must be a whole number ≥ 1\n${USAGE}`);
+
+  const inPath = resolve(io.cwd, values.in);
+  const st = await stat(inPath).catch(() => null);
+  if (!st) throw new CliError(`cannot read ${values.in}: no such file`);
+  if (st.isDirectory()) throw new CliError(`cannot read ${values.in}: is a directory`);
+
+  const examples: TrainingExample[] = [];
+  let lineNo = 0;
+  let bad = 0;
+  for await (const line of createInterface({ input: createReadStream(inPath, 'utf8'), crlfDelay: Infinity })) {
+    lineNo++;
+    if (!line.trim()) continue;
+    const ex = parseLabelLine(line);
+    if (typeof ex === 'string') {
+      bad++;
+      println(io.stderr, `line ${lineNo}: ${ex}`);
+      continue;
+    }
+    examples.push(ex);
+  }
+  if (examples.length === 0) throw new CliError(`no usable examples in ${values.in}${bad ? ` (${bad} bad lines)` : ''}`);
+  const model = train(examples, { alpha, minCount });
+  const heads = Object.keys(model.heads);
+  if (heads.length === 0) throw new CliError('no head could be trained: every label needs examples of at least two classes');
+  const outPath = resolve(io.cwd, values.out);
+  try {
+    await writeFile(outPath, `${JSON.stringify(model)}\n`);
+  } catch (err) {
+    throw new CliError(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
+  println(io.stdout, JSON.stringify({ out: values.out, modelVersion: model.modelVersion, examples: examples.length, badLines: bad, heads: Object.fromEntries(Object.entries(model.heads).map(([h, j]) => [h, Object.fromEntries(j.classes.map((c, i) => [c, j.docs[i]]))])) }));
+  return bad > 0 ? 1 : 0;
+};
