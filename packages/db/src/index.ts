@@ -5,3 +5,4 @@ export * from './repositories/sources';
 export * from './repositories/source-health';
 export * from './repositories/items';
 export * from './repositories/analysis';
+export * from './repositories/topics';

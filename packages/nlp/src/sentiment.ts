@@ -29,8 +29,12 @@ export interface SentimentResult {
 /** Lexicons the scorer uses; loaded from data/lexicons on first use. */
 export interface SentimentLexicon {
   polarity: Map<string, number>;
-  /** Every proper prefix made of whole tokens is unknown in advance, so: every string prefix of a multi-char entry. */
-  prefixes: Set<string>;
+  /**
+   * Phrases the segmenter may cut: for every split of an entry into head + rest, head → (rest →
+   * weight, and every prefix of a rest). How an entry will be cut is unknown in advance, so all
+   * splits are indexed; matching then needs no string building for two-token phrases.
+   */
+  phrases: Map<string, { rest: Map<string, number>; restPrefixes: Set<string> }>;
   negations: Set<string>;
   degree: Map<string, number>;
   adversatives: Set<string>;
@@ -76,8 +80,17 @@ export function sentimentLexicon(): SentimentLexicon {
   const emoticons = readWeighted('domain/emoticons.txt');
   // Emoji can arrive as tokens of the text itself.
   for (const [w, v] of emoticons) if (!/^[\p{Script=Han}a-z]/u.test(w)) polarity.set(w, v);
-  const prefixes = new Set<string>();
-  for (const w of polarity.keys()) for (let i = 1; i < w.length; i++) prefixes.add(w.slice(0, i));
+  const phrases = new Map<string, { rest: Map<string, number>; restPrefixes: Set<string> }>();
+  for (const [w, v] of polarity) {
+    for (let i = 1; i < w.length; i++) {
+      const head = w.slice(0, i);
+      const rest = w.slice(i);
+      let p = phrases.get(head);
+      if (!p) phrases.set(head, (p = { rest: new Map(), restPrefixes: new Set() }));
+      p.rest.set(rest, v);
+      for (let j = 1; j < rest.length; j++) p.restPrefixes.add(rest.slice(0, j));
+    }
+  }
   const negations = readSet('domain/negations.txt');
   const degree = readWeighted('domain/degree.txt');
   const adversatives = readSet('domain/adversatives.txt');
@@ -99,7 +112,7 @@ export function sentimentLexicon(): SentimentLexicon {
   cached = {
     roles,
     polarity,
-    prefixes,
+    phrases,
     negations,
     degree,
     adversatives,
@@ -125,17 +138,21 @@ function lookup(lex: SentimentLexicon, tokens: readonly string[], i: number): nu
   const t = tokens[i] as string;
   let best = lex.polarity.get(t) ?? 0;
   matched = 1;
-  // Only join when the next token could continue a lexicon entry: most tokens stop here.
-  if (i + 1 < tokens.length && lex.prefixes.has(t)) {
-    let joined = t + (tokens[i + 1] as string);
-    for (let k = 1; ; ) {
-      const w = lex.polarity.get(joined);
-      if (w !== undefined) {
-        best = w;
-        matched = k + 1;
+  const p = i + 1 < tokens.length ? lex.phrases.get(t) : undefined;
+  if (p) {
+    const next = tokens[i + 1] as string;
+    const w2 = p.rest.get(next);
+    if (w2 !== undefined) {
+      best = w2;
+      matched = 2;
+    }
+    // Only the rare token that starts a longer rest pays for building a string.
+    if (i + 2 < tokens.length && p.restPrefixes.has(next)) {
+      const w3 = p.rest.get(next + (tokens[i + 2] as string));
+      if (w3 !== undefined) {
+        best = w3;
+        matched = 3;
       }
-      if (++k > 2 || i + k >= tokens.length || !lex.prefixes.has(joined)) break;
-      joined += tokens[i + k] as string;
     }
   }
   return best;

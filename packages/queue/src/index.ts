@@ -86,3 +86,16 @@ export async function enqueueAnalysis(queue: Queue<AnalyzePayload>, itemIds: num
   if (itemIds.length === 0) return;
   await queue.addBulk(itemIds.map((itemId) => ({ name: 'analyze', data: { itemId }, opts: { jobId: analyzeJobId(itemId) } })));
 }
+
+/** Redis pub/sub channel on which the topic stage announces each stored level change. */
+export const topicLevelChannel = (prefix: string): string => `${prefix}:events:topic-level`;
+
+/** The message published on topicLevelChannel (the row id lets readers fetch the full record). */
+export const topicLevelMessage = z.object({
+  id: z.number().int(),
+  topicId: z.number().int(),
+  level: z.enum(['none', 'blue', 'yellow', 'orange', 'red']),
+  previous: z.enum(['none', 'blue', 'yellow', 'orange', 'red']),
+  at: z.string(),
+});
+export type TopicLevelMessage = z.infer<typeof topicLevelMessage>;

@@ -12,10 +12,10 @@ import { decideLevel, type Indicators } from './levels';
 import { repostComment } from './repost';
 import { addToSeries, advanceSeries, newSeries, seriesIndicators, type SeriesState } from './series';
 import { decideStage, type Stage } from './stage';
-import { StoryIndex } from './story-index';
 import { TermBurstDetector, type TermBurst } from './term-bursts';
 import { keywordVector, TopicIndex } from './topic-index';
-import { fingerprintHex, type Fingerprint } from './fingerprint';
+import { fingerprintHex, parseFingerprint, type Fingerprint } from './fingerprint';
+import { rootHash, StoryIndex } from './story-index';
 
 /** An analysed item as the topic stage needs it. */
 export interface TopicItem {
@@ -93,6 +93,65 @@ export type TopicEvent =
 
 const HOUR = 3600_000;
 
+/** A topic as plain data (PostgreSQL row or test fixture); restore() reads it back. */
+export interface TopicSnapshot {
+  id: number;
+  status: 'open' | 'closed';
+  title: string;
+  keywords: string[];
+  firstItemId: string;
+  firstSource: string | null;
+  createdAt: number;
+  lastAt: number;
+  items: number;
+  stories: number;
+  policeRelated: number;
+  policeNegative: number;
+  negative: number;
+  reach: number;
+  jurisdictionHits: number;
+  sources: string[];
+  places: Record<string, number>;
+  categories: Record<string, number>;
+  buckets: Array<[number, number]>;
+  baselineHour: number;
+  baseline: number;
+  peakRate: number;
+  stage: Stage | null;
+  level: Level;
+  autoLevel: Level;
+  manualLevel: Level | null;
+  centroid: Array<[string, number]>;
+}
+
+/** A story as plain data. */
+export interface StorySnapshot {
+  id: number;
+  topicId: number;
+  root: string;
+  rootHash: number;
+  simhash: string;
+  firstItemId: string;
+  firstAt: number;
+  firstSource: string | null;
+  lastAt: number;
+  items: number;
+  amplifiers: Story['amplifiers'];
+}
+
+/** Everything needed to continue where a previous process stopped. */
+export interface EngineState {
+  clock: number;
+  nextStoryId: number;
+  nextTopicId: number;
+  topics: TopicSnapshot[];
+  stories: StorySnapshot[];
+  /** Recent item → story links (for items naming a parent). */
+  itemLinks: Array<[string, number, number]>;
+  /** Roots of stories whose topics were forgotten: [rootHash, storyId, topicId]. */
+  dormant: Array<[number, number, number]>;
+}
+
 /** Reach weight of one item: authority × follower reach × engagement. */
 export function reachWeight(item: Pick<TopicItem, 'authority' | 'metrics' | 'author'>): number {
   const authority = item.authority ?? 1;
@@ -115,6 +174,9 @@ export class TopicEngine {
   private nextTopicId: number;
   private clock = 0;
   private lastSweep = 0;
+  private readonly touchedTopics = new Set<number>();
+  private readonly touchedStories = new Set<number>();
+  private readonly removedTopics = new Set<number>();
 
   constructor(overrides: Partial<TopicConfig> = {}, ids: { nextStoryId?: number; nextTopicId?: number } = {}) {
     this.cfg = topicConfig(overrides);
@@ -187,6 +249,8 @@ export class TopicEngine {
       topic.reopened = true;
     }
     this.count(topic, story, item, t);
+    this.touchedTopics.add(topic.id);
+    this.touchedStories.add(story.id);
     events.push({ type: 'assign', itemId: item.id, storyId: String(story.id), topicId: String(topic.id), at: t, newStory, newTopic });
     events.push(...this.evaluate(topic, t));
     for (const burst of this.termBursts.observe(item.analysis.keywords.slice(0, 5), t)) events.push({ type: 'term_burst', ...burst });
@@ -198,6 +262,7 @@ export class TopicEngine {
     const topic = this.topics.get(topicId);
     if (!topic) return [];
     topic.manualLevel = level;
+    this.touchedTopics.add(topicId);
     const effective = level ?? topic.autoLevel;
     if (effective === topic.level) return [];
     const previous = topic.level;
@@ -238,6 +303,134 @@ export class TopicEngine {
     return fingerprintHex(story.fingerprint);
   }
 
+  /** Topics and stories changed since the last call (what a batch must persist), and merged-away topics. */
+  takeChanges(): { topics: TopicSnapshot[]; stories: StorySnapshot[]; removedTopics: number[] } {
+    const topics = [...this.touchedTopics].flatMap((id) => {
+      const t = this.topics.get(id);
+      return t ? [this.snapshotTopic(t)] : [];
+    });
+    const stories = [...this.touchedStories].flatMap((id) => {
+      const s = this.stories.get(id);
+      return s ? [this.snapshotStory(s)] : [];
+    });
+    const removedTopics = [...this.removedTopics];
+    this.touchedTopics.clear();
+    this.touchedStories.clear();
+    this.removedTopics.clear();
+    return { topics, stories, removedTopics };
+  }
+
+  /** Ids the next new story and topic will get. */
+  get nextIds(): { nextStoryId: number; nextTopicId: number } {
+    return { nextStoryId: this.nextStoryId, nextTopicId: this.nextTopicId };
+  }
+
+  /** A topic as plain data. */
+  snapshotTopic(t: Topic): TopicSnapshot {
+    return {
+      id: t.id,
+      status: t.status,
+      title: t.title,
+      keywords: this.topicIndex.topTerms(t.id, 8),
+      firstItemId: t.firstItemId,
+      firstSource: t.firstSource,
+      createdAt: t.createdAt,
+      lastAt: t.lastAt,
+      items: t.items,
+      stories: t.stories,
+      policeRelated: t.policeRelated,
+      policeNegative: t.policeNegative,
+      negative: t.negative,
+      reach: t.reach,
+      jurisdictionHits: t.jurisdictionHits,
+      sources: [...t.sources],
+      places: Object.fromEntries(t.places),
+      categories: Object.fromEntries(t.categories),
+      buckets: [...t.series.buckets],
+      baselineHour: t.series.baselineHour,
+      baseline: t.series.baseline,
+      peakRate: t.series.peakRate,
+      stage: t.stage,
+      level: t.level,
+      autoLevel: t.autoLevel,
+      manualLevel: t.manualLevel,
+      centroid: this.topicIndex.centroidOf(t.id),
+    };
+  }
+
+  /** A story as plain data. */
+  snapshotStory(s: Story): StorySnapshot {
+    return {
+      id: s.id,
+      topicId: s.topicId,
+      root: s.root,
+      rootHash: rootHash(s.root),
+      simhash: fingerprintHex(s.fingerprint),
+      firstItemId: s.firstItemId,
+      firstAt: s.firstAt,
+      firstSource: s.firstSource,
+      lastAt: s.lastAt,
+      items: s.items,
+      amplifiers: s.amplifiers,
+    };
+  }
+
+  /** An engine continuing from stored state (the live pipeline after a restart or takeover). */
+  static restore(state: EngineState, overrides: Partial<TopicConfig> = {}): TopicEngine {
+    const e = new TopicEngine(overrides, { nextStoryId: state.nextStoryId, nextTopicId: state.nextTopicId });
+    e.clock = state.clock;
+    e.lastSweep = state.clock;
+    for (const s of state.topics) {
+      const series = newSeries(e.cfg.bucketMs, s.createdAt, e.cfg.priorRatePerHour);
+      for (const [b, n] of s.buckets) series.buckets.set(b, n);
+      series.baselineHour = s.baselineHour;
+      series.baseline = s.baseline;
+      series.peakRate = s.peakRate;
+      e.topics.set(s.id, {
+        id: s.id,
+        status: s.status,
+        title: s.title,
+        firstItemId: s.firstItemId,
+        firstSource: s.firstSource,
+        createdAt: s.createdAt,
+        lastAt: s.lastAt,
+        items: s.items,
+        stories: s.stories,
+        policeRelated: s.policeRelated,
+        policeNegative: s.policeNegative,
+        negative: s.negative,
+        reach: s.reach,
+        jurisdictionHits: s.jurisdictionHits,
+        sources: new Set(s.sources),
+        places: new Map(Object.entries(s.places)),
+        categories: new Map(Object.entries(s.categories)),
+        series,
+        stage: s.stage,
+        reopened: false,
+        level: s.level,
+        manualLevel: s.manualLevel,
+        autoLevel: s.autoLevel,
+        storyIds: new Set(),
+      });
+      e.topicIndex.add(s.id, new Map(s.centroid));
+    }
+    for (const s of state.stories) {
+      const topic = e.topics.get(s.topicId);
+      if (!topic) continue;
+      const fingerprint = parseFingerprint(s.simhash);
+      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: s.root, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, amplifiers: s.amplifiers });
+      e.storyIndex.addStory(s.id, s.root, fingerprint);
+      topic.storyIds.add(s.id);
+    }
+    for (const [itemId, storyId, at] of state.itemLinks) e.storyIndex.linkItem(itemId, storyId, at);
+    for (const [hash, storyId, topicId] of state.dormant) {
+      if (e.stories.has(storyId)) continue;
+      e.storyIndex.addDormant(hash, storyId);
+      e.dormantTopicOf.set(storyId, topicId);
+    }
+    return e;
+  }
+
   /** Closes topics quiet for closeAfter and forgets those closed longer than reopenWithin. */
   sweep(): TopicEvent[] {
     this.lastSweep = this.clock;
@@ -247,6 +440,7 @@ export class TopicEngine {
       if (topic.status === 'open' && this.clock - topic.lastAt >= this.cfg.closeAfterMs) {
         topic.status = 'closed';
         topic.stage = '消散期';
+        this.touchedTopics.add(topic.id);
         events.push({ type: 'close', topicId: String(topic.id), at: this.clock });
         topic.autoLevel = 'none';
         if (topic.manualLevel === null && topic.level !== 'none') {
@@ -432,6 +626,10 @@ export class TopicEngine {
     if (levelRank(a.autoLevel) > levelRank(b.autoLevel)) b.autoLevel = a.autoLevel;
     this.topicIndex.merge(a.id, b.id);
     this.topics.delete(a.id);
+    this.removedTopics.add(a.id);
+    this.touchedTopics.delete(a.id);
+    this.touchedTopics.add(b.id);
+    for (const sid of a.storyIds) this.touchedStories.add(sid);
     return [{ type: 'merge', from: String(a.id), into: String(b.id), at }];
   }
 }

@@ -7,6 +7,11 @@ import { bands, hamming, shingleSimhash, type Fingerprint } from './fingerprint'
 import { jaccard, minhash, minhashBands } from './minhash';
 import { rootCandidates, rootKey } from './repost';
 
+/** The exact-root key of a root text (stored with stories so dormant roots can be restored). */
+export function rootHash(root: string): number {
+  return textHash(rootKey(root));
+}
+
 /** 53-bit hash of a string (two FNV-1a halves), used as the exact-root key. */
 export function textHash(s: string): number {
   let a = 0x811c9dc5;
@@ -126,6 +131,11 @@ export class StoryIndex {
   /** Makes another root text find this story exactly (a near-duplicate we matched). */
   addAlias(id: number, root: string): void {
     this.exact.set(textHash(rootKey(root)), id);
+  }
+
+  /** Registers the root of a forgotten story (restoring state): a re-post finds it again. */
+  addDormant(rootHash: number, storyId: number): void {
+    this.dormant.set(rootHash, storyId);
   }
 
   /** Remembers which story an item went to (for later items naming it as parent). */

@@ -96,6 +96,11 @@ export class TopicIndex {
     return [...e.centroid].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, k).map(([t]) => t);
   }
 
+  /** A topic's centroid as pairs (for snapshots). */
+  centroidOf(topicId: number): Array<[string, number]> {
+    return [...(this.topics.get(topicId)?.centroid ?? [])];
+  }
+
   /** Whether the topic is indexed. */
   has(topicId: number): boolean {
     return this.topics.has(topicId);

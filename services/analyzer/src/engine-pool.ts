@@ -21,7 +21,7 @@ export interface EnginePool {
   close(): Promise<void>;
 }
 
-const THREAD_FILE = new URL('./engine-thread.ts', import.meta.url);
+const THREAD_FILE = new URL('./engine-thread-boot.mjs', import.meta.url);
 
 /** Starts `threads` engine threads (0: one per core but one, at least one) and waits until they are loaded. */
 export async function createEnginePool(threads: number, opts: EngineThreadOptions): Promise<EnginePool> {
@@ -29,6 +29,7 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
   let nextId = 1;
   let closing = false;
   let versions: { engineVersion: string; modelVersion: string | null } = { engineVersion: 'unknown', modelVersion: null };
+  let slots: Slot[] = [];
 
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
@@ -67,7 +68,7 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
       });
     });
 
-  const slots: Slot[] = await Promise.all(Array.from({ length: count }, start));
+  slots = await Promise.all(Array.from({ length: count }, start));
 
   const send = (slot: Slot, inputs: AnalyzeInput[]) =>
     new Promise<AnalysisResult[]>((resolve, reject) => {

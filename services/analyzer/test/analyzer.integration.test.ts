@@ -49,7 +49,7 @@ describe('analyzer service', () => {
       await waitFor(async () => (await count("SELECT count(*)::int AS n FROM items WHERE external_id LIKE 'live-%' AND analyzed_at IS NOT NULL")) === 3, 10_000);
       // Latency measured from the database's own timestamps (stored → analysed).
       const { rows } = await t.db.query<{ ms: number }>(
-        "SELECT extract(epoch FROM (a.analyzed_at - i.fetched_at)) * 1000 AS ms FROM items i JOIN item_analysis a ON a.item_id = i.id WHERE i.external_id LIKE 'live-%'",
+        "SELECT (extract(epoch FROM (a.analyzed_at - i.fetched_at)) * 1000)::float8 AS ms FROM items i JOIN item_analysis a ON a.item_id = i.id WHERE i.external_id LIKE 'live-%'",
       );
       expect(rows).toHaveLength(3);
       for (const row of rows) expect(row.ms).toBeLessThan(1000);

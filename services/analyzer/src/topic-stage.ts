@@ -1,0 +1,301 @@
+/**
+ * The live topic stage: one writer at a time, across every analyzer process. Leadership is a
+ * PostgreSQL session advisory lock held on a dedicated connection — if the leader dies, its
+ * session ends, the lock is free, and another process takes over after restoring the engine from
+ * the tables. Only the leader consumes the topics queue, so one story can never be split into two
+ * topics by two writers racing.
+ *
+ * Each batch: items (in event time) → engine → one transaction with everything the batch changed
+ * → level changes announced on Redis pub/sub after the commit.
+ */
+import type { Config, Logger } from '@yuqing/config';
+import {
+  findUnplacedItems,
+  loadItemsForTopics,
+  loadTopicState,
+  markTopicEnqueued,
+  persistTopicBatch,
+  withTransaction,
+  type Pool,
+  type PoolClient,
+  type StoredTopicState,
+  type TopicBatch,
+  type TopicStageItem,
+} from '@yuqing/db';
+import { QUEUE_NAMES, createRedis, enqueueTopics, topicLevelChannel, topicPayload, type TopicLevelMessage, type TopicPayload } from '@yuqing/queue';
+import { TopicEngine, type EngineState, type Level, type TopicConfig, type TopicEvent, type TopicItem } from '@yuqing/topics';
+import { Worker, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { createBatcher } from './batcher';
+
+const LOCK_KEY = 0x746f7069; // "topi"
+
+export interface TopicStage {
+  isLeader(): boolean;
+  close(): Promise<void>;
+}
+
+export interface TopicStageDeps {
+  cfg: Config;
+  db: Pool;
+  log: Logger;
+  topicQueue: Queue<TopicPayload>;
+  publisher: Redis;
+  overrides?: Partial<TopicConfig>;
+}
+
+/** Converts stored state into the engine's state. */
+export function toEngineState(s: StoredTopicState): EngineState {
+  return {
+    clock: s.clock?.getTime() ?? 0,
+    nextStoryId: s.nextStoryId,
+    nextTopicId: s.nextTopicId,
+    topics: s.topics.map((t) => {
+      const st = t.state as { buckets: Array<[number, number]>; baselineHour: number; baseline: number; peakRate: number; centroid: Array<[string, number]> };
+      return {
+        id: t.id,
+        status: t.status,
+        title: t.title,
+        keywords: t.keywords,
+        firstItemId: String(t.firstItemId ?? ''),
+        firstSource: t.firstSource,
+        createdAt: t.createdAt.getTime(),
+        lastAt: t.lastAt.getTime(),
+        items: t.items,
+        stories: t.stories,
+        policeRelated: t.policeRelated,
+        policeNegative: t.policeNegative,
+        negative: t.negative,
+        reach: t.reach,
+        jurisdictionHits: t.jurisdictionHits,
+        sources: t.sources,
+        places: t.places,
+        categories: t.categories,
+        buckets: st.buckets,
+        baselineHour: st.baselineHour,
+        baseline: st.baseline,
+        peakRate: st.peakRate,
+        stage: t.stage as never,
+        level: t.level as Level,
+        autoLevel: t.autoLevel as Level,
+        manualLevel: t.manualLevel as Level | null,
+        centroid: st.centroid,
+      };
+    }),
+    stories: s.stories.map((r) => ({
+      id: r.id,
+      topicId: r.topicId,
+      root: r.root,
+      rootHash: r.rootHash,
+      simhash: r.simhash,
+      firstItemId: String(r.firstItemId ?? ''),
+      firstAt: r.firstAt.getTime(),
+      firstSource: r.firstSource,
+      lastAt: r.lastAt.getTime(),
+      items: r.items,
+      amplifiers: r.amplifiers as never,
+    })),
+    itemLinks: s.itemLinks.map((l) => [String(l.itemId), l.storyId, l.at.getTime()]),
+    dormant: s.dormant.map((d) => [d.rootHash, d.storyId, d.topicId]),
+  };
+}
+
+function toTopicItem(i: TopicStageItem): TopicItem {
+  return {
+    id: String(i.id),
+    publishedAt: i.publishedAt.getTime(),
+    text: i.text,
+    title: i.title,
+    source: i.sourceName,
+    url: i.url,
+    parentId: i.parentId != null ? String(i.parentId) : null,
+    authority: i.authority ?? 1,
+    metrics: i.metrics,
+    author: i.authorInfo,
+    analysis: {
+      policeRelated: i.policeRelated,
+      policeNegative: i.policeNegative,
+      sentiment: i.sentiment,
+      keywords: i.keywords,
+      places: i.places,
+      jurisdictionHits: i.jurisdictionHits,
+      categories: i.categories,
+    },
+  };
+}
+
+/** Turns the events and changes of one batch into the rows to store. */
+export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch {
+  const changes = engine.takeChanges();
+  const bucketMs = engine.cfg.bucketMs;
+  const series = new Map<string, { topicId: number; bucketStart: Date; items: number }>();
+  const batch: TopicBatch = {
+    links: [],
+    topics: changes.topics.map((t) => ({
+      id: t.id,
+      status: t.status,
+      title: t.title,
+      keywords: t.keywords,
+      firstItemId: Number(t.firstItemId) || null,
+      firstSource: t.firstSource,
+      createdAt: new Date(t.createdAt),
+      lastAt: new Date(t.lastAt),
+      items: t.items,
+      stories: t.stories,
+      policeRelated: t.policeRelated,
+      policeNegative: t.policeNegative,
+      negative: t.negative,
+      reach: t.reach,
+      jurisdictionHits: t.jurisdictionHits,
+      sources: t.sources,
+      places: t.places,
+      categories: t.categories,
+      stage: t.stage,
+      level: t.level,
+      autoLevel: t.autoLevel,
+      manualLevel: t.manualLevel,
+      state: { buckets: t.buckets, baselineHour: t.baselineHour, baseline: t.baseline, peakRate: t.peakRate, centroid: t.centroid },
+    })),
+    stories: changes.stories.map((s) => ({
+      id: s.id,
+      topicId: s.topicId,
+      root: s.root,
+      rootHash: s.rootHash,
+      simhash: s.simhash,
+      firstItemId: Number(s.firstItemId) || null,
+      firstAt: new Date(s.firstAt),
+      firstSource: s.firstSource,
+      lastAt: new Date(s.lastAt),
+      items: s.items,
+      amplifiers: s.amplifiers,
+    })),
+    mergedTopics: [],
+    series: [],
+    levelChanges: [],
+    termBursts: [],
+    clock: new Date(engine.now),
+    ...engine.nextIds,
+  };
+  for (const e of events) {
+    if (e.type === 'assign') {
+      batch.links.push({ itemId: Number(e.itemId), storyId: Number(e.storyId), topicId: Number(e.topicId) });
+      const bucketStart = Math.floor(e.at / bucketMs) * bucketMs;
+      const key = `${e.topicId}:${bucketStart}`;
+      const row = series.get(key) ?? { topicId: Number(e.topicId), bucketStart: new Date(bucketStart), items: 0 };
+      row.items++;
+      series.set(key, row);
+    } else if (e.type === 'level') {
+      batch.levelChanges.push({ topicId: Number(e.topicId), at: new Date(e.at), level: e.level, previous: e.previous, automatic: e.automatic, applied: e.applied, indicators: e.indicators, reason: e.reason });
+    } else if (e.type === 'merge') {
+      batch.mergedTopics.push({ from: Number(e.from), into: Number(e.into), at: new Date(e.at) });
+      // Links already written point at the merged topic; story_items is corrected by topic id.
+    } else if (e.type === 'term_burst') {
+      batch.termBursts.push({ term: e.term, count: e.count, baseline: e.baseline, at: new Date(e.at) });
+    }
+  }
+  batch.series = [...series.values()];
+  // An item assigned to a topic that was merged away in the same batch belongs to the survivor.
+  const into = new Map(batch.mergedTopics.map((m) => [m.from, m.into]));
+  for (const l of batch.links) while (into.has(l.topicId)) l.topicId = into.get(l.topicId)!;
+  return batch;
+}
+
+/** Starts competing for leadership; the leader restores the engine and consumes the topics queue. */
+export function startTopicStage(deps: TopicStageDeps): TopicStage {
+  const { cfg, db, log } = deps;
+  let closed = false;
+  let leader: { client: PoolClient; worker: Worker<TopicPayload>; reconcile: NodeJS.Timeout } | null = null;
+  let retry: NodeJS.Timeout | undefined;
+
+  const lead = async (client: PoolClient) => {
+    const restore = async () => TopicEngine.restore(toEngineState(await loadTopicState(db, 30 * 86400_000, 1_000_000)), deps.overrides);
+    let engine = await restore();
+    log.info({ topics: engine.topics.size, stories: engine.stories.size }, 'topic stage: leader, state restored');
+    const handle = async (ids: number[]): Promise<string[]> => {
+      const items = await loadItemsForTopics(db, [...new Set(ids)]);
+      const events: TopicEvent[] = [];
+      for (const i of items) events.push(...engine.process(toTopicItem(i)));
+      const rows = batchRows(engine, events);
+      let levelIds: number[];
+      try {
+        levelIds = await withTransaction(db, (c) => persistTopicBatch(c, rows));
+      } catch (err) {
+        // The engine moved ahead of the database: start again from what is stored.
+        engine = await restore();
+        throw err;
+      }
+      const applied = rows.levelChanges.map((c, k) => ({ c, id: levelIds[k]! })).filter((x) => x.c.applied);
+      for (const { c, id } of applied) {
+        const msg: TopicLevelMessage = { id, topicId: c.topicId, level: c.level as Level, previous: c.previous as Level, at: c.at.toISOString() };
+        await deps.publisher.publish(topicLevelChannel(cfg.QUEUE_PREFIX), JSON.stringify(msg)).catch((err: unknown) => {
+          log.warn({ err: String(err) }, 'could not announce a level change (it is stored)');
+        });
+      }
+      return ids.map(() => 'placed');
+    };
+    const batcher = createBatcher<number, string>(handle, { maxSize: 500, maxWaitMs: 20 });
+    const worker = new Worker<TopicPayload>(QUEUE_NAMES.topics, async (job) => batcher.submit(topicPayload.parse(job.data).itemId), {
+      connection: createRedis(cfg.REDIS_URL, 'worker'),
+      prefix: cfg.QUEUE_PREFIX,
+      concurrency: 1000,
+    });
+    worker.on('error', (err) => log.error({ err: err.message }, 'topic worker error'));
+    const reconcile = setInterval(() => {
+      findUnplacedItems(db, cfg.RECONCILE_AFTER_MS, 1000)
+        .then(async (ids) => {
+          if (!ids.length) return;
+          await enqueueTopics(deps.topicQueue, ids);
+          await markTopicEnqueued(db, ids);
+        })
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'topic reconciler failed'));
+    }, cfg.RECONCILE_EVERY_MS);
+    leader = { client, worker, reconcile };
+  };
+
+  const tryLead = async () => {
+    if (closed || leader) return;
+    const client = await db.connect();
+    try {
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
+      if (!rows[0]?.ok) {
+        client.release();
+        return;
+      }
+      // Losing this connection is losing leadership: stop consuming at once.
+      client.on('error', () => void stepDown('lock connection lost'));
+      await lead(client);
+    } catch (err) {
+      log.error({ err: String(err) }, 'topic stage could not take leadership');
+      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+      client.release();
+    }
+  };
+
+  const stepDown = async (why: string) => {
+    const l = leader;
+    leader = null;
+    if (!l) return;
+    log.warn({ why }, 'topic stage: stepping down');
+    clearInterval(l.reconcile);
+    await l.worker.close().catch(() => undefined);
+    await l.client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    l.client.release(true);
+  };
+
+  const loop = () => {
+    if (closed) return;
+    void tryLead().finally(() => {
+      if (!closed) retry = setTimeout(loop, 2000);
+    });
+  };
+  loop();
+
+  return {
+    isLeader: () => leader !== null,
+    async close() {
+      closed = true;
+      if (retry) clearTimeout(retry);
+      await stepDown('closing');
+    },
+  };
+}
