@@ -79,6 +79,11 @@ const schema = z.object({
   /** The bureau's jurisdiction gazetteer (JSON list of {name, aliases?, kind}). */
   JURISDICTION_FILE: z.string().optional(),
 
+  /** Run a topic-stage candidate in this analyzer process (one process leads at a time). */
+  TOPIC_STAGE_ENABLED: bool.default(true),
+  /** JSON file overriding the topic stage's thresholds (see the README's warning-level table). */
+  TOPIC_CONFIG_FILE: z.string().optional(),
+
   /** Where the shared real data lives (tests, evaluations, benchmarks). */
   SHARED_DATA_DIR: z.string().default('../shared/data'),
   /** The directory a pnpm script was started from (pnpm sets it); CLI paths are relative to it. */

@@ -9,10 +9,15 @@ import { Worker } from 'bullmq';
 import { analyzeBatch, type BatchOutcome } from './analyze-batch';
 import { createBatcher } from './batcher';
 import { createEnginePool } from './engine-pool';
+import { startTopicStage, type TopicStage } from './topic-stage';
+import { readFileSync } from 'node:fs';
+import type { TopicConfig } from '@yuqing/topics';
 
 export interface AnalyzerService {
   close(): Promise<void>;
   readonly engineVersion: string;
+  /** The topic-stage candidate of this process (null when disabled). */
+  topicStage(): TopicStage | null;
 }
 
 /** Starts the analyzer; refuses to run on an outdated schema. */
@@ -48,11 +53,19 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
   );
   worker.on('error', (err) => log.error({ err: err.message }, 'analyze worker error'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'analyze job failed (will retry)'));
+  let topicStage: TopicStage | null = null;
+  if (cfg.TOPIC_STAGE_ENABLED) {
+    let overrides: Partial<TopicConfig> = {};
+    if (cfg.TOPIC_CONFIG_FILE) overrides = JSON.parse(readFileSync(cfg.TOPIC_CONFIG_FILE, 'utf8')) as Partial<TopicConfig>;
+    topicStage = startTopicStage({ cfg, db, log, topicQueue, publisher: producer, overrides });
+  }
   log.info({ engine: engine.engineVersion, model: engine.modelVersion, concurrency: cfg.ANALYZER_CONCURRENCY }, 'analyzer started');
 
   return {
     engineVersion: engine.engineVersion,
+    topicStage: () => topicStage,
     async close() {
+      await topicStage?.close();
       // Stop taking jobs, finish the batches in hand, then release everything.
       const closing = worker.close();
       await batcher.drain();

@@ -204,7 +204,13 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
 export function startTopicStage(deps: TopicStageDeps): TopicStage {
   const { cfg, db, log } = deps;
   let closed = false;
-  let leader: { client: PoolClient; worker: Worker<TopicPayload>; reconcile: NodeJS.Timeout } | null = null;
+  let leader: {
+    client: PoolClient;
+    worker: Worker<TopicPayload>;
+    reconcile: NodeJS.Timeout;
+    connection: Redis;
+    batcher: { drain(): Promise<void> };
+  } | null = null;
   let retry: NodeJS.Timeout | undefined;
 
   const lead = async (client: PoolClient) => {
@@ -234,8 +240,9 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
       return ids.map(() => 'placed');
     };
     const batcher = createBatcher<number, string>(handle, { maxSize: 500, maxWaitMs: 20 });
+    const connection = createRedis(cfg.REDIS_URL, 'worker');
     const worker = new Worker<TopicPayload>(QUEUE_NAMES.topics, async (job) => batcher.submit(topicPayload.parse(job.data).itemId), {
-      connection: createRedis(cfg.REDIS_URL, 'worker'),
+      connection,
       prefix: cfg.QUEUE_PREFIX,
       concurrency: 1000,
     });
@@ -249,7 +256,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
         })
         .catch((err: unknown) => log.warn({ err: String(err) }, 'topic reconciler failed'));
     }, cfg.RECONCILE_EVERY_MS);
-    leader = { client, worker, reconcile };
+    leader = { client, worker, reconcile, connection, batcher };
   };
 
   const tryLead = async () => {
@@ -277,7 +284,10 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     if (!l) return;
     log.warn({ why }, 'topic stage: stepping down');
     clearInterval(l.reconcile);
-    await l.worker.close().catch(() => undefined);
+    const closing = l.worker.close().catch(() => undefined);
+    await l.batcher.drain();
+    await closing;
+    l.connection.disconnect();
     await l.client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     l.client.release(true);
   };
