@@ -7,3 +7,4 @@ export * from './repost';
 export { StoryIndex } from './story-index';
 export { TopicIndex, keywordVector } from './topic-index';
 export { TermBurstDetector, type TermBurst } from './term-bursts';
+export { minhash as minhashOf, jaccard } from './minhash';
