@@ -150,17 +150,17 @@ describe('state', () => {
     const whole = new TopicEngine();
     const expected = run(whole, input);
     const first = new TopicEngine();
-    const head = run(first, input.slice(0, 25));
+    const head = run(first, input.slice(0, 5));
     const changes = first.takeChanges();
     const restored = TopicEngine.restore({
       clock: first.now,
       ...first.nextIds,
       topics: changes.topics,
       stories: changes.stories,
-      itemLinks: input.slice(0, 25).map((i) => [i.id, Number(changes.stories[0]!.id), i.publishedAt] as [string, number, number]),
+      itemLinks: input.slice(0, 5).map((i) => [i.id, Number(changes.stories[0]!.id), i.publishedAt] as [string, number, number]),
       dormant: [],
     });
-    const tail = run(restored, input.slice(25));
+    const tail = run(restored, input.slice(5));
     // Term-burst counters are stream-wide and not persisted (a restart may report a burst again,
     // at most once a day per term); everything about stories, topics and levels must be identical.
     const noBursts = (evs: TopicEvent[]) => JSON.stringify(evs.filter((x) => x.type !== 'term_burst'));
