@@ -1,19 +1,22 @@
 /**
  * The analysis of one item, used by `yuqing analyze`, the analyzer worker and the topic stage:
  * normalize → tokenize once → relevance, sentiment, police-negative, keywords, simhash,
- * categories, places — every stage reuses the same tokens. Pure after loading data files once;
- * `analyze` never throws (a failure inside a stage degrades that field, not the item).
+ * categories, places — every stage reuses the same tokens, and the same per-token facts looked up
+ * once in the token table (token-info.ts), because the whole engine must cost at most 40 % on top
+ * of segmentation itself (pnpm bench:analyze). Pure after loading data files once; `analyze`
+ * never throws (a failure inside a stage degrades that field, not the item).
  */
-import { categorize } from './categories';
-import { keywords } from './keywords';
+import { categorizeOf } from './categories';
+import { keywordsOf } from './keywords';
 import { loadModel, type Model, type ModelJson } from './model';
-import { normalize } from './normalize';
-import { createPlaceMatcher } from './places';
-import { policeNegative } from './police-negative';
-import { policeRelevance } from './relevance';
-import { contentTokens, tokenize } from './segment';
-import { NEG_THRESHOLD, POS_THRESHOLD, scoreSentiment, type SentimentResult } from './sentiment';
-import { simhash } from './simhash';
+import { normalize, type Normalized, type NormalizeOptions } from './normalize';
+import { createPlaceMatcher, type PlaceMatch } from './places';
+import { policeNegative, type PoliceNegativeResult } from './police-negative';
+import { relevanceOf, type RelevanceResult } from './relevance';
+import { cutRaw } from './segment';
+import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
+import { simhashOf } from './simhash';
+import { tokenInfo, type TokenInfo } from './token-info';
 
 /** Version of the rules and lexicons; stored with every analysis so results can be recomputed. */
 export const ENGINE_VERSION = 'yuqing-nlp-1.0.0';
@@ -88,56 +91,162 @@ function combineSentiment(lex: SentimentResult, model: Model | null, tokens: rea
   return { label, score };
 }
 
+const TITLE_OPTS: NormalizeOptions = { maxChars: 1000 };
+const NO_RELEVANCE: RelevanceResult = { related: false, score: 0, hits: [], positions: [] };
+const NO_POLICE_NEGATIVE: PoliceNegativeResult = { negative: false, score: 0, kinds: [] };
+const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
+const EMPTY: readonly string[] = [];
+
+/** Segments text and appends its non-blank tokens and their facts; returns how many were added. */
+function appendTokens(text: string, tokens: string[], infos: TokenInfo[]): number {
+  let added = 0;
+  for (const t of cutRaw(text)) {
+    const info = tokenInfo(t);
+    if (info.blank) continue;
+    tokens.push(t);
+    infos.push(info);
+    added++;
+  }
+  return added;
+}
+
 /** Creates an analyzer; loads lexicons, dictionaries and the model once. Throws only on a bad model. */
 export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const model = opts.model ? loadModel(opts.model) : null;
   const places = createPlaceMatcher(opts.jurisdiction);
-  const maxChars = opts.maxChars;
+  const normOpts: NormalizeOptions | undefined = opts.maxChars === undefined ? undefined : { maxChars: opts.maxChars };
   const modelVersion = model?.modelVersion ?? null;
 
+  // Each stage sits in its own try block (not a closure per stage: this runs for every item).
   const analyze = (input: AnalyzeInput): AnalysisResult => {
     const id = typeof input?.id === 'string' ? input.id : String(input?.id ?? '');
     const rawText = typeof input?.text === 'string' ? input.text : '';
     const rawTitle = typeof input?.title === 'string' ? input.title : '';
-    const norm = safe(() => normalize(rawText, maxChars === undefined ? undefined : { maxChars }), null);
-    const title = rawTitle ? safe(() => normalize(rawTitle, { maxChars: 1000 }), null) : null;
+    let norm: Normalized | null = null;
+    let title: Normalized | null = null;
+    try {
+      norm = normalize(rawText, normOpts);
+    } catch {
+      norm = null;
+    }
+    if (rawTitle) {
+      try {
+        title = normalize(rawTitle, TITLE_OPTS);
+      } catch {
+        title = null;
+      }
+    }
     const text = norm?.text ?? '';
-    const bodyTokens = safe(() => tokenize(text), [] as string[]);
-    const titleTokens = title ? safe(() => tokenize(title.text), [] as string[]) : [];
-    // Title first, then a full stop so no clause or phrase spans the two.
-    const tokens = titleTokens.length ? [...titleTokens, '。', ...bodyTokens] : bodyTokens;
-    const content = safe(() => contentTokens(tokens), [] as string[]);
-    const emoticons = [...(title?.emoticons ?? []), ...(norm?.emoticons ?? [])];
-    const mentions = [...(title?.mentions ?? []), ...(norm?.mentions ?? [])];
 
-    const relevance = safe(() => policeRelevance(bodyTokens, titleTokens, { mentions, textLength: text.length }), { related: false, score: 0, hits: [], positions: [] });
-    const lexSentiment = safe(() => scoreSentiment(tokens, emoticons), { label: 'neutral' as const, score: 0, raw: 0 });
-    const sentiment = safe(() => combineSentiment(lexSentiment, model, tokens), { label: lexSentiment.label, score: lexSentiment.score });
+    // tokens = title tokens, '。', body tokens (the full stop so no clause or phrase spans the
+    // two; without a title just the body tokens), each with its facts in infos.
+    const tokens: string[] = [];
+    const infos: TokenInfo[] = [];
+    let titleCount = 0;
+    if (title) {
+      try {
+        titleCount = appendTokens(title.text, tokens, infos);
+      } catch {
+        titleCount = 0;
+        tokens.length = 0;
+        infos.length = 0;
+      }
+      if (titleCount > 0) {
+        tokens.push('。');
+        infos.push(tokenInfo('。'));
+      }
+    }
+    const bodyFrom = tokens.length;
+    try {
+      appendTokens(text, tokens, infos);
+    } catch {
+      tokens.length = bodyFrom;
+      infos.length = bodyFrom;
+    }
+    const emoticons = title && title.emoticons.length > 0 ? [...title.emoticons, ...(norm?.emoticons ?? EMPTY)] : (norm?.emoticons ?? []);
+    const mentions = title && title.mentions.length > 0 ? [...title.mentions, ...(norm?.mentions ?? EMPTY)] : (norm?.mentions ?? EMPTY);
+
+    let relevance = NO_RELEVANCE;
+    try {
+      relevance = relevanceOf(tokens, infos, 0, titleCount, tokens, infos, bodyFrom, { mentions, textLength: text.length });
+    } catch {
+      relevance = NO_RELEVANCE;
+    }
+    let lexSentiment = NO_SENTIMENT;
+    try {
+      lexSentiment = sentimentOf(tokens, infos, emoticons);
+    } catch {
+      lexSentiment = NO_SENTIMENT;
+    }
+    let sentiment: AnalysisResult['sentiment'];
+    try {
+      sentiment = combineSentiment(lexSentiment, model, tokens);
+    } catch {
+      sentiment = { label: lexSentiment.label, score: lexSentiment.score };
+    }
     // police-negative sees the combined sentiment and all tokens; relevance positions index the
-    // body tokens, so they are shifted past the title.
-    const offset = titleTokens.length ? titleTokens.length + 1 : 0;
-    const shifted = offset ? { ...relevance, positions: relevance.positions.map((p) => p + offset) } : relevance;
-    const pn = safe(() => policeNegative(shifted, { ...lexSentiment, score: sentiment.score }, tokens), { negative: false, score: 0, kinds: [] });
+    // body tokens, so they are shifted past the title. Unrelated items are never police-negative.
+    let pn = NO_POLICE_NEGATIVE;
+    if (relevance.related) {
+      try {
+        const shifted = bodyFrom ? { ...relevance, positions: relevance.positions.map((p) => p + bodyFrom) } : relevance;
+        pn = policeNegative(shifted, { ...lexSentiment, score: sentiment.score }, tokens, infos);
+      } catch {
+        pn = NO_POLICE_NEGATIVE;
+      }
+    }
     let pnScore = pn.score;
     let pnFlag = pn.negative;
     if (model && relevance.related) {
-      const p = safe(() => model.probability('police_negative', tokens), null);
+      let p: number | null = null;
+      try {
+        p = model.probability('police_negative', tokens);
+      } catch {
+        p = null;
+      }
       if (p !== null) {
         // The rules carry most of the weight: police-negative training sets are small.
         pnScore = 0.75 * pn.score + 0.25 * p;
         pnFlag = pnScore >= 0.5;
       }
     }
-    const placeHits = safe(() => places.find(`${title?.text ?? ''} ${text}`), { places: [] as string[], jurisdictionHits: [] as string[] });
+    let keywords: string[] = [];
+    try {
+      keywords = keywordsOf(tokens, infos, KEYWORDS);
+    } catch {
+      keywords = [];
+    }
+    let simhash = EMPTY_HASH;
+    try {
+      simhash = simhashOf(infos);
+    } catch {
+      simhash = EMPTY_HASH;
+    }
+    const titleText = title?.text ?? '';
+    let categories: string[] = [];
+    try {
+      categories = categorizeOf(infos, [titleText, text]);
+    } catch {
+      categories = [];
+    }
+    // Places see the tokens of the very text they scan (title, space, body), so short names only
+    // match on token boundaries (大同小异 names no 大同市); the title/body full stop is not in it.
+    let placeHits: PlaceMatch = { places: [], jurisdictionHits: [] };
+    try {
+      const placeTokens = bodyFrom > titleCount ? tokens.slice(0, titleCount).concat(tokens.slice(bodyFrom)) : tokens;
+      placeHits = places.find(`${titleText} ${text}`, placeTokens);
+    } catch {
+      placeHits = { places: [], jurisdictionHits: [] };
+    }
     return {
       id,
       policeRelated: relevance.related,
       policeScore: round(relevance.score),
       sentiment: { label: sentiment.label, score: round(sentiment.score) },
       policeNegative: relevance.related && pnFlag,
-      keywords: safe(() => keywords(tokens, KEYWORDS), []),
-      simhash: safe(() => simhash(content), EMPTY_HASH),
-      categories: safe(() => categorize(tokens, `${title?.text ?? ''} ${text}`), []),
+      keywords,
+      simhash,
+      categories,
       places: placeHits.places,
       policeNegativeScore: round(relevance.related ? pnScore : 0),
       language: norm?.language ?? 'unknown',
@@ -149,7 +258,13 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   };
 
   return {
-    analyze: (input) => safe(() => analyze(input), fallbackResult(input, modelVersion)),
+    analyze: (input) => {
+      try {
+        return analyze(input);
+      } catch {
+        return fallbackResult(input, modelVersion);
+      }
+    },
     engineVersion: ENGINE_VERSION,
     modelVersion,
   };

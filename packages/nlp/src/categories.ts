@@ -55,6 +55,12 @@ export interface CategoryRules {
   /** A char-code trie of the phrases, walked once over the text. */
   readonly phrases: PhraseNode;
   readonly termCount: number;
+  /** Root level of the phrase trie as a dense array indexed by UTF-16 unit (the scan's hot lookup). */
+  readonly phraseRoots: ReadonlyArray<PhraseNode | undefined>;
+  /** True when no phrase contains a space, so texts joined by a space can be scanned one by one. */
+  readonly phrasesSpaceFree: boolean;
+  /** Scratch: the call that last counted each term (each term counts once per text). */
+  readonly stamps: Uint32Array;
 }
 
 const DEFAULT_FILE = new URL('../data/dict/categories.json', import.meta.url);
@@ -139,7 +145,15 @@ export function loadCategoryRules(json: string | unknown): CategoryRules {
     });
   });
   if (problems.length > 0) throw new TypeError(`category rules: ${problems.join('; ')}`);
-  return { categories, byToken, phrases, termCount };
+  const phraseRoots = new Array<PhraseNode | undefined>(0x10000);
+  for (const [c, child] of phrases.next ?? []) phraseRoots[c] = child;
+  const phrasesSpaceFree = !phrases.next?.has(32) && !hasSpaceBelow(phrases);
+  return { categories, byToken, phrases, termCount, phraseRoots, phrasesSpaceFree, stamps: new Uint32Array(termCount) };
+}
+
+function hasSpaceBelow(node: PhraseNode): boolean {
+  for (const [c, child] of node.next ?? []) if (c === 32 || hasSpaceBelow(child)) return true;
+  return false;
 }
 
 let defaults: CategoryRules | undefined;
@@ -150,44 +164,72 @@ export function defaultCategoryRules(): CategoryRules {
   return defaults;
 }
 
+/** Anything carrying a token's category term under the default rules (the analyzer's TokenInfo). */
+export interface CategoryInfo {
+  readonly cat: TermInfo | undefined;
+}
+
+/** The term of a token under the given rules (what categorizeOf reads from CategoryInfo.cat). */
+export function categoryTerm(token: string, rules: CategoryRules = defaultCategoryRules()): TermInfo | undefined {
+  return rules.byToken.get(token);
+}
+
 /** Categories whose rules match, best score first; ['其他'] when none does. Never throws on bad text. */
 export function categorize(tokens: string[], text: string, rules: CategoryRules = defaultCategoryRules()): string[] {
   const toks = Array.isArray(tokens) ? tokens : [];
-  const body = typeof text === 'string' ? text : '';
+  const infos = toks.map((tok) => ({ cat: typeof tok === 'string' ? rules.byToken.get(tok) : undefined }));
+  return categorizeOf(infos, [typeof text === 'string' ? text : ''], rules);
+}
+
+let epoch = 0;
+
+/**
+ * categorize over tokens already looked up (infos[i].cat = rules.byToken.get(tokens[i])) and the
+ * text given in parts, read as parts.join(' ') — one string is never built for it.
+ */
+export function categorizeOf(infos: readonly CategoryInfo[], parts: readonly string[], rules: CategoryRules = defaultCategoryRules()): string[] {
   const n = rules.categories.length;
   const scores = new Float64Array(n);
   const context = new Uint8Array(n);
   // Each term counts once: repetition says little about the category and would let one word dominate.
-  const counted = new Uint8Array(rules.termCount);
-  const add = (t: TermInfo): void => {
-    if (counted[t.id] === 1) return;
-    counted[t.id] = 1;
+  const stamps = rules.stamps;
+  let mark = ++epoch;
+  if (mark > 0xfffffff0) {
+    stamps.fill(0);
+    epoch = mark = 1;
+  }
+  for (let i = 0; i < infos.length; i++) {
+    const t = (infos[i] as CategoryInfo).cat;
+    if (t === undefined || stamps[t.id] === mark) continue;
+    stamps[t.id] = mark;
     for (const [c, w] of t.hits) scores[c] = (scores[c] as number) + w;
     for (const c of t.context) context[c] = 1;
-  };
-  for (const tok of toks) {
-    const t = typeof tok === 'string' ? rules.byToken.get(tok) : undefined;
-    if (t) add(t);
   }
-  const root = rules.phrases.next;
-  if (root) {
+  const roots = rules.phraseRoots;
+  const texts = rules.phrasesSpaceFree ? parts : [parts.join(' ')];
+  for (const body of texts) {
     for (let i = 0; i < body.length; i++) {
-      let node = root.get(body.charCodeAt(i));
+      let node = roots[body.charCodeAt(i)];
       for (let j = i + 1; node; j++) {
-        if (node.term) add(node.term);
+        const t = node.term;
+        if (t !== undefined && stamps[t.id] !== mark) {
+          stamps[t.id] = mark;
+          for (const [c, w] of t.hits) scores[c] = (scores[c] as number) + w;
+          for (const c of t.context) context[c] = 1;
+        }
         node = j < body.length ? node.next?.get(body.charCodeAt(j)) : undefined;
       }
     }
   }
-  const result: Array<[string, number, number]> = [];
+  let result: Array<[string, number, number]> | undefined;
   for (let c = 0; c < n; c++) {
     const cat = rules.categories[c];
     const score = scores[c] as number;
     if (!cat || score <= 0 || score < cat.threshold || (cat.needsContext && context[c] !== 1)) continue;
-    result.push([cat.name, score, c]);
+    (result ??= []).push([cat.name, score, c]);
   }
-  if (result.length === 0) return [OTHER_CATEGORY];
+  if (result === undefined) return [OTHER_CATEGORY];
   // Ties keep file order, so deployments control precedence by ordering their rules.
-  result.sort((a, b) => b[1] - a[1] || a[2] - b[2]);
+  if (result.length > 1) result.sort((a, b) => b[1] - a[1] || a[2] - b[2]);
   return result.map((r) => r[0]);
 }

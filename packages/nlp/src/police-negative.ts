@@ -63,20 +63,54 @@ function near(i: number, positions: readonly number[], n: number): boolean {
   return false;
 }
 
+/** What the risk scorer needs to know about one token, independent of its neighbours. */
+export interface RiskFacts {
+  /** The risk entry of the token itself. */
+  readonly hit: { kind: string; weight: number } | undefined;
+  /** True when the token starts a longer risk entry (joined with the next tokens). */
+  readonly prefix: boolean;
+  /** A denial before a risk word (没有, 并未 …). */
+  readonly negator: boolean;
+  /** A mark of a comment (你们, ？ …). */
+  readonly opinion: boolean;
+}
+
+/** Anything carrying risk facts (the analyzer's TokenInfo, or a bare wrapper). */
+export interface RiskInfo {
+  readonly risk: RiskFacts;
+}
+
+const NO_FACTS: RiskFacts = { hit: undefined, prefix: false, negator: false, opinion: false };
+
+/** The risk facts of one token. */
+export function riskFacts(t: string): RiskFacts {
+  const lex = riskLexicon();
+  const hit = lex.words.get(t);
+  const prefix = lex.prefixes.has(t);
+  const negator = NEGATED_RISK.has(t);
+  const opinion = OPINION_MARKS.has(t);
+  return hit === undefined && !prefix && !negator && !opinion ? NO_FACTS : { hit, prefix, negator, opinion };
+}
+
+function riskInfos(tokens: readonly string[]): RiskInfo[] {
+  return tokens.map((t) => ({ risk: riskFacts(t) }));
+}
+
 /**
  * Sum of risk weights in the tokens (phrases up to 3 tokens), and the kinds seen. In long texts a
  * risk word far from every police mention counts half: it is likely about someone else.
  */
-export function riskOf(tokens: readonly string[], policePositions: readonly number[] = []): { risk: number; kinds: string[] } {
+export function riskOf(tokens: readonly string[], policePositions: readonly number[] = [], infos: readonly RiskInfo[] = riskInfos(tokens)): { risk: number; kinds: string[] } {
   const lex = riskLexicon();
   let risk = 0;
   const kinds: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    let hit = lex.words.get(t);
+    const f = (infos[i] as RiskInfo).risk;
+    if (f === NO_FACTS) continue;
+    let hit = f.hit;
     let used = 1;
-    if (lex.prefixes.has(t)) {
-      let joined = t;
+    if (f.prefix) {
+      let joined = tokens[i] as string;
       for (let k = 1; k <= 2 && i + k < tokens.length; k++) {
         joined += tokens[i + k] as string;
         const h = lex.words.get(joined);
@@ -89,7 +123,7 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
     }
     if (!hit) continue;
     // "并未发现暴力执法", "排除他杀": a denied risk is a small one.
-    const denied = (i > 0 && NEGATED_RISK.has(tokens[i - 1] as string)) || (i > 1 && NEGATED_RISK.has(tokens[i - 2] as string));
+    const denied = (i > 0 && (infos[i - 1] as RiskInfo).risk.negator) || (i > 1 && (infos[i - 2] as RiskInfo).risk.negator);
     const w = denied ? hit.weight * 0.3 : hit.weight;
     risk += near(i, policePositions, tokens.length) ? w : w * 0.5;
     if (!kinds.includes(hit.kind)) kinds.push(hit.kind);
@@ -99,18 +133,19 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
 }
 
 /** True when the tokens read like someone's comment rather than a news report. */
-export function isOpinion(tokens: readonly string[]): boolean {
+export function isOpinion(tokens: readonly string[], infos: readonly RiskInfo[] = riskInfos(tokens)): boolean {
   let marks = 0;
-  for (const t of tokens) if (OPINION_MARKS.has(t) && ++marks >= 2) return true;
+  for (let i = 0; i < tokens.length; i++) if ((infos[i] as RiskInfo).risk.opinion && ++marks >= 2) return true;
   return false;
 }
 
-/** Police-negative judgement from relevance, sentiment and the (already computed) tokens. */
-export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[]): PoliceNegativeResult {
+/** Police-negative judgement from relevance, sentiment and the (already computed) tokens; infos when the caller looked them up already. */
+export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[], infos?: readonly RiskInfo[]): PoliceNegativeResult {
   if (!relevance.related) return { negative: false, score: 0, kinds: [] };
-  const { risk, kinds } = riskOf(tokens, relevance.positions);
+  const looked = infos ?? riskInfos(tokens);
+  const { risk, kinds } = riskOf(tokens, relevance.positions, looked);
   const negativity = Math.max(0, -sentiment.score);
-  const evidence = risk + 3 * negativity * (isOpinion(tokens) ? 1 : 0.5);
+  const evidence = risk + 3 * negativity * (isOpinion(tokens, looked) ? 1 : 0.5);
   // Relevance past the threshold only nudges: one clear mention of police is enough.
   const score = (1 - Math.exp(-evidence / 2)) * (0.7 + 0.3 * relevance.score);
   return { negative: score >= NEGATIVE_THRESHOLD, score, kinds };

@@ -63,45 +63,94 @@ function tokenWeight(t: string): number {
   return 0;
 }
 
-/** Evidence of one token list (title or body), appending hits. */
-function evidence(tokens: readonly string[], hits: string[], positions?: number[]): { s: number; fiction: boolean; responders: boolean } {
+// Per-token facts, computed once per distinct token (token-info.ts caches them for the analyzer).
+const F_FICTION = 1;
+const F_RESPONDER = 2;
+const F_AFTER_REPORT = 4;
+const F_IMPERSONATION = 8;
+const F_HEARSAY = 16;
+const F_LE = 32; // 了
+const F_BAO = 64; // 报
+const F_JING = 128; // starts with 警
+
+/** What relevance needs to know about one token, independent of its neighbours. */
+export interface RelevanceFacts {
+  /** tokenWeight of the token (lower-cased when short). */
+  readonly weight: number;
+  /** F_* flags. */
+  readonly flags: number;
+  /** Its MEDIUM weight (0 when not listed), for the other-responders discount. */
+  readonly medium: number;
+}
+
+/** Anything carrying relevance facts (the analyzer's TokenInfo, or a bare wrapper). */
+export interface RelevanceInfo {
+  readonly rel: RelevanceFacts;
+}
+
+const NO_FACTS: RelevanceFacts = { weight: 0, flags: 0, medium: 0 };
+
+/** The relevance facts of one token. */
+export function relevanceFacts(t: string): RelevanceFacts {
+  const weight = tokenWeight(t.length <= 8 ? t.toLowerCase() : t);
+  let flags = 0;
+  if (FICTION.has(t)) flags |= F_FICTION;
+  if (OTHER_RESPONDERS.has(t)) flags |= F_RESPONDER;
+  if (AFTER_REPORT.has(t)) flags |= F_AFTER_REPORT;
+  if (IMPERSONATION.has(t)) flags |= F_IMPERSONATION;
+  if (HEARSAY_SOURCE.has(t)) flags |= F_HEARSAY;
+  if (t === '了') flags |= F_LE;
+  if (t === '报') flags |= F_BAO;
+  if (t.startsWith('警')) flags |= F_JING;
+  const medium = MEDIUM.get(t) ?? 0;
+  return weight === 0 && flags === 0 && medium === 0 ? NO_FACTS : { weight, flags, medium };
+}
+
+/** Wraps tokens as infos for the public functions (the analyzer passes its cached ones). */
+export function relevanceInfos(tokens: readonly string[]): RelevanceInfo[] {
+  return tokens.map((t) => ({ rel: relevanceFacts(typeof t === 'string' ? t : '') }));
+}
+
+/** Evidence of one token range [from, to) (title or body), appending hits; positions are relative to from. */
+function evidence(
+  tokens: readonly string[],
+  infos: readonly RelevanceInfo[],
+  from: number,
+  to: number,
+  hits: string[],
+  positions?: number[],
+): { s: number; fiction: boolean } {
   let s = 0;
   let fiction = false;
   let responders = false;
   let reportAt = -100;
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    if (FICTION.has(t)) fiction = true;
-    if (OTHER_RESPONDERS.has(t)) responders = true;
-    if (reportAt >= 0 && i - reportAt <= 12 && AFTER_REPORT.has(t)) {
+  let medium = 0;
+  for (let i = from; i < to; i++) {
+    const f = (infos[i] as RelevanceInfo).rel;
+    const flags = f.flags;
+    if (flags & F_FICTION) fiction = true;
+    if (flags & F_RESPONDER) responders = true;
+    if (reportAt >= 0 && i - reportAt <= 12 && flags & F_AFTER_REPORT) {
       s += 0.5;
       reportAt = -100;
     }
-    const prev = i > 0 ? (tokens[i - 1] as string) : '';
-    const prev2 = i > 1 ? (tokens[i - 2] as string) : '';
-    let w = tokenWeight(t.length <= 8 ? t.toLowerCase() : t);
+    let w = f.weight;
     // 报了警 is cut 报|了|警…: read it as 报警.
-    if (w === 0 && prev === '了' && prev2 === '报' && t.startsWith('警')) w = 0.35;
+    if (w === 0 && flags & F_JING && i - 2 >= from && (infos[i - 1] as RelevanceInfo).rel.flags & F_LE && (infos[i - 2] as RelevanceInfo).rel.flags & F_BAO) w = 0.35;
     if (w === 0) continue;
     if (w === 0.35) reportAt = i;
     // 冒充警察 / 假冒民警: an impostor, not the police.
-    if (IMPERSONATION.has(prev) || IMPERSONATION.has(prev2)) continue;
+    if ((i - 1 >= from && (infos[i - 1] as RelevanceInfo).rel.flags & F_IMPERSONATION) || (i - 2 >= from && (infos[i - 2] as RelevanceInfo).rel.flags & F_IMPERSONATION)) continue;
     // "据公安资料显示" inside a rumour cites police as a source of hearsay only.
-    const next = i + 1 < tokens.length ? (tokens[i + 1] as string) : '';
-    if (HEARSAY_SOURCE.has(next)) w *= 0.3;
+    if (i + 1 < to && (infos[i + 1] as RelevanceInfo).rel.flags & F_HEARSAY) w *= 0.3;
     s += w;
-    hits.push(t);
-    positions?.push(i);
+    hits.push(tokens[i] as string);
+    // How much of the evidence came from medium tokens (the ones other responders share).
+    medium += f.medium;
+    positions?.push(i - from);
   }
-  if (responders) s = Math.max(0, s - hitsOf(hits, MEDIUM) * 0.5);
-  return { s, fiction, responders };
-}
-
-/** How much of the evidence came from medium tokens (the ones other responders share). */
-function hitsOf(hits: readonly string[], table: ReadonlyMap<string, number>): number {
-  let s = 0;
-  for (const h of hits) s += table.get(h) ?? 0;
-  return s;
+  if (responders) s = Math.max(0, s - medium * 0.5);
+  return { s, fiction };
 }
 
 /**
@@ -130,12 +179,29 @@ export interface RelevanceContext {
 
 /** Police relevance of an item from its title tokens (weighted 1.5×), body tokens and @-mentions. */
 export function policeRelevance(tokens: readonly string[], titleTokens: readonly string[] = EMPTY, ctx: RelevanceContext = {}): RelevanceResult {
+  return relevanceOf(titleTokens, relevanceInfos(titleTokens), 0, titleTokens.length, tokens, relevanceInfos(tokens), 0, ctx);
+}
+
+/**
+ * policeRelevance over ranges of already looked-up tokens: the title is titleTokens[titleFrom,
+ * titleTo), the body is tokens[bodyFrom, end); positions are relative to bodyFrom.
+ */
+export function relevanceOf(
+  titleTokens: readonly string[],
+  titleInfos: readonly RelevanceInfo[],
+  titleFrom: number,
+  titleTo: number,
+  tokens: readonly string[],
+  infos: readonly RelevanceInfo[],
+  bodyFrom: number,
+  ctx: RelevanceContext = {},
+): RelevanceResult {
   const hits: string[] = [];
-  const title = evidence(titleTokens, hits);
+  const title = evidence(titleTokens, titleInfos, titleFrom, titleTo, hits);
   const bodyHits: string[] = [];
   const positions: number[] = [];
-  const body = evidence(tokens, bodyHits, positions);
-  hits.push(...bodyHits);
+  const body = evidence(tokens, infos, bodyFrom, tokens.length, bodyHits, positions);
+  for (const h of bodyHits) hits.push(h);
   let s = title.s * 1.5 + body.s + mentionEvidence(ctx.mentions ?? EMPTY, ctx.textLength ?? 0, hits);
   // Police characters in films, dramas and games are not police (guideline).
   if (title.fiction || body.fiction) s *= 0.3;

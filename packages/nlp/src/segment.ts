@@ -45,6 +45,16 @@ function getNumberWords(): Set<string> {
   return numberWords;
 }
 
+/**
+ * nodejieba.cut (HMM on) with the domain user dictionary, whitespace tokens included: for callers
+ * that filter them while they look tokens up anyway (the analyzer's token table).
+ */
+export function cutRaw(text: string): string[] {
+  if (typeof text !== 'string' || text.length === 0) return [];
+  ensureLoaded();
+  return nodejieba.cut(text, true);
+}
+
 /** Segments text with nodejieba (HMM on) and the domain user dictionary; drops whitespace tokens. */
 export function tokenize(text: string): string[] {
   if (typeof text !== 'string' || text.length === 0) return [];
@@ -69,23 +79,26 @@ export function isStopWord(token: string): boolean {
 const PUNCT_OR_SYMBOL = /^[\p{P}\p{S}\p{Z}\p{C}]+$/u;
 const NUMBER = /^[-+]?[\d.,:%]+$/;
 
+/** True for a whitespace-only token (tokenize drops them). */
+export function isBlankToken(token: string): boolean {
+  return token.trim() === '';
+}
+
+/** True when contentTokens keeps the token: not a stop word, punctuation/symbol, single ASCII char or plain number (dictionary numbers like 110 stay). */
+export function isContentToken(t: string): boolean {
+  if (typeof t !== 'string' || t.length === 0 || getStopWords().has(t)) return false;
+  const c = t.charCodeAt(0);
+  // Tokens starting with a Han char are words: skip the regex tests that most tokens would pay.
+  if (c >= 0x4e00 && c <= 0x9fff) return true;
+  if ((t.length === 1 && c < 0x80) || PUNCT_OR_SYMBOL.test(t)) return false;
+  if (NUMBER.test(t) && !getNumberWords().has(t)) return false;
+  return true;
+}
+
 /** Keeps content tokens: removes stop words, punctuation/symbols, single ASCII chars and pure numbers (except dictionary numbers like 110). */
 export function contentTokens(tokens: string[]): string[] {
   if (!Array.isArray(tokens)) return [];
-  const stops = getStopWords();
-  const keepNumbers = getNumberWords();
   const out: string[] = [];
-  for (const t of tokens) {
-    if (typeof t !== 'string' || t.length === 0 || stops.has(t)) continue;
-    const c = t.charCodeAt(0);
-    // Tokens starting with a Han char are words: skip the regex tests that most tokens would pay.
-    if (c >= 0x4e00 && c <= 0x9fff) {
-      out.push(t);
-      continue;
-    }
-    if ((t.length === 1 && c < 0x80) || PUNCT_OR_SYMBOL.test(t)) continue;
-    if (NUMBER.test(t) && !keepNumbers.has(t)) continue;
-    out.push(t);
-  }
+  for (const t of tokens) if (isContentToken(t)) out.push(t);
   return out;
 }

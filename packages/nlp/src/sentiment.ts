@@ -129,16 +129,50 @@ const OPEN_QUOTE = new Set(['“', '「', '『']);
 const CLOSE_QUOTE = new Set(['”', '」', '』', '"']);
 const EMPTY: readonly string[] = [];
 
+type Phrase = { rest: Map<string, number>; restPrefixes: Set<string> };
+
+/** What the scorer needs to know about one token, independent of its neighbours. */
+export interface SentimentFacts {
+  /** R_* flags (0: no rule word). */
+  readonly role: number;
+  readonly polarity: number;
+  /** Phrases starting with this token, when any. */
+  readonly phrase: Phrase | undefined;
+  /** Degree multiplier (1 when not a degree adverb). */
+  readonly degree: number;
+  /** Rhetorical weight (0 when not rhetorical). */
+  readonly rhetorical: number;
+}
+
+/** Anything carrying sentiment facts (the analyzer's TokenInfo, or a bare wrapper). */
+export interface SentimentInfo {
+  readonly sent: SentimentFacts;
+}
+
+const NO_FACTS: SentimentFacts = { role: 0, polarity: 0, phrase: undefined, degree: 1, rhetorical: 0 };
+
+/** The sentiment facts of one token. */
+export function sentimentFacts(t: string): SentimentFacts {
+  const lex = sentimentLexicon();
+  const role = lex.roles.get(t) ?? 0;
+  const polarity = lex.polarity.get(t) ?? 0;
+  const phrase = lex.phrases.get(t);
+  const degree = lex.degree.get(t) ?? 1;
+  const rhetorical = lex.rhetorical.get(t) ?? 0;
+  if (role === 0 && polarity === 0 && phrase === undefined && degree === 1 && rhetorical === 0) return NO_FACTS;
+  return { role, polarity, phrase, degree, rhetorical };
+}
+
 // Tokens used by the last lookup() match; a module variable rather than a returned tuple, so
 // the per-token hot path allocates nothing.
 let matched = 1;
 
 /** The polarity at token i, matching phrases of up to 3 tokens (sets `matched`). */
-function lookup(lex: SentimentLexicon, tokens: readonly string[], i: number): number {
-  const t = tokens[i] as string;
-  let best = lex.polarity.get(t) ?? 0;
+function lookup(tokens: readonly string[], infos: readonly SentimentInfo[], i: number): number {
+  const f = (infos[i] as SentimentInfo).sent;
+  let best = f.polarity;
   matched = 1;
-  const p = i + 1 < tokens.length ? lex.phrases.get(t) : undefined;
+  const p = i + 1 < tokens.length ? f.phrase : undefined;
   if (p) {
     const next = tokens[i + 1] as string;
     const w2 = p.rest.get(next);
@@ -160,6 +194,15 @@ function lookup(lex: SentimentLexicon, tokens: readonly string[], i: number): nu
 
 /** Scores tokens (from segment.tokenize, punctuation kept) plus emoticon names from normalize. */
 export function scoreSentiment(tokens: readonly string[], emoticons: readonly string[] = EMPTY): SentimentResult {
+  return sentimentOf(
+    tokens,
+    tokens.map((t) => ({ sent: sentimentFacts(t) })),
+    emoticons,
+  );
+}
+
+/** scoreSentiment over tokens already looked up (infos[i] belongs to tokens[i]). */
+export function sentimentOf(tokens: readonly string[], infos: readonly SentimentInfo[], emoticons: readonly string[] = EMPTY): SentimentResult {
   const lex = sentimentLexicon();
   let total = 0;
   let clause = 0;
@@ -174,28 +217,28 @@ export function scoreSentiment(tokens: readonly string[], emoticons: readonly st
   let quoteStart = -1;
   let praise = 0;
   let mourning = false;
+  const n = tokens.length;
 
-  const closeClause = (end: string | null): void => {
-    if (end === '！' || end === '!') clause *= 1.3;
-    if ((end === '？' || end === '?') && (clauseQuestion || clause <= 0)) questions++;
-    total += clause * clauseWeight;
-    clause = 0;
-    clauseWeight = 1;
-    clauseQuestion = false;
-    negCount = 0;
-    lastNeg = -100;
-    lastDegree = -100;
-    degree = 1;
-  };
-
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i] as string;
-    const role = lex.roles.get(t);
-    if (role !== undefined) {
-      if (role & R_END) {
-        closeClause(t);
-        continue;
-      }
+  // i === n closes the last clause (no end mark): the clause logic is written once, inline.
+  for (let i = 0; i <= n; i++) {
+    const f = i < n ? (infos[i] as SentimentInfo).sent : NO_FACTS;
+    const role = f.role;
+    if (i === n || role & R_END) {
+      const end = i < n ? (tokens[i] as string) : '';
+      if (end === '！' || end === '!') clause *= 1.3;
+      if ((end === '？' || end === '?') && (clauseQuestion || clause <= 0)) questions++;
+      total += clause * clauseWeight;
+      clause = 0;
+      clauseWeight = 1;
+      clauseQuestion = false;
+      negCount = 0;
+      lastNeg = -100;
+      lastDegree = -100;
+      degree = 1;
+      continue;
+    }
+    if (role !== 0) {
+      const t = tokens[i] as string;
       if (t === '"') {
         // A straight quote (full-width ones are made half-width by normalize) opens or closes.
         quoteStart = quoteStart < 0 ? i : -1;
@@ -216,7 +259,7 @@ export function scoreSentiment(tokens: readonly string[], emoticons: readonly st
         clauseWeight = 1.5;
         continue;
       }
-      if (role & R_RHETORICAL) extra -= lex.rhetorical.get(t) ?? 0;
+      if (role & R_RHETORICAL) extra -= f.rhetorical;
       if (role & R_QUESTION) clauseQuestion = true;
       if (role & R_MOURNING) mourning = true;
       if (role & R_NEGATION) {
@@ -225,14 +268,16 @@ export function scoreSentiment(tokens: readonly string[], emoticons: readonly st
         // A negation may also be a sentiment word itself (没有 as "lacking"); it is not counted twice.
         continue;
       }
-      if (role & R_DEGREE && i + 1 < tokens.length && lookup(lex, tokens, i + 1) !== 0) {
-        const d = lex.degree.get(t) ?? 1;
+      if (role & R_DEGREE && i + 1 < n && lookup(tokens, infos, i + 1) !== 0) {
+        const d = f.degree;
         degree = i - lastDegree <= WINDOW ? degree * d : d;
         lastDegree = i;
         continue;
       }
     }
-    const w = lookup(lex, tokens, i);
+    // Most tokens are neither sentiment words nor phrase heads: skip them without a call.
+    if (f.polarity === 0 && f.phrase === undefined) continue;
+    const w = lookup(tokens, infos, i);
     const used = matched;
     if (w === 0) continue;
     let v = w;
@@ -247,7 +292,6 @@ export function scoreSentiment(tokens: readonly string[], emoticons: readonly st
     lastNeg = -100;
     i += used - 1;
   }
-  closeClause(null);
   for (const e of emoticons) {
     extra += lex.emoticons.get(e.toLowerCase()) ?? 0;
     if (lex.mourning.has(e)) mourning = true;

@@ -67,6 +67,60 @@ export function simhash(weightedTokens: Array<[string, number]> | string[]): str
   return hex8(hi) + hex8(lo);
 }
 
+/** The two 32-bit words simhash gives a token (high word first): cacheable per distinct token. */
+export function tokenHash(token: string): { hi: number; lo: number } {
+  return { hi: fnv1a(token, SEED_HI), lo: fnv1a(token, SEED_LO) };
+}
+
+/** Anything carrying a token's hash words and whether it is a content token (the analyzer's TokenInfo). */
+export interface SimhashInfo {
+  readonly content: boolean;
+  readonly hash: { readonly hi: number; readonly lo: number };
+}
+
+// Bit-sliced counters: level k holds bit k of each of the 32 per-bit counts, so adding a token's
+// word is a carry-save add of a few ops instead of a 32-step loop; 32 levels never overflow.
+const hiLevels = new Int32Array(32);
+const loLevels = new Int32Array(32);
+
+function addWord(levels: Int32Array, x: number): number {
+  let k = 0;
+  for (; x !== 0; k++) {
+    const l = levels[k] as number;
+    levels[k] = l ^ x;
+    x &= l;
+  }
+  return k;
+}
+
+function majority(levels: Int32Array, depth: number, total: number): number {
+  let out = 0;
+  for (let b = 0; b < 32; b++) {
+    let count = 0;
+    for (let k = 0; k < depth; k++) count |= ((levels[k] as number) >>> b & 1) << k;
+    // Same test as simhash(): 2·count − total > 0 (every weight is 1).
+    if (2 * count > total) out |= 1 << b;
+  }
+  return out;
+}
+
+/** simhash() of the content tokens among infos, each with weight 1: equal to simhash(contentTokens(tokens)). */
+export function simhashOf(infos: readonly SimhashInfo[]): string {
+  hiLevels.fill(0);
+  loLevels.fill(0);
+  let total = 0;
+  let hiDepth = 0;
+  let loDepth = 0;
+  for (let i = 0; i < infos.length; i++) {
+    const info = infos[i] as SimhashInfo;
+    if (!info.content) continue;
+    total++;
+    hiDepth = Math.max(hiDepth, addWord(hiLevels, info.hash.hi | 0));
+    loDepth = Math.max(loDepth, addWord(loLevels, info.hash.lo | 0));
+  }
+  return hex8(majority(hiLevels, hiDepth, total)) + hex8(majority(loLevels, loDepth, total));
+}
+
 const HEX64 = /^[0-9a-f]{16}$/i;
 
 function popcount32(n: number): number {

@@ -44,7 +44,10 @@ export interface TopicItem {
 export interface Story {
   id: number;
   topicId: number;
+  /** The root text, kept only until it has been persisted (live mode); '' afterwards. */
   root: string;
+  /** Exact-root key of the full root text. */
+  rootHash: number;
   fingerprint: Fingerprint;
   firstItemId: string;
   firstAt: number;
@@ -178,7 +181,11 @@ export class TopicEngine {
   private readonly touchedStories = new Set<number>();
   private readonly removedTopics = new Set<number>();
 
-  constructor(overrides: Partial<TopicConfig> = {}, ids: { nextStoryId?: number; nextTopicId?: number } = {}) {
+  /** Live mode records what changed for persistence (takeChanges); replay does not need it. */
+  private readonly trackChanges: boolean;
+
+  constructor(overrides: Partial<TopicConfig> = {}, ids: { nextStoryId?: number; nextTopicId?: number; trackChanges?: boolean } = {}) {
+    this.trackChanges = ids.trackChanges ?? false;
     this.cfg = topicConfig(overrides);
     this.storyIndex = new StoryIndex(this.cfg.storyHamming, this.cfg.storyJaccard);
     this.topicIndex = new TopicIndex(this.cfg.centroidTerms);
@@ -221,7 +228,8 @@ export class TopicEngine {
       story = {
         id: this.nextStoryId++,
         topicId: topic.id,
-        root: match.root.slice(0, 500),
+        root: this.trackChanges ? match.root : '',
+        rootHash: rootHash(match.root),
         fingerprint: match.fingerprint,
         firstItemId: item.id,
         firstAt: t,
@@ -249,8 +257,10 @@ export class TopicEngine {
       topic.reopened = true;
     }
     this.count(topic, story, item, t);
-    this.touchedTopics.add(topic.id);
-    this.touchedStories.add(story.id);
+    if (this.trackChanges) {
+      this.touchedTopics.add(topic.id);
+      this.touchedStories.add(story.id);
+    }
     events.push({ type: 'assign', itemId: item.id, storyId: String(story.id), topicId: String(topic.id), at: t, newStory, newTopic });
     events.push(...this.evaluate(topic, t));
     for (const burst of this.termBursts.observe(item.analysis.keywords.slice(0, 5), t)) events.push({ type: 'term_burst', ...burst });
@@ -262,7 +272,7 @@ export class TopicEngine {
     const topic = this.topics.get(topicId);
     if (!topic) return [];
     topic.manualLevel = level;
-    this.touchedTopics.add(topicId);
+    this.touch(topicId);
     const effective = level ?? topic.autoLevel;
     if (effective === topic.level) return [];
     const previous = topic.level;
@@ -303,6 +313,10 @@ export class TopicEngine {
     return fingerprintHex(story.fingerprint);
   }
 
+  private touch(topicId: number): void {
+    if (this.trackChanges) this.touchedTopics.add(topicId);
+  }
+
   /** Topics and stories changed since the last call (what a batch must persist), and merged-away topics. */
   takeChanges(): { topics: TopicSnapshot[]; stories: StorySnapshot[]; removedTopics: number[] } {
     const topics = [...this.touchedTopics].flatMap((id) => {
@@ -314,6 +328,11 @@ export class TopicEngine {
       return s ? [this.snapshotStory(s)] : [];
     });
     const removedTopics = [...this.removedTopics];
+    // Once persisted, a story's root text lives in the database; the index keeps only hashes.
+    for (const id of this.touchedStories) {
+      const s = this.stories.get(id);
+      if (s) s.root = '';
+    }
     this.touchedTopics.clear();
     this.touchedStories.clear();
     this.removedTopics.clear();
@@ -364,7 +383,7 @@ export class TopicEngine {
       id: s.id,
       topicId: s.topicId,
       root: s.root,
-      rootHash: rootHash(s.root),
+      rootHash: s.rootHash,
       simhash: fingerprintHex(s.fingerprint),
       firstItemId: s.firstItemId,
       firstAt: s.firstAt,
@@ -377,7 +396,7 @@ export class TopicEngine {
 
   /** An engine continuing from stored state (the live pipeline after a restart or takeover). */
   static restore(state: EngineState, overrides: Partial<TopicConfig> = {}): TopicEngine {
-    const e = new TopicEngine(overrides, { nextStoryId: state.nextStoryId, nextTopicId: state.nextTopicId });
+    const e = new TopicEngine(overrides, { nextStoryId: state.nextStoryId, nextTopicId: state.nextTopicId, trackChanges: true });
     e.clock = state.clock;
     e.lastSweep = state.clock;
     for (const s of state.topics) {
@@ -418,7 +437,7 @@ export class TopicEngine {
       const topic = e.topics.get(s.topicId);
       if (!topic) continue;
       const fingerprint = parseFingerprint(s.simhash);
-      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: s.root, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, amplifiers: s.amplifiers });
+      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: '', rootHash: s.rootHash, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, amplifiers: s.amplifiers });
       e.storyIndex.addStory(s.id, s.root, fingerprint);
       topic.storyIds.add(s.id);
     }
@@ -440,7 +459,7 @@ export class TopicEngine {
       if (topic.status === 'open' && this.clock - topic.lastAt >= this.cfg.closeAfterMs) {
         topic.status = 'closed';
         topic.stage = '消散期';
-        this.touchedTopics.add(topic.id);
+        this.touch(topic.id);
         events.push({ type: 'close', topicId: String(topic.id), at: this.clock });
         topic.autoLevel = 'none';
         if (topic.manualLevel === null && topic.level !== 'none') {
@@ -484,7 +503,8 @@ export class TopicEngine {
     const story: Story = {
       id: storyId,
       topicId: topic.id,
-      root: root.slice(0, 500),
+      root: this.trackChanges ? root : '',
+      rootHash: rootHash(root),
       fingerprint,
       firstItemId: item.id,
       firstAt: t,
@@ -626,10 +646,12 @@ export class TopicEngine {
     if (levelRank(a.autoLevel) > levelRank(b.autoLevel)) b.autoLevel = a.autoLevel;
     this.topicIndex.merge(a.id, b.id);
     this.topics.delete(a.id);
-    this.removedTopics.add(a.id);
-    this.touchedTopics.delete(a.id);
-    this.touchedTopics.add(b.id);
-    for (const sid of a.storyIds) this.touchedStories.add(sid);
+    if (this.trackChanges) {
+      this.removedTopics.add(a.id);
+      this.touchedTopics.delete(a.id);
+      this.touchedTopics.add(b.id);
+      for (const sid of a.storyIds) this.touchedStories.add(sid);
+    }
     return [{ type: 'merge', from: String(a.id), into: String(b.id), at }];
   }
 }

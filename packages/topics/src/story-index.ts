@@ -47,8 +47,9 @@ const NEAR_MIN_CHARS = 20;
 
 export class StoryIndex {
   private readonly exact = new Map<number, number>();
-  private readonly lsh = new Map<number, number[]>();
-  private readonly minhashLsh = new Map<number, number[]>();
+  // Postings hold a bare id while a band has one story (the usual case), an array beyond.
+  private readonly lsh = new Map<number, number | number[]>();
+  private readonly minhashLsh = new Map<number, number | number[]>();
   private readonly stories = new Map<number, StoryRef>();
   private readonly itemStory = new Map<string, { storyId: number; at: number }>();
   /** Roots of forgotten stories: the same text posted again months later is still the same story. */
@@ -82,7 +83,7 @@ export class StoryIndex {
     if (key.length >= NEAR_MIN_CHARS) {
       let best: { id: number; d: number } | null = null;
       for (const band of bands(fingerprint)) {
-        for (const id of this.lsh.get(band) ?? []) {
+        for (const id of ids(this.lsh.get(band))) {
           const s = this.stories.get(id);
           if (!s || s.rootLength < NEAR_MIN_CHARS) continue;
           const d = hamming(fingerprint, s.fingerprint);
@@ -94,7 +95,7 @@ export class StoryIndex {
       const signature = minhash(key);
       let bestJ: { id: number; j: number } | null = null;
       for (const band of minhashBands(signature)) {
-        for (const id of this.minhashLsh.get(band) ?? []) {
+        for (const id of ids(this.minhashLsh.get(band))) {
           const s = this.stories.get(id);
           if (!s?.signature) continue;
           const j = jaccard(signature, s.signature);
@@ -113,19 +114,9 @@ export class StoryIndex {
     this.dormant.delete(textHash(key));
     const sig = key.length >= NEAR_MIN_CHARS ? (signature ?? minhash(key)) : null;
     this.stories.set(id, { id, fingerprint, rootLength: key.length, signature: sig });
-    if (sig) {
-      for (const band of minhashBands(sig)) {
-        const list = this.minhashLsh.get(band);
-        if (list) list.push(id);
-        else this.minhashLsh.set(band, [id]);
-      }
-    }
+    if (sig) for (const band of minhashBands(sig)) addTo(this.minhashLsh, band, id);
     this.exact.set(textHash(key), id);
-    for (const band of bands(fingerprint)) {
-      const list = this.lsh.get(band);
-      if (list) list.push(id);
-      else this.lsh.set(band, [id]);
-    }
+    for (const band of bands(fingerprint)) addTo(this.lsh, band, id);
   }
 
   /** Makes another root text find this story exactly (a near-duplicate we matched). */
@@ -180,10 +171,27 @@ export class StoryIndex {
   }
 }
 
-function removeFrom(index: Map<number, number[]>, key: number, id: number): void {
-  const list = index.get(key);
-  if (!list) return;
-  const kept = list.filter((x) => x !== id);
-  if (kept.length) index.set(key, kept);
-  else index.delete(key);
+const NONE: number[] = [];
+
+function ids(v: number | number[] | undefined): number[] {
+  return v === undefined ? NONE : typeof v === 'number' ? [v] : v;
+}
+
+function addTo(index: Map<number, number | number[]>, key: number, id: number): void {
+  const v = index.get(key);
+  if (v === undefined) index.set(key, id);
+  else if (typeof v === 'number') index.set(key, [v, id]);
+  else v.push(id);
+}
+
+function removeFrom(index: Map<number, number | number[]>, key: number, id: number): void {
+  const v = index.get(key);
+  if (v === undefined) return;
+  if (typeof v === 'number') {
+    if (v === id) index.delete(key);
+    return;
+  }
+  const kept = v.filter((x) => x !== id);
+  if (kept.length === 0) index.delete(key);
+  else index.set(key, kept.length === 1 ? kept[0]! : kept);
 }

@@ -1,7 +1,8 @@
 /**
- * `yuqing train --in labels.jsonl --out model.json` — trains the naive Bayes model that
+ * `yuqing train --in labels.jsonl --out model.json` — trains the model (logistic regression over
+ * hashed word and character features; naive Bayes with --algorithm nb) that
  * `yuqing analyze --model` and the analyzer combine with the lexicon engine (see
- * packages/nlp/src/model.ts for how). Texts go through the analyzer's own normalize + tokenize,
+ * packages/nlp/src/model.ts for how). Deterministic: the same labels give the same model. Texts go through the analyzer's own normalize + tokenize,
  * so training and prediction see the same tokens. Needs no database or Redis.
  */
 import { createReadStream } from 'node:fs';
@@ -9,10 +10,15 @@ import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { normalize, tokenize, train, type TrainingExample } from '@yuqing/nlp';
+import { normalize, tokenize, train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
 import { CliError, println, type Command } from '../io';
 
-const USAGE = `usage: yuqing train --in labels.jsonl --out model.json [--alpha 1] [--min-count 2]
+const USAGE = `usage: yuqing train --in labels.jsonl --out model.json [--algorithm lr|nb]
+                    [--epochs 8] [--l2 0.0001] [--bits 18] [--class-weights balanced|none]   (lr)
+                    [--alpha 1] [--min-count 2]                                            (nb)
+  --algorithm lr (default): L2-regularized logistic regression over hashed word, word-bigram,
+  character and negation features; nb: the former naive Bayes. Model size: 2^bits × 4 bytes per
+  weight vector (about 1.4 MB of JSON per head at --bits 18).
   Each line of labels.jsonl is a JSON object with "text" (string, required), an optional "title",
   and at least one label:
     "sentiment": "negative" | "neutral" | "positive"   → trains the 3-way and the negative head
@@ -57,11 +63,22 @@ export function parseLabelLine(line: string): TrainingExample | string {
 
 /** Runs `yuqing train`. */
 export const run: Command = async (argv, io) => {
-  let values: { in?: string; out?: string; alpha?: string; 'min-count'?: string; help?: boolean };
+  let values: { in?: string; out?: string; algorithm?: string; epochs?: string; l2?: string; bits?: string; 'class-weights'?: string; alpha?: string; 'min-count'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { in: { type: 'string' }, out: { type: 'string' }, alpha: { type: 'string' }, 'min-count': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        in: { type: 'string' },
+        out: { type: 'string' },
+        algorithm: { type: 'string' },
+        epochs: { type: 'string' },
+        l2: { type: 'string' },
+        bits: { type: 'string' },
+        'class-weights': { type: 'string' },
+        alpha: { type: 'string' },
+        'min-count': { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -77,6 +94,16 @@ export const run: Command = async (argv, io) => {
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new CliError(`--alpha must be a positive number\n${USAGE}`);
   const minCount = values['min-count'] === undefined ? 2 : Number(values['min-count']);
   if (!Number.isInteger(minCount) || minCount < 1) throw new CliError(`--min-count must be a whole number ≥ 1\n${USAGE}`);
+  const algorithm = values.algorithm ?? 'lr';
+  if (algorithm !== 'lr' && algorithm !== 'nb') throw new CliError(`--algorithm must be lr or nb\n${USAGE}`);
+  const epochs = values.epochs === undefined ? 8 : Number(values.epochs);
+  if (!Number.isInteger(epochs) || epochs < 1 || epochs > 100) throw new CliError(`--epochs must be a whole number 1…100\n${USAGE}`);
+  const l2 = values.l2 === undefined ? 1e-4 : Number(values.l2);
+  if (!(l2 >= 0) || !Number.isFinite(l2)) throw new CliError(`--l2 must be a number ≥ 0\n${USAGE}`);
+  const bits = values.bits === undefined ? 18 : Number(values.bits);
+  if (!Number.isInteger(bits) || bits < 12 || bits > 24) throw new CliError(`--bits must be a whole number 12…24\n${USAGE}`);
+  const classWeights = values['class-weights'] ?? 'balanced';
+  if (classWeights !== 'balanced' && classWeights !== 'none') throw new CliError(`--class-weights must be balanced or none\n${USAGE}`);
 
   const inPath = resolve(io.cwd, values.in);
   const st = await stat(inPath).catch(() => null);
@@ -98,7 +125,7 @@ export const run: Command = async (argv, io) => {
     examples.push(ex);
   }
   if (examples.length === 0) throw new CliError(`no usable examples in ${values.in}${bad ? ` (${bad} bad lines)` : ''}`);
-  const model = train(examples, { alpha, minCount });
+  const model = train(examples, { algorithm, alpha, minCount, epochs, l2, bits, classWeights });
   const heads = Object.keys(model.heads);
   if (heads.length === 0) throw new CliError('no head could be trained: every label needs examples of at least two classes');
   const outPath = resolve(io.cwd, values.out);
@@ -107,6 +134,6 @@ export const run: Command = async (argv, io) => {
   } catch (err) {
     throw new CliError(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  println(io.stdout, JSON.stringify({ out: values.out, modelVersion: model.modelVersion, examples: examples.length, badLines: bad, heads: Object.fromEntries(Object.entries(model.heads).map(([h, j]) => [h, Object.fromEntries(j.classes.map((c, i) => [c, j.docs[i]]))])) }));
+  println(io.stdout, JSON.stringify({ out: values.out, format: model.format, modelVersion: model.modelVersion, examples: examples.length, badLines: bad, heads: Object.fromEntries(Object.entries(model.heads as Partial<Record<string, HeadJson>>).map(([h, j]) => [h, Object.fromEntries((j?.classes ?? []).map((c, i) => [c, j?.docs[i]]))])) }));
   return bad > 0 ? 1 : 0;
 };
