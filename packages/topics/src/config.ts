@@ -54,7 +54,7 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   storyHamming: 3,
   storyJaccard: 0.6,
   topicSimilarity: 0.8,
-  mergeSimilarity: 0.75,
+  mergeSimilarity: 0.85,
   centroidTerms: 30,
   closeAfterMs: 48 * 3600_000,
   reopenWithinMs: 30 * 86400_000,
