@@ -61,6 +61,9 @@ export interface CategoryRules {
   readonly phrasesSpaceFree: boolean;
   /** Scratch: the call that last counted each term (each term counts once per text). */
   readonly stamps: Uint32Array;
+  /** Scratch: per-category scores and context flags of the current call. */
+  readonly scratchScores: Float64Array;
+  readonly scratchContext: Uint8Array;
 }
 
 const DEFAULT_FILE = new URL('../data/dict/categories.json', import.meta.url);
@@ -148,7 +151,10 @@ export function loadCategoryRules(json: string | unknown): CategoryRules {
   const phraseRoots = new Array<PhraseNode | undefined>(0x10000);
   for (const [c, child] of phrases.next ?? []) phraseRoots[c] = child;
   const phrasesSpaceFree = !phrases.next?.has(32) && !hasSpaceBelow(phrases);
-  return { categories, byToken, phrases, termCount, phraseRoots, phrasesSpaceFree, stamps: new Uint32Array(termCount) };
+  return { categories, byToken, phrases, termCount, phraseRoots, phrasesSpaceFree, stamps: new Uint32Array(termCount),
+    scratchScores: new Float64Array(categories.length),
+    scratchContext: new Uint8Array(categories.length),
+  };
 }
 
 function hasSpaceBelow(node: PhraseNode): boolean {
@@ -189,8 +195,11 @@ let epoch = 0;
  */
 export function categorizeOf(infos: readonly CategoryInfo[], parts: readonly string[], rules: CategoryRules = defaultCategoryRules()): string[] {
   const n = rules.categories.length;
-  const scores = new Float64Array(n);
-  const context = new Uint8Array(n);
+  // Reused scratch (categorize is synchronous): typed-array allocation costs more than the scan.
+  const scores = rules.scratchScores;
+  const context = rules.scratchContext;
+  scores.fill(0);
+  context.fill(0);
   // Each term counts once: repetition says little about the category and would let one word dominate.
   const stamps = rules.stamps;
   let mark = ++epoch;

@@ -127,6 +127,54 @@ function cut(s: string, max: number): string {
   return s.slice(0, last >= 0xd800 && last <= 0xdbff ? max - 1 : max);
 }
 
+/**
+ * True when normalize would return the text unchanged: no markup, entity, URL, mention or
+ * emoticon probe char, nothing cleanChars changes, no whitespace but single inner spaces. One
+ * loop over the text, so the common short Weibo post or headline skips every other pass.
+ */
+function alreadyClean(s: string): boolean {
+  const n = s.length;
+  if (n === 0 || s.charCodeAt(0) === 0x20 || s.charCodeAt(n - 1) === 0x20) return false;
+  let prevSpace = false;
+  for (let i = 0; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) {
+      if (c === 0x20) {
+        if (prevSpace) return false;
+        prevSpace = true;
+        continue;
+      }
+      // Control chars (tabs, newlines …) and the probe chars of stripHtml, MENTION, EMOTICON.
+      if (c < 0x20 || c === 0x7f || c === 0x3c || c === 0x26 || c === 0x40 || c === 0x5b) return false;
+    } else if (c >= 0x4e00 && c <= 0x9fff) {
+      // Han: the common case.
+    } else if (c >= 0xd800 && c <= 0xdfff) {
+      // A valid pair (emoji) stays; a lone surrogate is dropped by cleanChars.
+      if (c > 0xdbff || i + 1 >= n) return false;
+      const next = s.charCodeAt(i + 1);
+      if (next < 0xdc00 || next > 0xdfff) return false;
+      i++;
+    } else if (
+      (c >= 0xff01 && c <= 0xff5e) ||
+      c === 0x3000 ||
+      c === 0xa0 ||
+      c === 0x85 ||
+      c === 0x1680 ||
+      (c >= 0x2000 && c <= 0x200a) ||
+      c === 0x2028 ||
+      c === 0x2029 ||
+      c === 0x202f ||
+      c === 0x205f ||
+      invisible(c)
+    ) {
+      return false;
+    }
+    prevSpace = false;
+  }
+  // URL_RE is probed by these substrings (as in normalize).
+  return s.indexOf('http') === -1 && s.indexOf('www.') === -1 && s.indexOf('HTTP') === -1;
+}
+
 /** Normalizes raw item text for analysis; never throws. */
 export function normalize(input: string, opts?: NormalizeOptions): Normalized {
   const maxChars = Math.max(1, Math.floor(opts?.maxChars ?? DEFAULT_MAX)) || DEFAULT_MAX;
@@ -142,6 +190,16 @@ export function normalize(input: string, opts?: NormalizeOptions): Normalized {
   if (typeof input !== 'string' || input.length === 0) return out;
 
   let s = input;
+  if (s.length <= maxChars && alreadyClean(s)) {
+    // Nothing to strip, clean or collapse: only the Traditional check and the language remain.
+    if (hasTraditional(s)) {
+      s = toSimplified(s);
+      out.traditional = true;
+    }
+    out.text = s;
+    out.language = detectLanguage(s);
+    return out;
+  }
   if (s.length > maxChars * RAW_FACTOR) {
     s = cut(s, maxChars * RAW_FACTOR);
     out.truncated = true;

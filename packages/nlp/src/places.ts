@@ -88,15 +88,19 @@ function addName(root: TrieNode, name: string, entry: Entry): void {
 
 const PLACE_SUFFIX = new Set(['州', '市', '县', '区', '省', '盟', '旗']);
 
-/** For each text offset where a token starts, the offset where it ends (token spans in the text). */
-function tokenSpans(text: string, tokens: string[]): Map<number, number> {
-  const spans = new Map<number, number>();
+/**
+ * Token spans in the text: spans[start] = end + 1 for each offset where a token starts (0: none).
+ * Tokens are found in order from where the previous one ended; one not in the text is skipped.
+ */
+function tokenSpans(text: string, tokens: string[]): Int32Array {
+  const spans = new Int32Array(text.length + 1);
   let pos = 0;
   for (const t of tokens) {
     if (typeof t !== 'string' || t.length === 0) continue;
-    const at = text.indexOf(t, pos);
+    // Tokens tile the text but for removed whitespace: startsWith is the usual, cheap case.
+    const at = text.startsWith(t, pos) ? pos : text.indexOf(t, pos);
     if (at < 0) continue;
-    spans.set(at, at + t.length);
+    spans[at] = at + t.length + 1;
     pos = at + t.length;
   }
   return spans;
@@ -107,17 +111,27 @@ function tokenSpans(text: string, tokens: string[]): Map<number, number> {
  * tokens, the name plus a suffix (延边州), or a chain of names jieba joined (吉林长春: the rest
  * becomes a span of its own). So 大同小异 and 平安顺利 name no places.
  */
-function shortFormFits(text: string, spans: Map<number, number>, start: number, end: number, isName: (s: string) => boolean): boolean {
-  const te = spans.get(start);
-  if (te === undefined) return false;
+function shortFormFits(text: string, spans: Int32Array, start: number, end: number, isName: (s: string) => boolean): boolean {
+  const te = (spans[start] ?? 0) - 1;
+  if (te < 0) return false;
   if (te <= end) return true;
   if (te === end + 1 && PLACE_SUFFIX.has(text[end] as string)) return true;
   if (isName(text.slice(end, te))) {
-    spans.set(end, te);
+    spans[end] = te + 1;
     return true;
   }
   return false;
 }
+
+function allFull(entries: readonly Entry[]): boolean {
+  for (const e of entries) if (!e.full) return false;
+  return true;
+}
+
+// Scratch of find(): the name ends met while walking the trie from one position (reused, so the
+// scan allocates nothing on text that names no place).
+const endAt: number[] = [];
+const endEntries: Entry[][] = [];
 
 /** Builds a matcher over the shipped divisions plus an optional jurisdiction gazetteer. */
 export function createPlaceMatcher(opts?: PlaceMatcherOptions): PlaceMatcher {
@@ -154,12 +168,12 @@ export function createPlaceMatcher(opts?: PlaceMatcherOptions): PlaceMatcher {
     const result: PlaceMatch = { places: [], jurisdictionHits: [] };
     if (typeof text !== 'string' || text.length === 0) return result;
     // Spans are computed on the first short-form hit only: most texts name no place at all.
-    let spans: Map<number, number> | undefined;
+    let spans: Int32Array | undefined;
     const haveTokens = Array.isArray(tokens);
 
     // 1. Leftmost-longest scan; a short form must sit on token boundaries when tokens are given.
     const mentions: Entry[][] = [];
-    const gazSeen = new Set<number>();
+    let gazSeen: Set<number> | undefined;
     for (let i = 0; i < text.length; ) {
       // Most chars start no name: one array read rejects them before any allocation.
       let node: TrieNode | undefined = roots[text.charCodeAt(i)];
@@ -168,22 +182,26 @@ export function createPlaceMatcher(opts?: PlaceMatcherOptions): PlaceMatcher {
         continue;
       }
       // Walk the trie and remember every name ending on the way; the longest usable one wins.
-      const ends: Array<[number, Entry[]]> = [];
+      let ends = 0;
       for (let j = i + 1; node; j++) {
-        if (node.entries) ends.push([j, node.entries]);
+        if (node.entries) {
+          endAt[ends] = j;
+          endEntries[ends] = node.entries;
+          ends++;
+        }
         node = j < text.length ? node.next?.get(text.charCodeAt(j)) : undefined;
       }
       let advanced = false;
-      for (let k = ends.length - 1; k >= 0 && !advanced; k--) {
-        const [end, entries] = ends[k] as [number, Entry[]];
-        const onBounds =
-          !haveTokens || entries.every((e) => e.full) || shortFormFits(text, (spans ??= tokenSpans(text, tokens as string[])), i, end, isName);
+      for (let k = ends - 1; k >= 0 && !advanced; k--) {
+        const end = endAt[k] as number;
+        const entries = endEntries[k] as Entry[];
+        const onBounds = !haveTokens || allFull(entries) || shortFormFits(text, (spans ??= tokenSpans(text, tokens as string[])), i, end, isName);
         const usable = onBounds ? entries : entries.filter((e) => e.full);
         if (usable.length === 0) continue;
         const divs: Entry[] = [];
         for (const e of usable) {
           if (e.ref >= 0) divs.push(e);
-          else if (!gazSeen.has(e.ref)) {
+          else if (!(gazSeen ??= new Set()).has(e.ref)) {
             gazSeen.add(e.ref);
             const name = gazetteer[-1 - e.ref]?.name;
             // Two entries may share a canonical name; report it once, at its first mention.
@@ -197,6 +215,7 @@ export function createPlaceMatcher(opts?: PlaceMatcherOptions): PlaceMatcher {
       if (!advanced) i++;
     }
     // 2. Resolve: unique candidates first; a short form prefers its highest level (吉林 = the province).
+    if (mentions.length === 0) return result;
     const resolved: Array<number | undefined> = mentions.map((cands) => {
       let c = cands.map((e) => e.ref);
       if (cands.every((e) => !e.full)) {

@@ -93,15 +93,35 @@ function addWord(levels: Int32Array, x: number): number {
   return k;
 }
 
+/**
+ * The 32-bit word whose bit b is set when counter b exceeds total / 2 (the SimHash vote with unit
+ * weights: 2·count − total > 0), by a bit-sliced comparison of all 32 counters with
+ * t = ⌊total / 2⌋ + 1 at once, most significant level first.
+ */
 function majority(levels: Int32Array, depth: number, total: number): number {
-  let out = 0;
-  for (let b = 0; b < 32; b++) {
-    let count = 0;
-    for (let k = 0; k < depth; k++) count |= ((levels[k] as number) >>> b & 1) << k;
-    // Same test as simhash(): 2·count − total > 0 (every weight is 1).
-    if (2 * count > total) out |= 1 << b;
+  const t = Math.floor(total / 2) + 1;
+  const bits = 32 - Math.clz32(t);
+  if (bits > depth) return 0; // no counter can reach t
+  let gt = 0;
+  let eq = -1;
+  for (let k = depth - 1; k >= 0; k--) {
+    const c = levels[k] as number;
+    if ((t >>> k) & 1) eq &= c;
+    else {
+      gt |= eq & c;
+      eq &= ~c;
+    }
   }
-  return out;
+  return (gt | eq) >>> 0;
+}
+
+const HEX = '0123456789abcdef';
+
+function hex16(hi: number, lo: number): string {
+  let s = '';
+  for (let k = 28; k >= 0; k -= 4) s += HEX[(hi >>> k) & 15] as string;
+  for (let k = 28; k >= 0; k -= 4) s += HEX[(lo >>> k) & 15] as string;
+  return s;
 }
 
 /** simhash() of the content tokens among infos, each with weight 1: equal to simhash(contentTokens(tokens)). */
@@ -118,7 +138,7 @@ export function simhashOf(infos: readonly SimhashInfo[]): string {
     hiDepth = Math.max(hiDepth, addWord(hiLevels, info.hash.hi | 0));
     loDepth = Math.max(loDepth, addWord(loLevels, info.hash.lo | 0));
   }
-  return hex8(majority(hiLevels, hiDepth, total)) + hex8(majority(loLevels, loDepth, total));
+  return hex16(majority(hiLevels, hiDepth, total), majority(loLevels, loDepth, total));
 }
 
 const HEX64 = /^[0-9a-f]{16}$/i;
