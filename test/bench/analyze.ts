@@ -15,9 +15,10 @@
  *
  *   npx tsx test/bench/analyze.ts [rounds]      (pnpm bench:analyze)
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { createReadStream, existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { gunzipSync } from 'node:zlib';
+import { createInterface } from 'node:readline';
+import { createGunzip } from 'node:zlib';
 import { createAnalyzer } from '../../packages/nlp/src/index';
 import { sharedPath } from '../shared-data';
 
@@ -46,7 +47,21 @@ function jsonl(buf: string, limit = Infinity): Array<Record<string, unknown>> {
   return out;
 }
 
-function loadTexts(): { texts: Text[]; parts: string[] } {
+/** The first `limit` records of a gzipped JSONL file, read as a stream (the whole file would inflate the peak RSS measured below). */
+async function gzJsonl(path: string, limit: number): Promise<Array<Record<string, unknown>>> {
+  const out: Array<Record<string, unknown>> = [];
+  const stream = createReadStream(path).pipe(createGunzip());
+  const lines = createInterface({ input: stream, crlfDelay: Infinity });
+  for await (const line of lines) {
+    if (line.trim()) out.push(JSON.parse(line) as Record<string, unknown>);
+    if (out.length >= limit) break;
+  }
+  lines.close();
+  stream.destroy();
+  return out;
+}
+
+async function loadTexts(): Promise<{ texts: Text[]; parts: string[] }> {
   const files = {
     police: sharedPath('police', 'dev.jsonl'),
     osm: sharedPath('sentiment', 'osm-weibo-train.jsonl'),
@@ -72,7 +87,7 @@ function loadTexts(): { texts: Text[]; parts: string[] } {
     .filter((l, i) => l.trim() && i % THUC_STEP === 0)
     .map((l, i) => ({ id: `thuc-${i}`, text: l.split('\t')[0] ?? '' }));
   add('thucnews headlines', thuc);
-  add('replay-dev', fromJson(jsonl(gunzipSync(readFileSync(files.replay)).toString('utf8'), REPLAY_N)));
+  add('replay-dev', fromJson(await gzJsonl(files.replay, REPLAY_N)));
   return { texts, parts };
 }
 
@@ -103,7 +118,7 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-const { texts, parts } = loadTexts();
+const { texts, parts } = await loadTexts();
 const chars = texts.reduce((n, t) => n + t.text.length, 0);
 console.log(`texts: ${texts.length} (${parts.join(', ')}), ${(chars / 1e6).toFixed(2)} M chars, mean ${(chars / texts.length).toFixed(0)} chars`);
 sampleRss();

@@ -233,8 +233,13 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     // match on token boundaries (大同小异 names no 大同市); the title/body full stop is not in it.
     let placeHits: PlaceMatch = { places: [], jurisdictionHits: [] };
     try {
-      const placeTokens = bodyFrom > titleCount ? tokens.slice(0, titleCount).concat(tokens.slice(bodyFrom)) : tokens;
-      placeHits = places.find(`${titleText} ${text}`, placeTokens);
+      if (title) {
+        const placeTokens = bodyFrom > titleCount ? tokens.slice(0, titleCount).concat(tokens.slice(bodyFrom)) : tokens;
+        placeHits = places.find(`${titleText} ${text}`, placeTokens);
+      } else {
+        // No title: the leading space of ' ' + text can start no name, so the body is scanned as is.
+        placeHits = places.find(text, tokens);
+      }
     } catch {
       placeHits = { places: [], jurisdictionHits: [] };
     }

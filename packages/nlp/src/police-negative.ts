@@ -106,7 +106,7 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
   const kinds: string[] = [];
   for (let i = 0; i < tokens.length; i++) {
     const f = (infos[i] as RiskInfo).risk;
-    if (f === NO_FACTS) continue;
+    if (f.hit === undefined && !f.prefix) continue;
     let hit = f.hit;
     let used = 1;
     if (f.prefix) {

@@ -9,6 +9,9 @@ import nodejieba from 'nodejieba';
 
 const USER_DICT = fileURLToPath(new URL('../data/dict/user.dict.utf8', import.meta.url));
 const STOP_WORDS = new URL('../data/dict/stopwords.txt', import.meta.url);
+// nodejieba also loads an IDF table for its own keyword extractor, which we never call (keywords.ts
+// has its own): a one-line stub saves ~13 MB per analyzer thread and leaves cut() unchanged.
+const JIEBA_IDF_STUB = fileURLToPath(new URL('../data/dict/jieba-idf.stub.utf8', import.meta.url));
 
 let loaded = false;
 let stopWords: Set<string> | undefined;
@@ -17,7 +20,7 @@ let numberWords: Set<string> | undefined;
 function ensureLoaded(): void {
   if (loaded) return;
   // load() replaces the whole config, but omitted fields fall back to nodejieba's defaults.
-  nodejieba.load({ userDict: USER_DICT });
+  nodejieba.load({ userDict: USER_DICT, idfDict: JIEBA_IDF_STUB });
   loaded = true;
 }
 

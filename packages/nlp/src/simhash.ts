@@ -75,7 +75,8 @@ export function tokenHash(token: string): { hi: number; lo: number } {
 /** Anything carrying a token's hash words and whether it is a content token (the analyzer's TokenInfo). */
 export interface SimhashInfo {
   readonly content: boolean;
-  readonly hash: { readonly hi: number; readonly lo: number };
+  readonly hashHi: number;
+  readonly hashLo: number;
 }
 
 // Bit-sliced counters: level k holds bit k of each of the 32 per-bit counts, so adding a token's
@@ -135,8 +136,8 @@ export function simhashOf(infos: readonly SimhashInfo[]): string {
     const info = infos[i] as SimhashInfo;
     if (!info.content) continue;
     total++;
-    hiDepth = Math.max(hiDepth, addWord(hiLevels, info.hash.hi | 0));
-    loDepth = Math.max(loDepth, addWord(loLevels, info.hash.lo | 0));
+    hiDepth = Math.max(hiDepth, addWord(hiLevels, info.hashHi | 0));
+    loDepth = Math.max(loDepth, addWord(loLevels, info.hashLo | 0));
   }
   return hex16(majority(hiLevels, hiDepth, total), majority(loLevels, loDepth, total));
 }

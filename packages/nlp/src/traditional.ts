@@ -8,18 +8,24 @@
  */
 import * as OpenCC from 'opencc-js';
 
-interface Tables {
-  /** 1 for each Traditional-only UTF-16 unit: a typed-array lookup per char is ~10× faster than a 3,000-char regex class. */
-  table: Uint8Array;
+interface Converters {
   tw: (s: string) => string;
   hk: (s: string) => string;
 }
 
-let tables: Tables | undefined;
+// 1 for each Traditional-only UTF-16 unit: a typed-array lookup per char is ~10× faster than a
+// 3,000-char regex class. The converters it was derived from are dropped after the build and
+// made again when a Traditional text first needs them: most analyzer threads never see one, and
+// OpenCC's dictionaries are several MB of heap.
+let table: Uint8Array | undefined;
+let converters: Converters | undefined;
 
-function build(): Tables {
-  const tw = OpenCC.Converter({ from: 'tw', to: 'cn' });
-  const hk = OpenCC.Converter({ from: 'hk', to: 'cn' });
+function makeConverters(): Converters {
+  return { tw: OpenCC.Converter({ from: 'tw', to: 'cn' }), hk: OpenCC.Converter({ from: 'hk', to: 'cn' }) };
+}
+
+function build(): Uint8Array {
+  const { tw, hk } = makeConverters();
   // One char per line so OpenCC's phrase tables cannot join neighbours.
   const chars: string[] = [];
   for (let c = 0x3400; c <= 0x9fff; c++) chars.push(String.fromCharCode(c));
@@ -37,30 +43,25 @@ function build(): Tables {
     if (b !== c) for (const o of b) outputs.add(o);
   }
   const only = candidates.filter((c) => !outputs.has(c));
-  const table = new Uint8Array(0x10000);
-  for (const c of only) table[c.charCodeAt(0)] = 1;
-  return { table, tw, hk };
-}
-
-function getTables(): Tables {
-  tables ??= build();
-  return tables;
+  const t = new Uint8Array(0x10000);
+  for (const c of only) t[c.charCodeAt(0)] = 1;
+  return t;
 }
 
 /** True when the text contains at least one Traditional-only character. */
 export function hasTraditional(text: string): boolean {
-  const { table } = getTables();
+  const t = (table ??= build());
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
-    if (c >= 0x3400 && table[c] === 1) return true;
+    if (c >= 0x3400 && t[c] === 1) return true;
   }
   return false;
 }
 
 /** Converts Traditional (Taiwan or Hong Kong variants) to Simplified; the input is assumed to need it. */
 export function toSimplified(text: string): string {
-  const t = getTables();
-  const once = t.tw(text);
+  const c = (converters ??= makeConverters());
+  const once = c.tw(text);
   // A handful of Hong Kong variants (衞, 綫 …) are only known to the hk table.
-  return hasTraditional(once) ? t.hk(once) : once;
+  return hasTraditional(once) ? c.hk(once) : once;
 }

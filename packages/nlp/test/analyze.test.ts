@@ -71,3 +71,13 @@ describe('createAnalyzer', () => {
     expect(analyzer.analyze({ id: 'e5', text: 'The police officers were praised.' }).language).toBe('en');
   });
 });
+
+describe('createAnalyzer places', () => {
+  it('matches short place names on token boundaries only', () => {
+    expect(analyzer.analyze({ id: 'p1', text: '两种说法大同小异，祝大家平安顺利' }).places).toEqual([]);
+    expect(analyzer.analyze({ id: 'p3', text: '广州天河区一男子持刀伤人' }).places).toEqual(['广东省', '广州市', '天河区']);
+    // With a title the text is title + ' ' + body, and the tokens are those of both.
+    const r = analyzer.analyze({ id: 'p4', title: '大同小异', text: '吉林长春朝阳区发生交通事故' });
+    expect(r.places).toEqual(['吉林省', '长春市', '朝阳区']);
+  });
+});

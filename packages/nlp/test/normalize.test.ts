@@ -116,3 +116,16 @@ describe.skipIf(!hasSharedData)('normalize + tokenize over police/dev.jsonl (nee
     expect(zh / lines.length).toBeGreaterThan(0.9);
   });
 });
+
+describe('normalize fast path', () => {
+  it('returns clean text unchanged and still cleans what needs it', () => {
+    expect(normalize('警察 打人 😀 abc').text).toBe('警察 打人 😀 abc');
+    expect(normalize('警察  打人 ').text).toBe('警察 打人');
+    expect(normalize('警察\t打人').text).toBe('警察 打人');
+    expect(normalize('警察\uD800打人').text).toBe('警察打人');
+    expect(normalize('警察\u200b打人').text).toBe('警察打人');
+    expect(normalize('ＡＢＣ警察').text).toBe('ABC警察');
+    expect(normalize('警察\u2003打人').text).toBe('警察 打人');
+    expect(normalize('臺灣警察').traditional).toBe(true);
+  });
+});
