@@ -54,9 +54,12 @@ export function riskLexicon(): RiskLexicon {
 const OPINION_MARKS = new Set(['你们', '你', '我', '我们', '?', '？', '!', '！', '难道', '吗', '吧', '呢', '啊', '居然', '竟然', '真是', '简直', '还是', '到底', '凭什么', '希望', '觉得', '感觉', '估计']);
 const NEGATED_RISK = new Set(['没有', '没', '并未', '未', '不是', '并非', '排除']);
 
-const NEAR = 20;
+// A misconduct word describes the police when it is close to a police mention: in "特警将嫌犯打伤"
+// or "民警抢走手机" it is; in a long report of a crime that police later solved, it is the
+// criminal's act. Within a clause or two (≈ 10 tokens), or anywhere in a very short text.
+const NEAR = 10;
 
-/** True when token i lies within NEAR tokens of a police mention (or the text is short). */
+/** True when token i lies within NEAR tokens of a police mention (or the text is very short). */
 function near(i: number, positions: readonly number[], n: number): boolean {
   if (n <= 2 * NEAR || positions.length === 0) return true;
   for (const p of positions) if (Math.abs(p - i) <= NEAR) return true;
@@ -125,7 +128,7 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
     // "并未发现暴力执法", "排除他杀": a denied risk is a small one.
     const denied = (i > 0 && (infos[i - 1] as RiskInfo).risk.negator) || (i > 1 && (infos[i - 2] as RiskInfo).risk.negator);
     const w = denied ? hit.weight * 0.3 : hit.weight;
-    risk += near(i, policePositions, tokens.length) ? w : w * 0.5;
+    risk += near(i, policePositions, tokens.length) ? w : w * 0.3;
     if (!kinds.includes(hit.kind)) kinds.push(hit.kind);
     i += used - 1;
   }
@@ -140,12 +143,31 @@ export function isOpinion(tokens: readonly string[], infos: readonly RiskInfo[] 
 }
 
 /** Police-negative judgement from relevance, sentiment and the (already computed) tokens; infos when the caller looked them up already. */
+let routineWords: Set<string> | null = null;
+
+/** Words of routine police work (data/lexicons/domain/routine.txt), loaded once. */
+export function routineLexicon(): Set<string> {
+  routineWords ??= new Set(readLexiconLines('domain/routine.txt').map(([w]) => w ?? '').filter(Boolean));
+  return routineWords;
+}
+
+/** True when the text shows police doing routine work (arrests, rescues, advisories …). */
+export function routinePoliceWork(tokens: readonly string[]): boolean {
+  const routine = routineLexicon();
+  for (const t of tokens) if (routine.has(t)) return true;
+  return false;
+}
+
+/** Police-negative judgement from relevance, sentiment and the (already computed) tokens. */
 export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[], infos?: readonly RiskInfo[]): PoliceNegativeResult {
   if (!relevance.related) return { negative: false, score: 0, kinds: [] };
   const looked = infos ?? riskInfos(tokens);
   const { risk, kinds } = riskOf(tokens, relevance.positions, looked);
   const negativity = Math.max(0, -sentiment.score);
-  const evidence = risk + 3 * negativity * (isOpinion(tokens, looked) ? 1 : 0.5);
+  // Police at routine work with no misconduct word: the negative words describe the crime or the
+  // accident they are handling (a solved murder, a rescue, a warning about scams), not the police.
+  const aboutTheEvent = risk < 1 && routinePoliceWork(tokens) ? 0.25 : 1;
+  const evidence = risk + 3 * negativity * (isOpinion(tokens, looked) ? 1 : 0.5) * aboutTheEvent;
   // Relevance past the threshold only nudges: one clear mention of police is enough.
   const score = (1 - Math.exp(-evidence / 2)) * (0.7 + 0.3 * relevance.score);
   return { negative: score >= NEGATIVE_THRESHOLD, score, kinds };
