@@ -30,6 +30,17 @@ const schema = z.object({
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: int(0, 65535).default(3000),
+  /** How long a login session lasts (absolute, from login). */
+  AUTH_SESSION_TTL_MS: int(60_000).default(12 * 3600_000),
+  /**
+   * Mark the session cookie Secure (sent over HTTPS only). Off by default because intranet
+   * deployments often serve plain HTTP, where a Secure cookie would make login impossible.
+   */
+  AUTH_COOKIE_SECURE: bool.default(false),
+  AUTH_COOKIE_NAME: z.string().regex(/^[A-Za-z0-9_-]+$/).default('yuqing_session'),
+  /** Failed logins for one name from one address before further attempts get 429, and the window. */
+  AUTH_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
+  AUTH_LOGIN_WINDOW_MS: int(1000).default(15 * 60_000),
 
   /** How many crawl jobs one crawler process runs at once. */
   CRAWL_CONCURRENCY: int(1, 256).default(8),

@@ -4,5 +4,16 @@ export type { Logger };
 
 /** A JSON logger for one service; level from the config. */
 export function createLogger(name: string, level: string): Logger {
-  return pino({ name, level, base: { service: name }, timestamp: pino.stdTimeFunctions.isoTime });
+  return pino({
+    name,
+    level,
+    base: { service: name },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    // Defence in depth: credentials must never reach a log line, even if someone logs a request
+    // with its headers or a body with a password or token in it.
+    redact: {
+      paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', '*.password', 'token', '*.token'],
+      censor: '[redacted]',
+    },
+  });
 }

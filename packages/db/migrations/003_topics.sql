@@ -44,6 +44,8 @@ CREATE TABLE stories (
   first_source  text,
   last_at       timestamptz NOT NULL,
   items         integer     NOT NULL,
+  -- whether the story's root is police-negative opinion (its reposts count as such)
+  police_negative boolean   NOT NULL DEFAULT false,
   amplifiers    jsonb       NOT NULL DEFAULT '[]'
 );
 CREATE INDEX stories_topic_idx ON stories (topic_id);

@@ -6,3 +6,8 @@ export * from './repositories/source-health';
 export * from './repositories/items';
 export * from './repositories/analysis';
 export * from './repositories/topics';
+export * from './user-model';
+export * from './credentials';
+export * from './repositories/users';
+export * from './repositories/api-tokens';
+export * from './repositories/sessions';

@@ -162,7 +162,11 @@ export function routinePoliceWork(tokens: readonly string[]): boolean {
 export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[], infos?: readonly RiskInfo[]): PoliceNegativeResult {
   if (!relevance.related) return { negative: false, score: 0, kinds: [] };
   const looked = infos ?? riskInfos(tokens);
-  const { risk, kinds } = riskOf(tokens, relevance.positions, looked);
+  const found = riskOf(tokens, relevance.positions, looked);
+  const { kinds } = found;
+  // Rumour words alone (网传, 爆料, 疑似) say a claim is unverified, not that police did wrong: they
+  // weigh in full only next to another kind of risk.
+  const risk = kinds.length === 1 && kinds[0] === 'rumour' ? found.risk * 0.4 : found.risk;
   const negativity = Math.max(0, -sentiment.score);
   // Police at routine work with no misconduct word: the negative words describe the crime or the
   // accident they are handling (a solved murder, a rescue, a warning about scams), not the police.

@@ -54,6 +54,8 @@ export interface Story {
   firstSource: string | null;
   lastAt: number;
   items: number;
+  /** Whether the story's root (its first item) is police-negative opinion. */
+  policeNegative?: boolean;
   /** The biggest amplifiers: items with the highest reach weight. */
   amplifiers: Array<{ itemId: string; source: string | null; weight: number; followers: number | null }>;
 }
@@ -139,6 +141,7 @@ export interface StorySnapshot {
   firstSource: string | null;
   lastAt: number;
   items: number;
+  policeNegative: boolean;
   amplifiers: Story['amplifiers'];
 }
 
@@ -390,6 +393,7 @@ export class TopicEngine {
       firstSource: s.firstSource,
       lastAt: s.lastAt,
       items: s.items,
+      policeNegative: s.policeNegative ?? false,
       amplifiers: s.amplifiers,
     };
   }
@@ -437,7 +441,7 @@ export class TopicEngine {
       const topic = e.topics.get(s.topicId);
       if (!topic) continue;
       const fingerprint = parseFingerprint(s.simhash);
-      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: '', rootHash: s.rootHash, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, amplifiers: s.amplifiers });
+      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: '', rootHash: s.rootHash, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, policeNegative: s.policeNegative, amplifiers: s.amplifiers });
       e.storyIndex.addStory(s.id, s.root, fingerprint);
       topic.storyIds.add(s.id);
     }
@@ -566,7 +570,11 @@ export class TopicEngine {
     topic.items++;
     topic.lastAt = Math.max(topic.lastAt, t);
     if (a.policeRelated) topic.policeRelated++;
-    if (a.policeNegative) topic.policeNegative++;
+    // A repost repeats its root: whether it spreads police-negative opinion is decided by the
+    // story's first item (the root as posted), so a few angry or approving comments under a neutral
+    // report do not turn it into a police-negative story, nor the other way round.
+    if (story.items === 1) story.policeNegative = a.policeNegative;
+    if (story.policeNegative) topic.policeNegative++;
     if (a.sentiment === 'negative') topic.negative++;
     if (a.jurisdictionHits.length) topic.jurisdictionHits++;
     topic.reach += weight;

@@ -99,6 +99,7 @@ export interface StoryRow {
   firstSource: string | null;
   lastAt: Date;
   items: number;
+  policeNegative: boolean;
   amplifiers: unknown;
 }
 
@@ -156,11 +157,11 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
   }
   for (const s of b.stories) {
     await client.query(
-      `INSERT INTO stories (id, topic_id, root, root_hash, simhash, first_item_id, first_at, first_source, last_at, items, amplifiers)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)
+      `INSERT INTO stories (id, topic_id, root, root_hash, simhash, first_item_id, first_at, first_source, last_at, items, police_negative, amplifiers)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
        ON CONFLICT (id) DO UPDATE SET topic_id = EXCLUDED.topic_id, last_at = EXCLUDED.last_at, items = EXCLUDED.items,
-         amplifiers = EXCLUDED.amplifiers`,
-      [s.id, s.topicId, s.root, s.rootHash, s.simhash, s.firstItemId, s.firstAt, s.firstSource, s.lastAt, s.items, JSON.stringify(s.amplifiers)],
+         police_negative = EXCLUDED.police_negative, amplifiers = EXCLUDED.amplifiers`,
+      [s.id, s.topicId, s.root, s.rootHash, s.simhash, s.firstItemId, s.firstAt, s.firstSource, s.lastAt, s.items, s.policeNegative, JSON.stringify(s.amplifiers)],
     );
   }
   if (b.links.length) {
@@ -275,6 +276,7 @@ export async function loadTopicState(db: Queryable, windowMs: number, maxDormant
       firstSource: r.first_source,
       lastAt: r.last_at,
       items: r.items,
+      policeNegative: r.police_negative,
       amplifiers: r.amplifiers,
     })),
     itemLinks: links.rows.map((r) => ({ itemId: r.item_id, storyId: r.story_id, at: r.published_at })),
