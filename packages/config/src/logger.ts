@@ -1,10 +1,10 @@
-import { pino, type Logger } from 'pino';
+import { pino, type DestinationStream, type Logger } from 'pino';
 
 export type { Logger };
 
-/** A JSON logger for one service; level from the config. */
-export function createLogger(name: string, level: string): Logger {
-  return pino({
+/** A JSON logger for one service; level from the config; stdout unless a destination is given. */
+export function createLogger(name: string, level: string, destination?: DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
     name,
     level,
     base: { service: name },
@@ -15,5 +15,6 @@ export function createLogger(name: string, level: string): Logger {
       paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]', 'password', '*.password', 'token', '*.token'],
       censor: '[redacted]',
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

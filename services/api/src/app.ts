@@ -1,12 +1,21 @@
 /**
  * The fastify application: plugins and routes, never `listen` (server.ts does that), so tests
- * build it and call `app.inject`. Today it serves the operations endpoints; the alerting API
- * grows here.
+ * build it and call `app.inject`. Every route declares its roles (route-access.ts); the auth
+ * plugin checks them on every request; errors have one JSON shape (errors.ts).
  */
 import type { Config } from '@yuqing/config';
-import { schemaStatus, type Pool } from '@yuqing/db';
+import type { Pool } from '@yuqing/db';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
+import { installErrorHandling } from './errors';
+import { LoginLimiter } from './login-limiter';
+import { authPlugin } from './plugins/auth';
+import { enforceRouteAccessDeclarations } from './route-access';
+import { authRoutes } from './routes/auth';
+import { opsRoutes } from './routes/ops';
+import { sourceRoutes } from './routes/sources';
+import { userRoutes } from './routes/users';
 
 export interface AppDeps {
   cfg: Config;
@@ -17,31 +26,19 @@ export interface AppDeps {
 /** Builds the app with its dependencies injected. */
 export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): FastifyInstance {
   const app = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }), bodyLimit: 10 * 1024 * 1024 });
+  // First, so that it sees every route added after it.
+  enforceRouteAccessDeclarations(app);
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandling(app);
 
-  // Liveness: the process answers. Nothing external is checked, so a database outage does not
-  // get the process killed and restarted in a loop.
-  app.get('/healthz', async () => ({ status: 'ok' }));
-
-  // Readiness: can this process do its job right now?
-  app.get('/readyz', async (_req, reply) => {
-    const checks: Record<string, { ok: boolean; detail?: string }> = {};
-    try {
-      const s = await schemaStatus(deps.db, deps.cfg.DATABASE_SCHEMA);
-      checks.postgres = { ok: true };
-      checks.schema = s.pending.length
-        ? { ok: false, detail: `version ${s.current} of ${s.expected}: run pnpm db:migrate` }
-        : { ok: true, detail: `version ${s.current}` };
-    } catch {
-      checks.postgres = { ok: false, detail: 'unreachable' };
-    }
-    try {
-      checks.redis = { ok: (await deps.redis.ping()) === 'PONG' };
-    } catch {
-      checks.redis = { ok: false, detail: 'unreachable' };
-    }
-    const ready = Object.values(checks).every((c) => c.ok);
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not_ready', checks });
-  });
-
+  const { cfg, db, redis } = deps;
+  const limiter = new LoginLimiter({ redis, prefix: cfg.QUEUE_PREFIX, maxFailures: cfg.AUTH_LOGIN_MAX_FAILURES, windowMs: cfg.AUTH_LOGIN_WINDOW_MS });
+  // Registered in order: the auth plugin's hooks must exist before the routes they guard.
+  app.register(authPlugin, { cfg, db });
+  app.register(opsRoutes, { cfg, db, redis });
+  app.register(authRoutes, { cfg, db, limiter });
+  app.register(userRoutes, { db });
+  app.register(sourceRoutes, { db });
   return app;
 }
