@@ -1,0 +1,69 @@
+/** Admin routes for users and API tokens. Secrets appear in a response only when created. */
+import {
+  getUserByName,
+  hashPassword,
+  insertApiToken,
+  insertUser,
+  listUsers,
+  newApiToken,
+  randomPassword,
+  revokeApiToken,
+  userInputSchema,
+  userNameSchema,
+  type Pool,
+} from '@yuqing/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { idParams, tokenOut, userOut } from '../schemas';
+
+const ADMIN = { roles: ['admin'] } as const;
+
+/** GET/POST /api/users, POST /api/tokens, DELETE /api/tokens/:id. */
+export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
+  app.get('/api/users', { config: ADMIN, schema: { response: { 200: z.object({ users: z.array(userOut) }) } } }, async () => ({
+    users: await listUsers(db),
+  }));
+
+  app.post(
+    '/api/users',
+    {
+      config: ADMIN,
+      schema: { body: userInputSchema, response: { 201: z.object({ user: userOut, password: z.string().optional() }) } },
+    },
+    async (req, reply) => {
+      const { name, displayName, role, password } = req.body;
+      // A user created without a password gets a random one, shown in this response only.
+      const generated = password === undefined && role !== 'ingest' ? randomPassword() : undefined;
+      const secret = password ?? generated;
+      const user = await insertUser(db, { name, displayName: displayName ?? name, role, passwordHash: secret ? await hashPassword(secret) : null });
+      if (!user) throw new ApiError(409, 'USER_EXISTS', `用户 ${name} 已存在`);
+      return reply.code(201).send({ user, ...(generated ? { password: generated } : {}) });
+    },
+  );
+
+  app.post(
+    '/api/tokens',
+    {
+      config: ADMIN,
+      schema: {
+        body: z.object({ user: userNameSchema, name: z.string().trim().max(100).default('') }).strict(),
+        response: { 201: z.object({ token: z.string(), record: tokenOut }) },
+      },
+    },
+    async (req, reply) => {
+      const user = await getUserByName(db, req.body.user);
+      if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.body.user} 不存在`);
+      if (user.disabled) throw new ApiError(409, 'USER_DISABLED', `用户 ${user.name} 已停用`);
+      const { token, hash, prefix } = newApiToken();
+      const record = await insertApiToken(db, { userId: user.id, name: req.body.name, hash, prefix });
+      return reply.code(201).send({ token, record });
+    },
+  );
+
+  app.delete('/api/tokens/:id', { config: ADMIN, schema: { params: idParams, response: { 200: z.object({ record: tokenOut }) } } }, async (req) => {
+    const record = await revokeApiToken(db, req.params.id);
+    if (!record) throw new ApiError(404, 'TOKEN_NOT_FOUND', `令牌 ${req.params.id} 不存在`);
+    return { record };
+  });
+};

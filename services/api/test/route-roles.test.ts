@@ -1,0 +1,90 @@
+/**
+ * Every route against every role: anonymous → 401, a role the route does not name → 403, a role
+ * it names → 2xx. The table below is the access policy; a route added without a row here fails
+ * the completeness check at the end.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '@yuqing/api';
+import { ROLES, type Role } from '@yuqing/db';
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
+import { bearer, callerPerRole, makeCaller, type Caller } from './auth-fixtures';
+
+let t: TestEnv;
+let app: FastifyInstance;
+let callers: Record<Role, Caller>;
+let seq = 0;
+const declared: Array<{ method: string; url: string; public: boolean; roles: readonly Role[] }> = [];
+
+interface RouteCase {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  roles: readonly Role[];
+  /** Builds the request (fresh data per call: a new user name, a token to revoke). */
+  request(): Promise<Omit<InjectOptions, 'method' | 'url' | 'headers'> & { url?: string }>;
+}
+
+const READERS: Role[] = ['admin', 'pr', 'analyst', 'leader'];
+const routes: RouteCase[] = [
+  { method: 'GET', url: '/api/auth/me', roles: ROLES, request: async () => ({}) },
+  { method: 'GET', url: '/api/users', roles: ['admin'], request: async () => ({}) },
+  { method: 'POST', url: '/api/users', roles: ['admin'], request: async () => ({ payload: { name: `new-user-${++seq}`, role: 'pr', displayName: '新用户' } }) },
+  { method: 'POST', url: '/api/tokens', roles: ['admin'], request: async () => ({ payload: { user: 'role-pr', name: `label ${++seq}` } }) },
+  {
+    method: 'DELETE',
+    url: '/api/tokens/:id',
+    roles: ['admin'],
+    request: async () => ({ url: `/api/tokens/${(await makeCaller(t.db, `victim-${++seq}`, 'analyst')).tokenId}` }),
+  },
+  { method: 'GET', url: '/api/sources', roles: READERS, request: async () => ({}) },
+];
+
+beforeAll(async () => {
+  t = await createTestEnv('apiroles');
+  callers = await callerPerRole(t.db);
+  app = buildApp({ cfg: t.cfg, db: t.db, redis: t.redis });
+  // Route plugins load at ready(), so this hook sees every route the app declares.
+  app.addHook('onRoute', (r) => {
+    for (const method of [r.method].flat()) if (method !== 'HEAD') declared.push({ method, url: r.url, public: r.config?.public === true, roles: r.config?.roles ?? [] });
+  });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await t.cleanup();
+});
+
+describe.each(routes)('$method $url', (route) => {
+  const who: Array<Role | 'anonymous'> = ['anonymous', ...ROLES];
+  it.each(who)('as %s', async (caller) => {
+    const { url, ...rest } = await route.request();
+    const res = await app.inject({
+      method: route.method,
+      url: url ?? route.url,
+      ...rest,
+      headers: caller === 'anonymous' ? {} : bearer(callers[caller].token),
+    });
+    const expected = caller === 'anonymous' ? 401 : route.roles.includes(caller) ? 'ok' : 403;
+    if (expected === 'ok') {
+      expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
+      expect(res.statusCode, res.body).toBeLessThan(300);
+    } else {
+      expect(res.statusCode, res.body).toBe(expected);
+      expect(res.json()).toEqual({ error: { code: expected === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN', message: expect.any(String) } });
+    }
+  });
+});
+
+it('the table is the declared policy: every non-public route has a row with exactly its roles', () => {
+  const nonPublic = declared.filter((r) => !r.public);
+  expect(nonPublic.length).toBe(routes.length);
+  for (const r of nonPublic) {
+    const row = routes.find((x) => x.method === r.method && x.url === r.url);
+    expect(row, `${r.method} ${r.url} is missing from the role table`).toBeDefined();
+    expect([...r.roles].sort()).toEqual([...(row?.roles ?? [])].sort());
+  }
+  // And the public ones are exactly these.
+  expect(declared.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(
+    ['GET /healthz', 'GET /readyz', 'POST /api/auth/login', 'POST /api/auth/logout'].sort(),
+  );
+});
