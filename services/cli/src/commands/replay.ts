@@ -71,6 +71,7 @@ export const run: Command = async (argv, io) => {
   let lineNo = 0;
   let bad = 0;
   let lastAt = -Infinity;
+  let unsorted = 0;
   for await (const line of createInterface({ input: io.stdin, crlfDelay: Infinity })) {
     lineNo++;
     if (!line.trim()) continue;
@@ -89,7 +90,9 @@ export const run: Command = async (argv, io) => {
     }
     const item = parsed.data;
     const t = Date.parse(item.publishedAt);
-    if (t < lastAt - 3600_000) println(io.stderr, `line ${lineNo}: publishedAt goes back more than an hour; the input should be sorted`);
+    if (t < lastAt - 3600_000 && ++unsorted <= 5) {
+      println(io.stderr, `line ${lineNo}: publishedAt goes back more than an hour; the input should be sorted by publishedAt`);
+    }
     lastAt = Math.max(lastAt, t);
     const a = analyzer.analyze({ id: item.id, title: item.title ?? null, text: item.text, publishedAt: item.publishedAt, source: item.source ?? null });
     const events = engine.process({
@@ -118,5 +121,6 @@ export const run: Command = async (argv, io) => {
     }
   }
   if (bad) println(io.stderr, `${bad} bad line(s) skipped`);
+  if (unsorted > 5) println(io.stderr, `${unsorted} line(s) in all went back more than an hour`);
   return 0;
 };
