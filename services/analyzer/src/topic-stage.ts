@@ -23,7 +23,7 @@ import {
   type TopicStageItem,
 } from '@yuqing/db';
 import { QUEUE_NAMES, createRedis, enqueueTopics, topicLevelChannel, topicPayload, type TopicLevelMessage, type TopicPayload } from '@yuqing/queue';
-import { TopicEngine, type EngineState, type Level, type TopicConfig, type TopicEvent, type TopicItem } from '@yuqing/topics';
+import { TopicEngine, type EngineState, type Level, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
 import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatcher } from './batcher';
@@ -50,38 +50,14 @@ export function toEngineState(s: StoredTopicState): EngineState {
     clock: s.clock?.getTime() ?? 0,
     nextStoryId: s.nextStoryId,
     nextTopicId: s.nextTopicId,
-    topics: s.topics.map((t) => {
-      const st = t.state as { buckets: Array<[number, number]>; baselineHour: number; baseline: number; peakRate: number; centroid: Array<[string, number]> };
-      return {
-        id: t.id,
-        status: t.status,
-        title: t.title,
-        keywords: t.keywords,
-        firstItemId: String(t.firstItemId ?? ''),
-        firstSource: t.firstSource,
-        createdAt: t.createdAt.getTime(),
-        lastAt: t.lastAt.getTime(),
-        items: t.items,
-        stories: t.stories,
-        policeRelated: t.policeRelated,
-        policeNegative: t.policeNegative,
-        negative: t.negative,
-        reach: t.reach,
-        jurisdictionHits: t.jurisdictionHits,
-        sources: t.sources,
-        places: t.places,
-        categories: t.categories,
-        buckets: st.buckets,
-        baselineHour: st.baselineHour,
-        baseline: st.baseline,
-        peakRate: st.peakRate,
-        stage: t.stage as never,
-        level: t.level as Level,
-        autoLevel: t.autoLevel as Level,
-        manualLevel: t.manualLevel as Level | null,
-        centroid: st.centroid,
-      };
-    }),
+    // The engine's own snapshot is stored whole in topics.state; the columns beside it serve
+    // queries. Status and levels come from the columns: a person may have changed them.
+    topics: s.topics.map((t) => ({
+      ...(t.state as TopicSnapshot),
+      status: t.status,
+      level: t.level as Level,
+      manualLevel: t.manualLevel as Level | null,
+    })),
     stories: s.stories.map((r) => ({
       id: r.id,
       topicId: r.topicId,
@@ -155,7 +131,7 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
       level: t.level,
       autoLevel: t.autoLevel,
       manualLevel: t.manualLevel,
-      state: { buckets: t.buckets, baselineHour: t.baselineHour, baseline: t.baseline, peakRate: t.peakRate, centroid: t.centroid },
+      state: t,
     })),
     stories: changes.stories.map((s) => ({
       id: s.id,
