@@ -41,6 +41,14 @@ const schema = z.object({
   /** Failed logins for one name from one address before further attempts get 429, and the window. */
   AUTH_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   AUTH_LOGIN_WINDOW_MS: int(1000).default(15 * 60_000),
+  /** Live alert stream (SSE): a comment line this often keeps proxies and the browser from timing out. */
+  SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
+  /** The stream reads new events this often even without a Redis notification (one may be lost). */
+  SSE_POLL_MS: int(100, 600_000).default(5_000),
+  /** Bytes a client may leave unread before its stream is closed (it reconnects and resumes by id). */
+  SSE_MAX_BUFFERED_BYTES: int(4096).default(1024 * 1024),
+  /** The reconnect delay the stream asks EventSource to use. */
+  SSE_RETRY_MS: int(100, 600_000).default(3_000),
 
   /** How many crawl jobs one crawler process runs at once. */
   CRAWL_CONCURRENCY: int(1, 256).default(8),
@@ -94,6 +102,24 @@ const schema = z.object({
   TOPIC_STAGE_ENABLED: bool.default(true),
   /** JSON file overriding the topic stage's thresholds (see the README's warning-level table). */
   TOPIC_CONFIG_FILE: z.string().optional(),
+
+  /**
+   * Notification receivers: hosts or CIDR ranges a receiver URL may reach although they are
+   * loopback, private or link-local (an intranet relay; tests allow 127.0.0.1). Everything else
+   * private is refused, unless an admin set `allow_private` on that one receiver.
+   */
+  RECEIVER_ALLOWLIST: list.default([]),
+  /** Attempts per delivery (the first included) before it is marked dead. */
+  DELIVERY_MAX_ATTEMPTS: int(1, 100).default(5),
+  /** First retry delay of a failed delivery; each further retry waits twice as long. */
+  DELIVERY_BACKOFF_MS: int(1, 3600_000).default(10_000),
+  /** Connect timeout and total timeout (headers and body) of one delivery request. */
+  DELIVERY_CONNECT_TIMEOUT_MS: int(100).default(5_000),
+  DELIVERY_TIMEOUT_MS: int(100).default(15_000),
+  /** How often unfinished deliveries are re-enqueued (their job may have been lost with Redis); 0: never. */
+  DELIVERY_RECONCILE_MS: int(0).default(60_000),
+  /** Deliveries one API process sends at once. */
+  DELIVERY_CONCURRENCY: int(1, 256).default(4),
 
   /** Where the shared real data lives (tests, evaluations, benchmarks). */
   SHARED_DATA_DIR: z.string().default('../shared/data'),

@@ -11,3 +11,5 @@ export * from './credentials';
 export * from './repositories/users';
 export * from './repositories/api-tokens';
 export * from './repositories/sessions';
+export * from './repositories/receivers';
+export * from './repositories/alerts';

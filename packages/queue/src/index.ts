@@ -99,3 +99,46 @@ export const topicLevelMessage = z.object({
   at: z.string(),
 });
 export type TopicLevelMessage = z.infer<typeof topicLevelMessage>;
+
+// --- Notification deliveries (services/api/src/receivers) ---
+
+/** Name of the queue of notification deliveries (one job per `deliveries` row). */
+export const DELIVER_QUEUE_NAME = 'deliver' as const;
+
+/** A deliver job: send one stored delivery (the row holds the receiver and the notification). */
+export const deliverPayload = z.object({ deliveryId: z.number().int().positive() });
+export type DeliverPayload = z.infer<typeof deliverPayload>;
+
+/** Job id of a delivery: one job per row, so enqueueing the same delivery again is a no-op. */
+export const deliverJobId = (deliveryId: number): string => `dlv-${deliveryId}`;
+
+/** Retry settings of the deliver queue. */
+export interface DeliverRetryOptions {
+  /** Attempts per delivery, the first included. */
+  attempts: number;
+  /** First retry delay; exponential (delay × 2^(n−1)). */
+  backoffMs: number;
+}
+
+/** The deliver queue (producer side), retrying with exponential backoff. */
+export function createDeliverQueue(connection: ConnectionOptions, prefix: string, retry: DeliverRetryOptions): Queue<DeliverPayload> {
+  const base = queueOptions(connection, prefix);
+  return new Queue<DeliverPayload>(DELIVER_QUEUE_NAME, {
+    ...base,
+    defaultJobOptions: { ...base.defaultJobOptions, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } },
+  });
+}
+
+// --- Alert event stream (services/api/src/stream) ---
+
+/**
+ * Redis pub/sub channel announcing each committed alert event. The message is the event id, a
+ * hint only: API processes read the events from PostgreSQL, so a lost message delays, never loses.
+ */
+export const alertEventsChannel = (prefix: string): string => `${prefix}:events:alert`;
+
+/** Announces committed alert events (call after the transaction that appended them commits). */
+export async function publishAlertEvents(redis: Pick<Redis, 'publish'>, prefix: string, eventIds: readonly number[]): Promise<void> {
+  const last = eventIds.length ? Math.max(...eventIds) : undefined;
+  if (last !== undefined) await redis.publish(alertEventsChannel(prefix), String(last));
+}

@@ -16,6 +16,7 @@ import { authRoutes } from './routes/auth';
 import { opsRoutes } from './routes/ops';
 import { sourceRoutes } from './routes/sources';
 import { userRoutes } from './routes/users';
+import { alertStreamPlugin } from './stream/plugin';
 
 export interface AppDeps {
   cfg: Config;
@@ -40,5 +41,6 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });
   app.register(sourceRoutes, { db });
+  app.register(alertStreamPlugin, { cfg, db, redis });
   return app;
 }

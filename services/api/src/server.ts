@@ -21,6 +21,8 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
   return {
     url: address,
     async close() {
+      // app.close() ends the live alert streams first (the stream plugin's preClose hook), so the
+      // server's close does not wait on connections that never end; then the hub's subscriber stops.
       await app.close();
       redis.disconnect();
       await db.end();

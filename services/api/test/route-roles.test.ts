@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import { ROLES, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { bearer, callerPerRole, makeCaller, type Caller } from './auth-fixtures';
 
@@ -22,6 +23,8 @@ interface RouteCase {
   roles: readonly Role[];
   /** Builds the request (fresh data per call: a new user name, a token to revoke). */
   request(): Promise<Omit<InjectOptions, 'method' | 'url' | 'headers'> & { url?: string }>;
+  /** A response that never ends on its own (SSE): only its status and head are awaited. */
+  stream?: boolean;
 }
 
 const READERS: Role[] = ['admin', 'pr', 'analyst', 'leader'];
@@ -37,6 +40,7 @@ const routes: RouteCase[] = [
     request: async () => ({ url: `/api/tokens/${(await makeCaller(t.db, `victim-${++seq}`, 'analyst')).tokenId}` }),
   },
   { method: 'GET', url: '/api/sources', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/alerts/stream', roles: READERS, request: async () => ({}), stream: true },
 ];
 
 beforeAll(async () => {
@@ -63,7 +67,14 @@ describe.each(routes)('$method $url', (route) => {
       url: url ?? route.url,
       ...rest,
       headers: caller === 'anonymous' ? {} : bearer(callers[caller].token),
+      // A stream resolves at its head; app.close() ends it (the stream's preClose hook).
+      ...(route.stream ? { payloadAsStream: true } : {}),
     });
+    if (route.stream) {
+      const body = res.statusCode === 200 ? '' : await text(res.stream());
+      res.json = () => JSON.parse(body);
+      res.body = body;
+    }
     const expected = caller === 'anonymous' ? 401 : route.roles.includes(caller) ? 'ok' : 403;
     if (expected === 'ok') {
       expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);

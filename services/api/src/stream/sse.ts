@@ -1,0 +1,41 @@
+/** Server-Sent Events framing (https://html.spec.whatwg.org/multipage/server-sent-events.html). */
+import type { AlertEvent } from '@yuqing/db';
+
+/** What a client receives as `data:` of one alert event. */
+export interface AlertEventData {
+  id: number;
+  alertId: number;
+  type: AlertEvent['type'];
+  level: AlertEvent['level'];
+  createdAt: string;
+  payload: Record<string, unknown>;
+}
+
+/** The `data:` object of an event: the audience stays on the server. */
+export function eventData(e: AlertEvent): AlertEventData {
+  return { id: e.id, alertId: e.alertId, type: e.type, level: e.level, createdAt: e.createdAt.toISOString(), payload: e.payload };
+}
+
+/**
+ * One event frame. JSON.stringify escapes CR and LF inside strings, so the data fits on one
+ * `data:` line and nothing in a payload can end the frame or forge a field.
+ */
+export function eventFrame(e: AlertEvent): string {
+  return `id: ${e.id}\nevent: ${e.type}\ndata: ${JSON.stringify(eventData(e))}\n\n`;
+}
+
+/** A comment line: ignored by EventSource, but it keeps idle proxies and load balancers from closing the stream. */
+export const HEARTBEAT_FRAME = ': ping\n\n';
+
+/** The first bytes of a stream: the reconnect delay EventSource should use, and a comment so headers and body flush at once. */
+export function openingFrame(retryMs: number): string {
+  return `retry: ${retryMs}\n: connected\n\n`;
+}
+
+/** The Last-Event-ID a client resumes from: the header (EventSource sets it on reconnect) wins over the query. */
+export function parseLastEventId(header: string | string[] | undefined, query: string | undefined): number | null | 'invalid' {
+  const raw = (Array.isArray(header) ? header[0] : header)?.trim() || query?.trim() || '';
+  if (raw === '') return null;
+  if (!/^\d{1,15}$/.test(raw)) return 'invalid';
+  return Number(raw);
+}
