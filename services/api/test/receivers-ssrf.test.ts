@@ -3,7 +3,7 @@
  * before any request is made, unless an admin set allow_private on it. Also the request timeout.
  */
 import { getDelivery, insertReceiver, type Delivery } from '@yuqing/db';
-import { createAddressPolicy } from '@yuqing/crawler/address-policy';
+import { createAddressPolicy } from '@yuqing/net';
 import type { DeliverPayload } from '@yuqing/queue';
 import type { Queue } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

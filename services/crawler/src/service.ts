@@ -7,7 +7,7 @@ import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
 import { Worker, type Queue } from 'bullmq';
 import { crawlSource, type CrawlDeps } from './crawl-source';
-import { createAddressPolicy } from './fetch/address-policy';
+import { createAddressPolicy } from '@yuqing/net';
 import { createHttpAgent, fetchUrl } from './fetch/http';
 import { RobotsCache } from './fetch/robots';
 import { createHostGate } from './host-gate';

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Agent } from 'undici';
-import { createAddressPolicy } from '../src/fetch/address-policy';
-import type { AddressPolicy } from '../src/fetch/address-policy';
+import { createAddressPolicy } from '@yuqing/net';
+import type { AddressPolicy } from '@yuqing/net';
 import { FetchError, createHttpAgent, fetchUrl } from '../src/fetch/http';
 import type { FetchOptions, FetchResult } from '../src/fetch/http';
 import {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Agent } from 'undici';
-import { createAddressPolicy } from '../src/fetch/address-policy';
+import { createAddressPolicy } from '@yuqing/net';
 import { FetchError, createHttpAgent, fetchUrl } from '../src/fetch/http';
 import type { FetchResult } from '../src/fetch/http';
 import { RobotsCache, robotsToken } from '../src/fetch/robots';

@@ -6,7 +6,7 @@
  * requeueStaleDeliveries, and a duplicate job finds the row already `sent` and does nothing.
  */
 import { createLogger, type Config, type Logger } from '@yuqing/config';
-import { createAddressPolicy, type AddressPolicy } from '@yuqing/crawler/address-policy';
+import { createAddressPolicy, type AddressPolicy } from '@yuqing/net';
 import {
   getDelivery,
   getReceiverForDelivery,

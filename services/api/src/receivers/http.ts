@@ -8,7 +8,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import net from 'node:net';
-import { BlockedAddressError, createGuardedLookup, isBlockedAddressError, normaliseHost, type AddressPolicy } from '@yuqing/crawler/address-policy';
+import { BlockedAddressError, createGuardedLookup, isBlockedAddressError, normaliseHost, type AddressPolicy } from '@yuqing/net';
 
 /** Why a POST did not produce an HTTP answer. */
 export type PostErrorCode = 'blocked_address' | 'connect_timeout' | 'timeout' | 'network' | 'bad_url';

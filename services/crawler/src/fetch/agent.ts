@@ -4,8 +4,8 @@
  * after a DNS change) is checked against the address it really connects to.
  */
 import { Agent } from 'undici';
-import { createGuardedLookup } from './address-policy';
-import type { AddressPolicy } from './address-policy';
+import { createGuardedLookup } from '@yuqing/net';
+import type { AddressPolicy } from '@yuqing/net';
 
 /** Settings for createHttpAgent. */
 export interface HttpAgentOptions {
