@@ -11,12 +11,13 @@ import { keywordsOf } from './keywords';
 import { loadModel, type Model, type ModelJson } from './model';
 import { normalize, type Normalized, type NormalizeOptions } from './normalize';
 import { createPlaceMatcher, type PlaceMatch } from './places';
-import { policeNegative, type PoliceNegativeResult } from './police-negative';
+import { policeNegativeOf, type PoliceNegativeResult } from './police-negative';
 import { relevanceOf, type RelevanceResult } from './relevance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
-import { tokenInfo, type TokenInfo } from './token-info';
+import { B_BLANK } from './token-bits';
+import { tokenTable } from './token-info';
 
 /** Version of the rules and lexicons; stored with every analysis so results can be recomputed. */
 export const ENGINE_VERSION = 'yuqing-nlp-1.0.0';
@@ -97,17 +98,40 @@ const NO_POLICE_NEGATIVE: PoliceNegativeResult = { negative: false, score: 0, ki
 const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
 const EMPTY: readonly string[] = [];
 
-/** Segments text and appends its non-blank tokens and their facts; returns how many were added. */
-function appendTokens(text: string, tokens: string[], infos: TokenInfo[]): number {
-  let added = 0;
+// The item's token ids (title, '。', body); module scratch, grown as needed, because analyze is
+// synchronous and allocating it per item costs more than the stages that read it.
+let ids = new Int32Array(1024);
+
+/** Segments text and appends the ids of its non-blank tokens to ids from n; returns the new count. */
+function appendTokens(text: string, n: number): number {
+  const tab = tokenTable;
   for (const t of cutRaw(text)) {
-    const info = tokenInfo(t);
-    if (info.blank) continue;
-    tokens.push(t);
-    infos.push(info);
-    added++;
+    const id = tab.id(t);
+    if ((tab.bits[id] as number) & B_BLANK) continue;
+    n = pushId(id, n);
   }
-  return added;
+  return n;
+}
+
+/** Sets ids[n] = id (growing ids when full); returns n + 1. */
+function pushId(id: number, n: number): number {
+  if (n === ids.length) {
+    const grown = new Int32Array(n * 2);
+    grown.set(ids);
+    ids = grown;
+  }
+  ids[n] = id;
+  return n + 1;
+}
+
+// The token ranges handed to the place matcher (reused: analyze is synchronous).
+const ranges: { str: readonly string[]; ids: Int32Array; to1: number; from2: number; to2: number } = { str: [], ids, to1: 0, from2: 0, to2: 0 };
+
+/** The tokens ids[from, to) as strings. */
+function tokenStrings(from: number, to: number, out: string[] = []): string[] {
+  const str = tokenTable.str;
+  for (let i = from; i < to; i++) out.push(str[ids[i] as number] as string);
+  return out;
 }
 
 /** Creates an analyzer; loads lexicons, dictionaries and the model once. Throws only on a bad model. */
@@ -137,60 +161,60 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
     const text = norm?.text ?? '';
+    const tab = tokenTable;
+    tab.beginItem();
 
-    // tokens = title tokens, '。', body tokens (the full stop so no clause or phrase spans the
-    // two; without a title just the body tokens), each with its facts in infos.
-    const tokens: string[] = [];
-    const infos: TokenInfo[] = [];
+    // ids[0, n) = title tokens, '。', body tokens (the full stop so no clause or phrase spans the
+    // two; without a title just the body tokens), interned in the token table.
+    let n = 0;
     let titleCount = 0;
     if (title) {
       try {
-        titleCount = appendTokens(title.text, tokens, infos);
+        titleCount = appendTokens(title.text, 0);
       } catch {
         titleCount = 0;
-        tokens.length = 0;
-        infos.length = 0;
       }
-      if (titleCount > 0) {
-        tokens.push('。');
-        infos.push(tokenInfo('。'));
-      }
+      n = titleCount;
+      if (titleCount > 0) n = pushId(tab.id('。'), n);
     }
-    const bodyFrom = tokens.length;
+    const bodyFrom = n;
     try {
-      appendTokens(text, tokens, infos);
+      n = appendTokens(text, n);
     } catch {
-      tokens.length = bodyFrom;
-      infos.length = bodyFrom;
+      n = bodyFrom;
     }
+    // The model reads the tokens as strings: made only when there is a model.
+    let tokens: string[] | null = null;
     const emoticons = title && title.emoticons.length > 0 ? [...title.emoticons, ...(norm?.emoticons ?? EMPTY)] : (norm?.emoticons ?? []);
     const mentions = title && title.mentions.length > 0 ? [...title.mentions, ...(norm?.mentions ?? EMPTY)] : (norm?.mentions ?? EMPTY);
 
     let relevance = NO_RELEVANCE;
     try {
-      relevance = relevanceOf(tokens, infos, 0, titleCount, tokens, infos, bodyFrom, { mentions, textLength: text.length });
+      relevance = relevanceOf(tab, ids, titleCount, bodyFrom, n, mentions, text.length);
     } catch {
       relevance = NO_RELEVANCE;
     }
     let lexSentiment = NO_SENTIMENT;
     try {
-      lexSentiment = sentimentOf(tokens, infos, emoticons);
+      lexSentiment = sentimentOf(tab, ids, n, emoticons);
     } catch {
       lexSentiment = NO_SENTIMENT;
     }
-    let sentiment: AnalysisResult['sentiment'];
-    try {
-      sentiment = combineSentiment(lexSentiment, model, tokens);
-    } catch {
-      sentiment = { label: lexSentiment.label, score: lexSentiment.score };
+    // Without a model the lexicon's label and score are the sentiment.
+    let sentiment: { label: AnalysisResult['sentiment']['label']; score: number } = lexSentiment;
+    if (model) {
+      try {
+        sentiment = combineSentiment(lexSentiment, model, (tokens ??= tokenStrings(0, n)));
+      } catch {
+        sentiment = lexSentiment;
+      }
     }
-    // police-negative sees the combined sentiment and all tokens; relevance positions index the
-    // body tokens, so they are shifted past the title. Unrelated items are never police-negative.
+    // police-negative sees the combined sentiment and all tokens (relevance positions index
+    // them). Unrelated items are never police-negative.
     let pn = NO_POLICE_NEGATIVE;
     if (relevance.related) {
       try {
-        const shifted = bodyFrom ? { ...relevance, positions: relevance.positions.map((p) => p + bodyFrom) } : relevance;
-        pn = policeNegative(shifted, { ...lexSentiment, score: sentiment.score }, tokens, infos);
+        pn = policeNegativeOf(relevance, sentiment.score, tab, ids, n);
       } catch {
         pn = NO_POLICE_NEGATIVE;
       }
@@ -200,7 +224,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     if (model && relevance.related) {
       let p: number | null = null;
       try {
-        p = model.probability('police_negative', tokens);
+        p = model.probability('police_negative', (tokens ??= tokenStrings(0, n)));
       } catch {
         p = null;
       }
@@ -212,33 +236,39 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
     let keywords: string[] = [];
     try {
-      keywords = keywordsOf(tokens, infos, KEYWORDS);
+      keywords = keywordsOf(tab, ids, n, KEYWORDS);
     } catch {
       keywords = [];
     }
     let simhash = EMPTY_HASH;
     try {
-      simhash = simhashOf(infos);
+      simhash = simhashOf(tab, ids, n);
     } catch {
       simhash = EMPTY_HASH;
     }
     const titleText = title?.text ?? '';
     let categories: string[] = [];
     try {
-      categories = categorizeOf(infos, [titleText, text]);
+      categories = categorizeOf(tab, ids, n, titleText, text);
     } catch {
       categories = [];
     }
     // Places see the tokens of the very text they scan (title, space, body), so short names only
     // match on token boundaries (大同小异 names no 大同市); the title/body full stop is not in it.
-    let placeHits: PlaceMatch = { places: [], jurisdictionHits: [] };
+    let placeHits: PlaceMatch;
     try {
+      ranges.str = tab.str;
+      ranges.ids = ids;
+      ranges.to2 = n;
       if (title) {
-        const placeTokens = bodyFrom > titleCount ? tokens.slice(0, titleCount).concat(tokens.slice(bodyFrom)) : tokens;
-        placeHits = places.find(`${titleText} ${text}`, placeTokens);
+        ranges.to1 = titleCount;
+        ranges.from2 = bodyFrom;
+        placeHits = places.findRanges(`${titleText} ${text}`, ranges);
       } else {
         // No title: the leading space of ' ' + text can start no name, so the body is scanned as is.
-        placeHits = places.find(text, tokens);
+        ranges.to1 = 0;
+        ranges.from2 = 0;
+        placeHits = places.findRanges(text, ranges);
       }
     } catch {
       placeHits = { places: [], jurisdictionHits: [] };

@@ -4,6 +4,7 @@
  * substrings of the text, for multi-word expressions jieba splits (数百人, 安全账户).
  */
 import { readFileSync } from 'node:fs';
+import { B_CAT } from './token-bits';
 
 /** The fallback category when no rule reaches its threshold. */
 export const OTHER_CATEGORY = '其他';
@@ -57,6 +58,8 @@ export interface CategoryRules {
   readonly termCount: number;
   /** Root level of the phrase trie as a dense array indexed by UTF-16 unit (the scan's hot lookup). */
   readonly phraseRoots: ReadonlyArray<PhraseNode | undefined>;
+  /** Bit set of the UTF-16 units that start a phrase (bit c & 31 of word c >>> 5). */
+  readonly phraseStarts: Uint32Array;
   /** True when no phrase contains a space, so texts joined by a space can be scanned one by one. */
   readonly phrasesSpaceFree: boolean;
   /** Scratch: the call that last counted each term (each term counts once per text). */
@@ -149,9 +152,13 @@ export function loadCategoryRules(json: string | unknown): CategoryRules {
   });
   if (problems.length > 0) throw new TypeError(`category rules: ${problems.join('; ')}`);
   const phraseRoots = new Array<PhraseNode | undefined>(0x10000);
-  for (const [c, child] of phrases.next ?? []) phraseRoots[c] = child;
+  const phraseStarts = new Uint32Array(0x10000 >>> 5);
+  for (const [c, child] of phrases.next ?? []) {
+    phraseRoots[c] = child;
+    phraseStarts[c >>> 5] = (phraseStarts[c >>> 5] as number) | (1 << (c & 31));
+  }
   const phrasesSpaceFree = !phrases.next?.has(32) && !hasSpaceBelow(phrases);
-  return { categories, byToken, phrases, termCount, phraseRoots, phrasesSpaceFree, stamps: new Uint32Array(termCount),
+  return { categories, byToken, phrases, termCount, phraseRoots, phraseStarts, phrasesSpaceFree, stamps: new Uint32Array(termCount),
     scratchScores: new Float64Array(categories.length),
     scratchContext: new Uint8Array(categories.length),
   };
@@ -170,66 +177,76 @@ export function defaultCategoryRules(): CategoryRules {
   return defaults;
 }
 
-/** Anything carrying a token's category term under the default rules (the analyzer's TokenInfo). */
-export interface CategoryInfo {
-  readonly cat: TermInfo | undefined;
+/** Token facts as categorizeOf reads them: token i is ids[i]; bits[id] has B_CAT when cat[id] is its term under the default rules. */
+export interface CategoryTable {
+  readonly bits: Uint32Array;
+  readonly cat: ReadonlyArray<TermInfo | undefined>;
 }
 
-/** The term of a token under the given rules (what categorizeOf reads from CategoryInfo.cat). */
+/** The term of a token under the given rules (what categorizeOf reads from CategoryTable.cat). */
 export function categoryTerm(token: string, rules: CategoryRules = defaultCategoryRules()): TermInfo | undefined {
   return rules.byToken.get(token);
+}
+
+let epoch = 0;
+
+/** Starts a call: a fresh mark for the terms counted, scores and context cleared. */
+function begin(rules: CategoryRules): number {
+  rules.scratchScores.fill(0);
+  rules.scratchContext.fill(0);
+  let mark = ++epoch;
+  if (mark > 0xfffffff0) {
+    rules.stamps.fill(0);
+    epoch = mark = 1;
+  }
+  return mark;
+}
+
+/** Counts a term once per call: repetition says little about the category and would let one word dominate. */
+function count(t: TermInfo, rules: CategoryRules, mark: number): void {
+  if (rules.stamps[t.id] === mark) return;
+  rules.stamps[t.id] = mark;
+  const scores = rules.scratchScores;
+  for (const [c, w] of t.hits) scores[c] = (scores[c] as number) + w;
+  for (const c of t.context) rules.scratchContext[c] = 1;
 }
 
 /** Categories whose rules match, best score first; ['其他'] when none does. Never throws on bad text. */
 export function categorize(tokens: string[], text: string, rules: CategoryRules = defaultCategoryRules()): string[] {
   const toks = Array.isArray(tokens) ? tokens : [];
-  const infos = toks.map((tok) => ({ cat: typeof tok === 'string' ? rules.byToken.get(tok) : undefined }));
-  return categorizeOf(infos, [typeof text === 'string' ? text : ''], rules);
+  const mark = begin(rules);
+  for (const tok of toks) {
+    const t = typeof tok === 'string' ? rules.byToken.get(tok) : undefined;
+    if (t !== undefined) count(t, rules, mark);
+  }
+  return finish(typeof text === 'string' ? text : '', null, rules, mark);
 }
 
-let epoch = 0;
-
 /**
- * categorize over tokens already looked up (infos[i].cat = rules.byToken.get(tokens[i])) and the
- * text given in parts, read as parts.join(' ') — one string is never built for it.
+ * categorize under the default rules over the n tokens ids[0, n) of a token table and the text
+ * `${title} ${body}` — that string is only built when a phrase contains a space.
  */
-export function categorizeOf(infos: readonly CategoryInfo[], parts: readonly string[], rules: CategoryRules = defaultCategoryRules()): string[] {
+export function categorizeOf(tab: CategoryTable, ids: Int32Array, n: number, title: string, body: string): string[] {
+  const rules = defaultCategoryRules();
+  const mark = begin(rules);
+  const bits = tab.bits;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if ((bits[id] as number) & B_CAT) count(tab.cat[id] as TermInfo, rules, mark);
+  }
+  return finish(title, body, rules, mark);
+}
+
+/** Adds the phrases found in the text (a, or a + ' ' + b) and ranks the categories. */
+function finish(a: string, b: string | null, rules: CategoryRules, mark: number): string[] {
   const n = rules.categories.length;
-  // Reused scratch (categorize is synchronous): typed-array allocation costs more than the scan.
   const scores = rules.scratchScores;
   const context = rules.scratchContext;
-  scores.fill(0);
-  context.fill(0);
-  // Each term counts once: repetition says little about the category and would let one word dominate.
-  const stamps = rules.stamps;
-  let mark = ++epoch;
-  if (mark > 0xfffffff0) {
-    stamps.fill(0);
-    epoch = mark = 1;
-  }
-  for (let i = 0; i < infos.length; i++) {
-    const t = (infos[i] as CategoryInfo).cat;
-    if (t === undefined || stamps[t.id] === mark) continue;
-    stamps[t.id] = mark;
-    for (const [c, w] of t.hits) scores[c] = (scores[c] as number) + w;
-    for (const c of t.context) context[c] = 1;
-  }
-  const roots = rules.phraseRoots;
-  const texts = rules.phrasesSpaceFree ? parts : [parts.join(' ')];
-  for (const body of texts) {
-    for (let i = 0; i < body.length; i++) {
-      let node = roots[body.charCodeAt(i)];
-      for (let j = i + 1; node; j++) {
-        const t = node.term;
-        if (t !== undefined && stamps[t.id] !== mark) {
-          stamps[t.id] = mark;
-          for (const [c, w] of t.hits) scores[c] = (scores[c] as number) + w;
-          for (const c of t.context) context[c] = 1;
-        }
-        node = j < body.length ? node.next?.get(body.charCodeAt(j)) : undefined;
-      }
-    }
-  }
+  if (b === null) scanPhrases(a, rules, mark);
+  else if (rules.phrasesSpaceFree) {
+    scanPhrases(a, rules, mark);
+    scanPhrases(b, rules, mark);
+  } else scanPhrases(`${a} ${b}`, rules, mark);
   let result: Array<[string, number, number]> | undefined;
   for (let c = 0; c < n; c++) {
     const cat = rules.categories[c];
@@ -239,6 +256,28 @@ export function categorizeOf(infos: readonly CategoryInfo[], parts: readonly str
   }
   if (result === undefined) return [OTHER_CATEGORY];
   // Ties keep file order, so deployments control precedence by ordering their rules.
-  if (result.length > 1) result.sort((a, b) => b[1] - a[1] || a[2] - b[2]);
-  return result.map((r) => r[0]);
+  if (result.length > 1) result.sort(byScore);
+  const names: string[] = [];
+  for (const r of result) names.push(r[0]);
+  return names;
+}
+
+function byScore(a: [string, number, number], b: [string, number, number]): number {
+  return b[1] - a[1] || a[2] - b[2];
+}
+
+function scanPhrases(body: string, rules: CategoryRules, mark: number): void {
+  const roots = rules.phraseRoots;
+  const starts = rules.phraseStarts;
+  for (let i = 0; i < body.length; i++) {
+    const c0 = body.charCodeAt(i);
+    // Most chars start no phrase: one bit of an 8 KB set (it stays in cache) rejects them.
+    if (((starts[c0 >>> 5] as number) & (1 << (c0 & 31))) === 0) continue;
+    let node = roots[c0];
+    for (let j = i + 1; node; j++) {
+      const t = node.term;
+      if (t !== undefined) count(t, rules, mark);
+      node = j < body.length ? node.next?.get(body.charCodeAt(j)) : undefined;
+    }
+  }
 }

@@ -12,3 +12,4 @@ export { scoreSentiment, sentimentLexicon, NEG_THRESHOLD, POS_THRESHOLD, type Se
 export { policeNegative, riskOf, isOpinion, NEGATIVE_THRESHOLD, type PoliceNegativeResult } from './police-negative';
 export { train, loadModel, features, type Model, type ModelJson, type HeadJson, type Head, type TrainingExample, type TrainOptions } from './model';
 export { createAnalyzer, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
+export { parseJurisdiction } from './jurisdiction';

@@ -74,11 +74,15 @@ function decodeEntity(m: string, dec?: string, hex?: string, name?: string): str
   return String.fromCodePoint(code);
 }
 
+function tagSpace(t: string): string {
+  return BLOCK_TAG.test(t) ? ' ' : '';
+}
+
 function stripHtml(s: string): string {
   if (s.indexOf('<') !== -1) {
     s = s.replace(SCRIPT_STYLE, ' ').replace(HTML_COMMENT, ' ');
     // Block tags become spaces so words either side do not merge; inline tags vanish (<b>警</b>察).
-    s = s.replace(TAG, (t) => (BLOCK_TAG.test(t) ? ' ' : ''));
+    s = s.replace(TAG, tagSpace);
   }
   if (s.indexOf('&') !== -1) s = s.replace(ENTITY, decodeEntity);
   return s;
@@ -94,14 +98,16 @@ function invisible(c: number): boolean {
  * with callbacks, and returns the input itself when nothing changes (most texts lack some of it).
  */
 function cleanChars(s: string): string {
-  let out: string[] | undefined;
+  // Pieces are joined with +=, which V8 does as a rope flattened once, cheaper than an array join.
+  let out = '';
+  let changed = false;
   let from = 0;
   const n = s.length;
   for (let i = 0; i < n; i++) {
     const c = s.charCodeAt(i);
     if (c < 0xa0) continue;
-    let rep: string | undefined;
-    if (c >= 0xff01 && c <= 0xff5e) rep = String.fromCharCode(c - 0xfee0);
+    let rep: string;
+    if (c >= 0xff01 && c <= 0xff5e) rep = HALF_WIDTH[c - 0xff01] as string;
     else if (c === 0x3000 || c === 0xa0) rep = ' ';
     else if (c >= 0xd800 && c <= 0xdfff) {
       const next = i + 1 < n ? s.charCodeAt(i + 1) : 0;
@@ -112,13 +118,17 @@ function cleanChars(s: string): string {
       rep = '';
     } else if (invisible(c)) rep = '';
     else continue;
-    (out ??= []).push(s.slice(from, i), rep);
+    out += from === i ? rep : s.slice(from, i) + rep;
+    changed = true;
     from = i + 1;
   }
-  if (!out) return s;
-  out.push(s.slice(from));
-  return out.join('');
+  if (!changed) return s;
+  return from === n ? out : out + s.slice(from);
 }
+
+// U+FF01–U+FF5E made half-width, one string each.
+const HALF_WIDTH: string[] = [];
+for (let c = 0xff01; c <= 0xff5e; c++) HALF_WIDTH.push(String.fromCharCode(c - 0xfee0));
 
 /** Cuts at most max UTF-16 units without splitting a surrogate pair. */
 function cut(s: string, max: number): string {
@@ -175,6 +185,25 @@ function alreadyClean(s: string): boolean {
   return s.indexOf('http') === -1 && s.indexOf('www.') === -1 && s.indexOf('HTTP') === -1;
 }
 
+// The result the replace callbacks below add to: module-level functions rather than closures
+// made per call (normalize is synchronous, and runs for every item).
+let current: Normalized | undefined;
+
+function takeUrl(u: string): string {
+  current?.urls.push(u);
+  return ' ';
+}
+
+function takeMention(_m: string, name: string): string {
+  current?.mentions.push(name);
+  return ' ';
+}
+
+function takeEmoticon(_m: string, name: string): string {
+  current?.emoticons.push(name);
+  return ' ';
+}
+
 /** Normalizes raw item text for analysis; never throws. */
 export function normalize(input: string, opts?: NormalizeOptions): Normalized {
   const maxChars = Math.max(1, Math.floor(opts?.maxChars ?? DEFAULT_MAX)) || DEFAULT_MAX;
@@ -207,22 +236,16 @@ export function normalize(input: string, opts?: NormalizeOptions): Normalized {
   // After HTML so decoded entities (&#12288;, &#xFF01;) are cleaned too; before URL/mention matching so ＠ and ｈｔｔｐ count.
   s = cleanChars(stripHtml(s));
   if (s.indexOf('http') !== -1 || s.indexOf('www.') !== -1 || s.indexOf('HTTP') !== -1) {
-    s = s.replace(URL_RE, (u) => {
-      out.urls.push(u);
-      return ' ';
-    });
+    current = out;
+    s = s.replace(URL_RE, takeUrl);
   }
   if (s.indexOf('@') !== -1) {
-    s = s.replace(MENTION, (_m, name: string) => {
-      out.mentions.push(name);
-      return ' ';
-    });
+    current = out;
+    s = s.replace(MENTION, takeMention);
   }
   if (s.indexOf('[') !== -1) {
-    s = s.replace(EMOTICON, (_m, name: string) => {
-      out.emoticons.push(name);
-      return ' ';
-    });
+    current = out;
+    s = s.replace(EMOTICON, takeEmoticon);
   }
   s = s.replace(SPACES, ' ').trim();
   if (s.length > maxChars) {

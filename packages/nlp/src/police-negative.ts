@@ -15,6 +15,7 @@
 import { readLexiconLines } from './lexicon-files';
 import type { RelevanceResult } from './relevance';
 import type { SentimentResult } from './sentiment';
+import { B_NEGATOR, B_OPINION, B_RISK, B_ROUTINE } from './token-bits';
 
 /** Result of the police-negative scorer. */
 export interface PoliceNegativeResult {
@@ -78,9 +79,14 @@ export interface RiskFacts {
   readonly opinion: boolean;
 }
 
-/** Anything carrying risk facts (the analyzer's TokenInfo, or a bare wrapper). */
-export interface RiskInfo {
-  readonly risk: RiskFacts;
+/**
+ * Token facts as the risk scorer reads them: token i is ids[i]; bits[id] has B_RISK (a risk word
+ * or the start of one: risk[id] says which), B_NEGATOR, B_OPINION and B_ROUTINE.
+ */
+export interface RiskTable {
+  readonly bits: Uint32Array;
+  readonly str: readonly string[];
+  readonly risk: readonly RiskFacts[];
 }
 
 const NO_FACTS: RiskFacts = { hit: undefined, prefix: false, negator: false, opinion: false };
@@ -95,27 +101,53 @@ export function riskFacts(t: string): RiskFacts {
   return hit === undefined && !prefix && !negator && !opinion ? NO_FACTS : { hit, prefix, negator, opinion };
 }
 
-function riskInfos(tokens: readonly string[]): RiskInfo[] {
-  return tokens.map((t) => ({ risk: riskFacts(t) }));
+/** The token-table bits of a token's risk facts (and B_ROUTINE for a routine-work word). */
+export function riskBits(f: RiskFacts, t: string): number {
+  let b = 0;
+  if (f.hit !== undefined || f.prefix) b |= B_RISK;
+  if (f.negator) b |= B_NEGATOR;
+  if (f.opinion) b |= B_OPINION;
+  if (routineLexicon().has(t)) b |= B_ROUTINE;
+  return b;
+}
+
+/** A table of the given tokens (token i has id i), for the public functions. */
+function tableOf(tokens: readonly string[]): { tab: RiskTable; ids: Int32Array } {
+  const n = tokens.length;
+  const risk = tokens.map((t) => riskFacts(t));
+  const bits = new Uint32Array(n);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    bits[i] = riskBits(risk[i] as RiskFacts, tokens[i] as string);
+    ids[i] = i;
+  }
+  return { tab: { bits, str: tokens, risk }, ids };
 }
 
 /**
  * Sum of risk weights in the tokens (phrases up to 3 tokens), and the kinds seen. In long texts a
  * risk word far from every police mention counts half: it is likely about someone else.
  */
-export function riskOf(tokens: readonly string[], policePositions: readonly number[] = [], infos: readonly RiskInfo[] = riskInfos(tokens)): { risk: number; kinds: string[] } {
+export function riskOf(tokens: readonly string[], policePositions: readonly number[] = []): { risk: number; kinds: string[] } {
+  const { tab, ids } = tableOf(tokens);
+  return riskOfIds(tab, ids, tokens.length, policePositions);
+}
+
+/** riskOf over the n tokens ids[0, n) of a token table. */
+export function riskOfIds(tab: RiskTable, ids: Int32Array, n: number, policePositions: readonly number[]): { risk: number; kinds: string[] } {
   const lex = riskLexicon();
+  const bits = tab.bits;
   let risk = 0;
   const kinds: string[] = [];
-  for (let i = 0; i < tokens.length; i++) {
-    const f = (infos[i] as RiskInfo).risk;
-    if (f.hit === undefined && !f.prefix) continue;
+  for (let i = 0; i < n; i++) {
+    if (((bits[ids[i] as number] as number) & B_RISK) === 0) continue;
+    const f = tab.risk[ids[i] as number] as RiskFacts;
     let hit = f.hit;
     let used = 1;
     if (f.prefix) {
-      let joined = tokens[i] as string;
-      for (let k = 1; k <= 2 && i + k < tokens.length; k++) {
-        joined += tokens[i + k] as string;
+      let joined = tab.str[ids[i] as number] as string;
+      for (let k = 1; k <= 2 && i + k < n; k++) {
+        joined += tab.str[ids[i + k] as number] as string;
         const h = lex.words.get(joined);
         if (h) {
           hit = h;
@@ -126,9 +158,9 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
     }
     if (!hit) continue;
     // "并未发现暴力执法", "排除他杀": a denied risk is a small one.
-    const denied = (i > 0 && (infos[i - 1] as RiskInfo).risk.negator) || (i > 1 && (infos[i - 2] as RiskInfo).risk.negator);
+    const denied = (i > 0 && (bits[ids[i - 1] as number] as number) & B_NEGATOR) || (i > 1 && (bits[ids[i - 2] as number] as number) & B_NEGATOR);
     const w = denied ? hit.weight * 0.3 : hit.weight;
-    risk += near(i, policePositions, tokens.length) ? w : w * 0.3;
+    risk += near(i, policePositions, n) ? w : w * 0.3;
     if (!kinds.includes(hit.kind)) kinds.push(hit.kind);
     i += used - 1;
   }
@@ -136,13 +168,18 @@ export function riskOf(tokens: readonly string[], policePositions: readonly numb
 }
 
 /** True when the tokens read like someone's comment rather than a news report. */
-export function isOpinion(tokens: readonly string[], infos: readonly RiskInfo[] = riskInfos(tokens)): boolean {
+export function isOpinion(tokens: readonly string[]): boolean {
+  const { tab, ids } = tableOf(tokens);
+  return isOpinionIds(tab, ids, tokens.length);
+}
+
+/** isOpinion over the n tokens ids[0, n) of a token table. */
+export function isOpinionIds(tab: RiskTable, ids: Int32Array, n: number): boolean {
   let marks = 0;
-  for (let i = 0; i < tokens.length; i++) if ((infos[i] as RiskInfo).risk.opinion && ++marks >= 2) return true;
+  for (let i = 0; i < n; i++) if ((tab.bits[ids[i] as number] as number) & B_OPINION && ++marks >= 2) return true;
   return false;
 }
 
-/** Police-negative judgement from relevance, sentiment and the (already computed) tokens; infos when the caller looked them up already. */
 let routineWords: Set<string> | null = null;
 
 /** Words of routine police work (data/lexicons/domain/routine.txt), loaded once. */
@@ -158,20 +195,31 @@ export function routinePoliceWork(tokens: readonly string[]): boolean {
   return false;
 }
 
+function routineIds(tab: RiskTable, ids: Int32Array, n: number): boolean {
+  for (let i = 0; i < n; i++) if ((tab.bits[ids[i] as number] as number) & B_ROUTINE) return true;
+  return false;
+}
+
 /** Police-negative judgement from relevance, sentiment and the (already computed) tokens. */
-export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[], infos?: readonly RiskInfo[]): PoliceNegativeResult {
+export function policeNegative(relevance: RelevanceResult, sentiment: SentimentResult, tokens: readonly string[]): PoliceNegativeResult {
   if (!relevance.related) return { negative: false, score: 0, kinds: [] };
-  const looked = infos ?? riskInfos(tokens);
-  const found = riskOf(tokens, relevance.positions, looked);
+  const { tab, ids } = tableOf(tokens);
+  return policeNegativeOf(relevance, sentiment.score, tab, ids, tokens.length);
+}
+
+/** policeNegative of a related item over the n tokens ids[0, n) of a token table (relevance positions index ids). */
+export function policeNegativeOf(relevance: RelevanceResult, sentimentScore: number, tab: RiskTable, ids: Int32Array, n: number): PoliceNegativeResult {
+  if (!relevance.related) return { negative: false, score: 0, kinds: [] };
+  const found = riskOfIds(tab, ids, n, relevance.positions);
   const { kinds } = found;
   // Rumour words alone (网传, 爆料, 疑似) say a claim is unverified, not that police did wrong: they
   // weigh in full only next to another kind of risk.
   const risk = kinds.length === 1 && kinds[0] === 'rumour' ? found.risk * 0.4 : found.risk;
-  const negativity = Math.max(0, -sentiment.score);
+  const negativity = Math.max(0, -sentimentScore);
   // Police at routine work with no misconduct word: the negative words describe the crime or the
   // accident they are handling (a solved murder, a rescue, a warning about scams), not the police.
-  const aboutTheEvent = risk < 1 && routinePoliceWork(tokens) ? 0.25 : 1;
-  const evidence = risk + 3 * negativity * (isOpinion(tokens, looked) ? 1 : 0.5) * aboutTheEvent;
+  const aboutTheEvent = risk < 1 && routineIds(tab, ids, n) ? 0.25 : 1;
+  const evidence = risk + 3 * negativity * (isOpinionIds(tab, ids, n) ? 1 : 0.5) * aboutTheEvent;
   // Relevance past the threshold only nudges: one clear mention of police is enough.
   const score = (1 - Math.exp(-evidence / 2)) * (0.7 + 0.3 * relevance.score);
   return { negative: score >= NEGATIVE_THRESHOLD, score, kinds };

@@ -9,6 +9,8 @@
  * Damped: impersonation (冒充警察), fiction (饰演, 剧中), a rumour citing "公安资料".
  */
 
+import { B_REL } from './token-bits';
+
 /** Relevance of one item. */
 export interface RelevanceResult {
   related: boolean;
@@ -83,9 +85,14 @@ export interface RelevanceFacts {
   readonly medium: number;
 }
 
-/** Anything carrying relevance facts (the analyzer's TokenInfo, or a bare wrapper). */
-export interface RelevanceInfo {
-  readonly rel: RelevanceFacts;
+/**
+ * Token facts as relevance reads them: token i is ids[i]; bits[id] has B_REL when rel[id] says
+ * anything (the analyzer's token table, or a table of the caller's own tokens).
+ */
+export interface RelevanceTable {
+  readonly bits: Uint32Array;
+  readonly str: readonly string[];
+  readonly rel: readonly RelevanceFacts[];
 }
 
 const NO_FACTS: RelevanceFacts = { weight: 0, flags: 0, medium: 0 };
@@ -106,27 +113,42 @@ export function relevanceFacts(t: string): RelevanceFacts {
   return weight === 0 && flags === 0 && medium === 0 ? NO_FACTS : { weight, flags, medium };
 }
 
-/** Wraps tokens as infos for the public functions (the analyzer passes its cached ones). */
-export function relevanceInfos(tokens: readonly string[]): RelevanceInfo[] {
-  return tokens.map((t) => ({ rel: relevanceFacts(typeof t === 'string' ? t : '') }));
+/** The token-table bit of relevance facts. */
+export function relevanceBits(f: RelevanceFacts): number {
+  return f === NO_FACTS ? 0 : B_REL;
 }
 
-/** Evidence of one token range [from, to) (title or body), appending hits; positions are relative to from. */
-function evidence(
-  tokens: readonly string[],
-  infos: readonly RelevanceInfo[],
-  from: number,
-  to: number,
-  hits: string[],
-  positions?: number[],
-): { s: number; fiction: boolean } {
+/** A table of the given tokens (token i has id i), for the public functions. */
+function tableOf(tokens: readonly string[]): { tab: RelevanceTable; ids: Int32Array } {
+  const n = tokens.length;
+  const str = tokens.map((t) => (typeof t === 'string' ? t : ''));
+  const rel = str.map((t) => relevanceFacts(t));
+  const bits = new Uint32Array(n);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    bits[i] = relevanceBits(rel[i] as RelevanceFacts);
+    ids[i] = i;
+  }
+  return { tab: { bits, str: tokens, rel }, ids };
+}
+
+/**
+ * Evidence of the token range ids[from, to) (title or body), appending hits when given and
+ * positions (i − posBase) when given.
+ */
+function evidence(tab: RelevanceTable, ids: Int32Array, from: number, to: number, hits: string[] | null, positions: number[] | null, posBase: number): { s: number; fiction: boolean } {
   let s = 0;
   let fiction = false;
   let responders = false;
   let reportAt = -100;
   let medium = 0;
+  const bits = tab.bits;
+  const rel = tab.rel;
   for (let i = from; i < to; i++) {
-    const f = (infos[i] as RelevanceInfo).rel;
+    const id = ids[i] as number;
+    // A token without relevance facts changes nothing below.
+    if (((bits[id] as number) & B_REL) === 0) continue;
+    const f = rel[id] as RelevanceFacts;
     const flags = f.flags;
     if (flags & F_FICTION) fiction = true;
     if (flags & F_RESPONDER) responders = true;
@@ -136,18 +158,18 @@ function evidence(
     }
     let w = f.weight;
     // 报了警 is cut 报|了|警…: read it as 报警.
-    if (w === 0 && flags & F_JING && i - 2 >= from && (infos[i - 1] as RelevanceInfo).rel.flags & F_LE && (infos[i - 2] as RelevanceInfo).rel.flags & F_BAO) w = 0.35;
+    if (w === 0 && flags & F_JING && i - 2 >= from && (rel[ids[i - 1] as number] as RelevanceFacts).flags & F_LE && (rel[ids[i - 2] as number] as RelevanceFacts).flags & F_BAO) w = 0.35;
     if (w === 0) continue;
     if (w === 0.35) reportAt = i;
     // 冒充警察 / 假冒民警: an impostor, not the police.
-    if ((i - 1 >= from && (infos[i - 1] as RelevanceInfo).rel.flags & F_IMPERSONATION) || (i - 2 >= from && (infos[i - 2] as RelevanceInfo).rel.flags & F_IMPERSONATION)) continue;
+    if ((i - 1 >= from && (rel[ids[i - 1] as number] as RelevanceFacts).flags & F_IMPERSONATION) || (i - 2 >= from && (rel[ids[i - 2] as number] as RelevanceFacts).flags & F_IMPERSONATION)) continue;
     // "据公安资料显示" inside a rumour cites police as a source of hearsay only.
-    if (i + 1 < to && (infos[i + 1] as RelevanceInfo).rel.flags & F_HEARSAY) w *= 0.3;
+    if (i + 1 < to && (rel[ids[i + 1] as number] as RelevanceFacts).flags & F_HEARSAY) w *= 0.3;
     s += w;
-    hits.push(tokens[i] as string);
+    hits?.push(tab.str[id] as string);
     // How much of the evidence came from medium tokens (the ones other responders share).
     medium += f.medium;
-    positions?.push(i - from);
+    positions?.push(i - posBase);
   }
   if (responders) s = Math.max(0, s - medium * 0.5);
   return { s, fiction };
@@ -179,32 +201,34 @@ export interface RelevanceContext {
 
 /** Police relevance of an item from its title tokens (weighted 1.5×), body tokens and @-mentions. */
 export function policeRelevance(tokens: readonly string[], titleTokens: readonly string[] = EMPTY, ctx: RelevanceContext = {}): RelevanceResult {
-  return relevanceOf(titleTokens, relevanceInfos(titleTokens), 0, titleTokens.length, tokens, relevanceInfos(tokens), 0, ctx);
+  const title = tableOf(titleTokens);
+  const body = tableOf(tokens);
+  const hits: string[] = [];
+  const positions: number[] = [];
+  const t = evidence(title.tab, title.ids, 0, titleTokens.length, hits, null, 0);
+  const b = evidence(body.tab, body.ids, 0, tokens.length, hits, positions, 0);
+  const s = t.s * 1.5 + b.s + mentionEvidence(ctx.mentions ?? EMPTY, ctx.textLength ?? 0, hits);
+  return result(s, t.fiction || b.fiction, hits, positions);
 }
 
-/**
- * policeRelevance over ranges of already looked-up tokens: the title is titleTokens[titleFrom,
- * titleTo), the body is tokens[bodyFrom, end); positions are relative to bodyFrom.
- */
-export function relevanceOf(
-  titleTokens: readonly string[],
-  titleInfos: readonly RelevanceInfo[],
-  titleFrom: number,
-  titleTo: number,
-  tokens: readonly string[],
-  infos: readonly RelevanceInfo[],
-  bodyFrom: number,
-  ctx: RelevanceContext = {},
-): RelevanceResult {
-  const hits: string[] = [];
-  const title = evidence(titleTokens, titleInfos, titleFrom, titleTo, hits);
-  const bodyHits: string[] = [];
-  const positions: number[] = [];
-  const body = evidence(tokens, infos, bodyFrom, tokens.length, bodyHits, positions);
-  for (const h of bodyHits) hits.push(h);
-  let s = title.s * 1.5 + body.s + mentionEvidence(ctx.mentions ?? EMPTY, ctx.textLength ?? 0, hits);
+function result(evidenceSum: number, fiction: boolean, hits: string[], positions: number[]): RelevanceResult {
   // Police characters in films, dramas and games are not police (guideline).
-  if (title.fiction || body.fiction) s *= 0.3;
+  const s = fiction ? evidenceSum * 0.3 : evidenceSum;
   const score = 1 - Math.exp(-s);
   return { related: score >= RELATED_THRESHOLD, score, hits, positions };
+}
+
+const NO_HITS: string[] = [];
+
+/**
+ * policeRelevance over one token array of the analyzer: the title is ids[0, titleTo), the body
+ * ids[bodyFrom, n), with the item's @-mentions and text length (see RelevanceContext). Positions are indices into ids (not relative to the body); hits are not
+ * collected (the result's hits is an empty array shared by every call).
+ */
+export function relevanceOf(tab: RelevanceTable, ids: Int32Array, titleTo: number, bodyFrom: number, n: number, mentions: readonly string[] = EMPTY, textLength = 0): RelevanceResult {
+  const positions: number[] = [];
+  const t = evidence(tab, ids, 0, titleTo, null, null, 0);
+  const b = evidence(tab, ids, bodyFrom, n, null, positions, 0);
+  const s = t.s * 1.5 + b.s + (mentions.length > 0 ? mentionEvidence(mentions, textLength, []) : 0);
+  return result(s, t.fiction || b.fiction, NO_HITS, positions);
 }

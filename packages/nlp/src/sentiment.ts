@@ -16,6 +16,7 @@
  * The raw sum r becomes score = tanh(r / 3); the label is negative when r ≤ NEG_THRESHOLD.
  */
 import { readSet, readWeighted } from './lexicon-files';
+import { B_HEAD, B_SENT, ROLE_MASK } from './token-bits';
 
 /** Result of sentiment scoring. */
 export interface SentimentResult {
@@ -30,11 +31,11 @@ export interface SentimentResult {
 export interface SentimentLexicon {
   polarity: Map<string, number>;
   /**
-   * Phrases the segmenter may cut: for every split of an entry into head + rest, head → (rest →
-   * weight, and every prefix of a rest). How an entry will be cut is unknown in advance, so all
-   * splits are indexed; matching then needs no string building for two-token phrases.
+   * Phrases the segmenter may cut: every proper prefix of a polarity entry. A token t in it may
+   * start a split entry: t + next is looked up in polarity, and when t + next is in here too,
+   * t + next + the token after (how an entry will be cut is unknown in advance).
    */
-  phrases: Map<string, { rest: Map<string, number>; restPrefixes: Set<string> }>;
+  prefixes: Set<string>;
   negations: Set<string>;
   degree: Map<string, number>;
   adversatives: Set<string>;
@@ -80,17 +81,8 @@ export function sentimentLexicon(): SentimentLexicon {
   const emoticons = readWeighted('domain/emoticons.txt');
   // Emoji can arrive as tokens of the text itself.
   for (const [w, v] of emoticons) if (!/^[\p{Script=Han}a-z]/u.test(w)) polarity.set(w, v);
-  const phrases = new Map<string, { rest: Map<string, number>; restPrefixes: Set<string> }>();
-  for (const [w, v] of polarity) {
-    for (let i = 1; i < w.length; i++) {
-      const head = w.slice(0, i);
-      const rest = w.slice(i);
-      let p = phrases.get(head);
-      if (!p) phrases.set(head, (p = { rest: new Map(), restPrefixes: new Set() }));
-      p.rest.set(rest, v);
-      for (let j = 1; j < rest.length; j++) p.restPrefixes.add(rest.slice(0, j));
-    }
-  }
+  const prefixes = new Set<string>();
+  for (const w of polarity.keys()) for (let i = 1; i < w.length; i++) prefixes.add(w.slice(0, i));
   const negations = readSet('domain/negations.txt');
   const degree = readWeighted('domain/degree.txt');
   const adversatives = readSet('domain/adversatives.txt');
@@ -112,7 +104,7 @@ export function sentimentLexicon(): SentimentLexicon {
   cached = {
     roles,
     polarity,
-    phrases,
+    prefixes,
     negations,
     degree,
     adversatives,
@@ -129,63 +121,116 @@ const OPEN_QUOTE = new Set(['“', '「', '『']);
 const CLOSE_QUOTE = new Set(['”', '」', '』', '"']);
 const EMPTY: readonly string[] = [];
 
-type Phrase = { rest: Map<string, number>; restPrefixes: Set<string> };
 
 /** What the scorer needs to know about one token, independent of its neighbours. */
 export interface SentimentFacts {
   /** R_* flags (0: no rule word). */
   readonly role: number;
   readonly polarity: number;
-  /** Phrases starting with this token, when any. */
-  readonly phrase: Phrase | undefined;
+  /** True when the token is a proper prefix of a polarity entry (may start a split phrase). */
+  readonly head: boolean;
   /** Degree multiplier (1 when not a degree adverb). */
   readonly degree: number;
   /** Rhetorical weight (0 when not rhetorical). */
   readonly rhetorical: number;
 }
 
-/** Anything carrying sentiment facts (the analyzer's TokenInfo, or a bare wrapper). */
-export interface SentimentInfo {
-  readonly sent: SentimentFacts;
+/**
+ * Token facts as the scorer reads them: token i of a text is ids[i]; bits[id] holds its role
+ * (ROLE_MASK) and B_SENT, str[id] the token, sent[id] its facts. The analyzer passes the shared
+ * token table (token-info.ts); scoreSentiment a table of its own tokens.
+ */
+export interface SentimentTable {
+  readonly bits: Uint32Array;
+  readonly str: readonly string[];
+  readonly sent: readonly SentimentFacts[];
+  /** polarity[id] = sent[id].polarity, read without following a pointer. */
+  readonly polarity: Float64Array;
 }
 
-const NO_FACTS: SentimentFacts = { role: 0, polarity: 0, phrase: undefined, degree: 1, rhetorical: 0 };
+const NO_FACTS: SentimentFacts = { role: 0, polarity: 0, head: false, degree: 1, rhetorical: 0 };
 
 /** The sentiment facts of one token. */
 export function sentimentFacts(t: string): SentimentFacts {
   const lex = sentimentLexicon();
   const role = lex.roles.get(t) ?? 0;
   const polarity = lex.polarity.get(t) ?? 0;
-  const phrase = lex.phrases.get(t);
+  const head = lex.prefixes.has(t);
   const degree = lex.degree.get(t) ?? 1;
   const rhetorical = lex.rhetorical.get(t) ?? 0;
-  if (role === 0 && polarity === 0 && phrase === undefined && degree === 1 && rhetorical === 0) return NO_FACTS;
-  return { role, polarity, phrase, degree, rhetorical };
+  if (role === 0 && polarity === 0 && !head && degree === 1 && rhetorical === 0) return NO_FACTS;
+  return { role, polarity, head, degree, rhetorical };
+}
+
+/** The token-table bits of sentiment facts: the role flags, B_SENT for a word or phrase head, B_HEAD for a phrase head. */
+export function sentimentBits(f: SentimentFacts): number {
+  return (f.role & ROLE_MASK) | (f.polarity !== 0 || f.head ? B_SENT : 0) | (f.head ? B_HEAD : 0);
 }
 
 // Tokens used by the last lookup() match; a module variable rather than a returned tuple, so
 // the per-token hot path allocates nothing.
 let matched = 1;
 
-/** The polarity at token i, matching phrases of up to 3 tokens (sets `matched`). */
-function lookup(tokens: readonly string[], infos: readonly SentimentInfo[], i: number): number {
-  const f = (infos[i] as SentimentInfo).sent;
-  let best = f.polarity;
+// A Bloom filter (two bits per string) of the polarity entries and their proper prefixes: the
+// only strings a phrase head and its next token can join to. Nearly every other token is a head
+// (不, 好 …), and 9 heads in 10 join their neighbour to nothing: the filter tells so from a hash
+// of the two tokens' chars, without building the joined string and looking it up twice.
+const BLOOM_BITS = 20;
+let bloom: Uint32Array | undefined;
+
+function fnv(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
+
+/** True when a + b may be a polarity entry or a proper prefix of one (false: certainly not). */
+export function mayJoin(a: string, b: string): boolean {
+  const f = (bloom ??= buildBloom());
+  const h = fnv(fnv(0x811c9dc5, a), b);
+  const h1 = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> (32 - BLOOM_BITS);
+  const h2 = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> (32 - BLOOM_BITS);
+  return ((f[h1 >>> 5] as number) & (1 << (h1 & 31))) !== 0 && ((f[h2 >>> 5] as number) & (1 << (h2 & 31))) !== 0;
+}
+
+function buildBloom(): Uint32Array {
+  const f = new Uint32Array(1 << (BLOOM_BITS - 5));
+  const lex = sentimentLexicon();
+  const add = (w: string): void => {
+    const h = fnv(0x811c9dc5, w);
+    const h1 = Math.imul(h ^ (h >>> 16), 0x85ebca6b) >>> (32 - BLOOM_BITS);
+    const h2 = Math.imul(h ^ (h >>> 13), 0xc2b2ae35) >>> (32 - BLOOM_BITS);
+    f[h1 >>> 5] = (f[h1 >>> 5] as number) | (1 << (h1 & 31));
+    f[h2 >>> 5] = (f[h2 >>> 5] as number) | (1 << (h2 & 31));
+  };
+  for (const w of lex.polarity.keys()) add(w);
+  for (const w of lex.prefixes) add(w);
+  return f;
+}
+
+/** The polarity at token i (of n), matching phrases of up to 3 tokens (sets `matched`). */
+function lookup(tab: SentimentTable, ids: Int32Array, n: number, i: number): number {
+  const id = ids[i] as number;
+  let best = tab.polarity[id] as number;
   matched = 1;
-  const p = i + 1 < tokens.length ? f.phrase : undefined;
-  if (p) {
-    const next = tokens[i + 1] as string;
-    const w2 = p.rest.get(next);
-    if (w2 !== undefined) {
-      best = w2;
-      matched = 2;
-    }
-    // Only the rare token that starts a longer rest pays for building a string.
-    if (i + 2 < tokens.length && p.restPrefixes.has(next)) {
-      const w3 = p.rest.get(next + (tokens[i + 2] as string));
-      if (w3 !== undefined) {
-        best = w3;
-        matched = 3;
+  if (i + 1 < n && (tab.bits[id] as number) & B_HEAD) {
+    const head = tab.str[id] as string;
+    const next = tab.str[ids[i + 1] as number] as string;
+    // (An empty next token would make the joined string the head itself: no phrase.)
+    if (next.length > 0 && mayJoin(head, next)) {
+      const lex = sentimentLexicon();
+      const joined = head + next;
+      const w2 = lex.polarity.get(joined);
+      if (w2 !== undefined) {
+        best = w2;
+        matched = 2;
+      }
+      // Only a head + next that starts a longer entry pays for a third token.
+      if (i + 2 < n && lex.prefixes.has(joined)) {
+        const w3 = lex.polarity.get(joined + (tab.str[ids[i + 2] as number] as string));
+        if (w3 !== undefined) {
+          best = w3;
+          matched = 3;
+        }
       }
     }
   }
@@ -194,15 +239,21 @@ function lookup(tokens: readonly string[], infos: readonly SentimentInfo[], i: n
 
 /** Scores tokens (from segment.tokenize, punctuation kept) plus emoticon names from normalize. */
 export function scoreSentiment(tokens: readonly string[], emoticons: readonly string[] = EMPTY): SentimentResult {
-  return sentimentOf(
-    tokens,
-    tokens.map((t) => ({ sent: sentimentFacts(t) })),
-    emoticons,
-  );
+  const n = tokens.length;
+  const sent = tokens.map((t) => sentimentFacts(t));
+  const bits = new Uint32Array(n);
+  const polarity = new Float64Array(n);
+  const ids = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    bits[i] = sentimentBits(sent[i] as SentimentFacts);
+    polarity[i] = (sent[i] as SentimentFacts).polarity;
+    ids[i] = i;
+  }
+  return sentimentOf({ bits, str: tokens, sent, polarity }, ids, n, emoticons);
 }
 
-/** scoreSentiment over tokens already looked up (infos[i] belongs to tokens[i]). */
-export function sentimentOf(tokens: readonly string[], infos: readonly SentimentInfo[], emoticons: readonly string[] = EMPTY): SentimentResult {
+/** scoreSentiment over the n tokens ids[0, n) of a token table. */
+export function sentimentOf(tab: SentimentTable, ids: Int32Array, n: number, emoticons: readonly string[] = EMPTY): SentimentResult {
   const lex = sentimentLexicon();
   let total = 0;
   let clause = 0;
@@ -217,14 +268,14 @@ export function sentimentOf(tokens: readonly string[], infos: readonly Sentiment
   let quoteStart = -1;
   let praise = 0;
   let mourning = false;
-  const n = tokens.length;
+  const bits = tab.bits;
 
   // i === n closes the last clause (no end mark): the clause logic is written once, inline.
   for (let i = 0; i <= n; i++) {
-    const f = i < n ? (infos[i] as SentimentInfo).sent : NO_FACTS;
-    const role = f.role;
+    const b = i < n ? (bits[ids[i] as number] as number) : 0;
+    const role = b & ROLE_MASK;
     if (i === n || role & R_END) {
-      const end = i < n ? (tokens[i] as string) : '';
+      const end = i < n ? (tab.str[ids[i] as number] as string) : '';
       if (end === '！' || end === '!') clause *= 1.3;
       if ((end === '？' || end === '?') && (clauseQuestion || clause <= 0)) questions++;
       total += clause * clauseWeight;
@@ -238,7 +289,8 @@ export function sentimentOf(tokens: readonly string[], infos: readonly Sentiment
       continue;
     }
     if (role !== 0) {
-      const t = tokens[i] as string;
+      const f = tab.sent[ids[i] as number] as SentimentFacts;
+      const t = tab.str[ids[i] as number] as string;
       if (t === '"') {
         // A straight quote (full-width ones are made half-width by normalize) opens or closes.
         quoteStart = quoteStart < 0 ? i : -1;
@@ -268,7 +320,7 @@ export function sentimentOf(tokens: readonly string[], infos: readonly Sentiment
         // A negation may also be a sentiment word itself (没有 as "lacking"); it is not counted twice.
         continue;
       }
-      if (role & R_DEGREE && i + 1 < n && lookup(tokens, infos, i + 1) !== 0) {
+      if (role & R_DEGREE && i + 1 < n && lookup(tab, ids, n, i + 1) !== 0) {
         const d = f.degree;
         degree = i - lastDegree <= WINDOW ? degree * d : d;
         lastDegree = i;
@@ -276,8 +328,8 @@ export function sentimentOf(tokens: readonly string[], infos: readonly Sentiment
       }
     }
     // Most tokens are neither sentiment words nor phrase heads: skip them without a call.
-    if (f.polarity === 0 && f.phrase === undefined) continue;
-    const w = lookup(tokens, infos, i);
+    if ((b & B_SENT) === 0) continue;
+    const w = lookup(tab, ids, n, i);
     const used = matched;
     if (w === 0) continue;
     let v = w;

@@ -5,6 +5,7 @@
  * giving 64 well-mixed bits with Math.imul only: BigInt in the per-token loop would cost more
  * than segmentation itself.
  */
+import { B_CONTENT } from './token-bits';
 
 const FNV_PRIME = 0x01000193;
 const SEED_HI = 0x811c9dc5; // the standard FNV offset basis
@@ -67,16 +68,21 @@ export function simhash(weightedTokens: Array<[string, number]> | string[]): str
   return hex8(hi) + hex8(lo);
 }
 
-/** The two 32-bit words simhash gives a token (high word first): cacheable per distinct token. */
-export function tokenHash(token: string): { hi: number; lo: number } {
-  return { hi: fnv1a(token, SEED_HI), lo: fnv1a(token, SEED_LO) };
+/** The high 32-bit word simhash gives a token: cacheable per distinct token. */
+export function tokenHashHi(token: string): number {
+  return fnv1a(token, SEED_HI);
 }
 
-/** Anything carrying a token's hash words and whether it is a content token (the analyzer's TokenInfo). */
-export interface SimhashInfo {
-  readonly content: boolean;
-  readonly hashHi: number;
-  readonly hashLo: number;
+/** The low 32-bit word simhash gives a token. */
+export function tokenHashLo(token: string): number {
+  return fnv1a(token, SEED_LO);
+}
+
+/** Token facts as simhashOf reads them: token i is ids[i]; bits[id] has B_CONTENT for a content token, whose hash words are hashHi[id], hashLo[id]. */
+export interface SimhashTable {
+  readonly bits: Uint32Array;
+  readonly hashHi: Int32Array;
+  readonly hashLo: Int32Array;
 }
 
 // Bit-sliced counters: level k holds bit k of each of the 32 per-bit counts, so adding a token's
@@ -116,28 +122,37 @@ function majority(levels: Int32Array, depth: number, total: number): number {
   return (gt | eq) >>> 0;
 }
 
-const HEX = '0123456789abcdef';
+// Two hex digits per byte value.
+const HEX2: string[] = [];
+for (let b = 0; b < 256; b++) HEX2.push(b.toString(16).padStart(2, '0'));
 
 function hex16(hi: number, lo: number): string {
-  let s = '';
-  for (let k = 28; k >= 0; k -= 4) s += HEX[(hi >>> k) & 15] as string;
-  for (let k = 28; k >= 0; k -= 4) s += HEX[(lo >>> k) & 15] as string;
-  return s;
+  return (
+    (HEX2[hi >>> 24] as string) +
+    (HEX2[(hi >>> 16) & 255] as string) +
+    (HEX2[(hi >>> 8) & 255] as string) +
+    (HEX2[hi & 255] as string) +
+    (HEX2[lo >>> 24] as string) +
+    (HEX2[(lo >>> 16) & 255] as string) +
+    (HEX2[(lo >>> 8) & 255] as string) +
+    (HEX2[lo & 255] as string)
+  );
 }
 
-/** simhash() of the content tokens among infos, each with weight 1: equal to simhash(contentTokens(tokens)). */
-export function simhashOf(infos: readonly SimhashInfo[]): string {
+/** simhash() of the content tokens among ids[0, n), each with weight 1: equal to simhash(contentTokens(tokens)). */
+export function simhashOf(tab: SimhashTable, ids: Int32Array, n: number): string {
   hiLevels.fill(0);
   loLevels.fill(0);
   let total = 0;
   let hiDepth = 0;
   let loDepth = 0;
-  for (let i = 0; i < infos.length; i++) {
-    const info = infos[i] as SimhashInfo;
-    if (!info.content) continue;
+  const bits = tab.bits;
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if (((bits[id] as number) & B_CONTENT) === 0) continue;
     total++;
-    hiDepth = Math.max(hiDepth, addWord(hiLevels, info.hashHi | 0));
-    loDepth = Math.max(loDepth, addWord(loLevels, info.hashLo | 0));
+    hiDepth = Math.max(hiDepth, addWord(hiLevels, tab.hashHi[id] as number));
+    loDepth = Math.max(loDepth, addWord(loLevels, tab.hashLo[id] as number));
   }
   return hex16(majority(hiLevels, hiDepth, total), majority(loLevels, loDepth, total));
 }

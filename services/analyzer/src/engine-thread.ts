@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { createAnalyzer, type AnalyzeInput, type AnalysisResult } from '@yuqing/nlp';
+import { createAnalyzer, parseJurisdiction, type AnalyzeInput, type AnalysisResult } from '@yuqing/nlp';
 
 export interface EngineThreadOptions {
   maxChars: number;
@@ -23,8 +23,8 @@ if (!port) throw new Error('engine-thread must run in a worker thread');
 
 try {
   const model = opts.modelFile ? JSON.parse(readFileSync(opts.modelFile, 'utf8')) : null;
-  const jurisdiction = opts.jurisdictionFile ? JSON.parse(readFileSync(opts.jurisdictionFile, 'utf8')) : undefined;
-  const analyzer = createAnalyzer({ model, maxChars: opts.maxChars, ...(jurisdiction ? { jurisdiction } : {}) });
+  const jurisdiction = opts.jurisdictionFile ? parseJurisdiction(JSON.parse(readFileSync(opts.jurisdictionFile, 'utf8'))) : undefined;
+  const analyzer = createAnalyzer({ model, maxChars: opts.maxChars, ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}) });
   // Dictionaries and lexicons load on first use: pay that before saying ready, not on the first item.
   analyzer.analyze({ id: 'warm-up', title: '警情通报', text: '某派出所民警接到群众报警后赶到现场处置，网友纷纷点赞。' });
   port.postMessage({ ready: true, engineVersion: analyzer.engineVersion, modelVersion: analyzer.modelVersion } satisfies EngineReady);

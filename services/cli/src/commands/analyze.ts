@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { createAnalyzer, type AnalysisResult } from '@yuqing/nlp';
+import { createAnalyzer, parseJurisdiction, type AnalysisResult } from '@yuqing/nlp';
 import { z } from 'zod';
 import { cliConfig } from '../context';
 import { CliError, type Command } from '../io';
@@ -67,13 +67,22 @@ function analyzeLine(analyzer: ReturnType<typeof createAnalyzer>, line: string, 
   }
 }
 
+/** Reads and validates the jurisdiction gazetteer; a bad file is a clear CLI error. */
+export function loadJurisdiction(path: string): ReturnType<typeof parseJurisdiction> {
+  try {
+    return parseJurisdiction(readJsonFile(path, 'jurisdiction gazetteer'));
+  } catch (err) {
+    throw err instanceof CliError ? err : new CliError(err instanceof Error ? err.message : String(err));
+  }
+}
+
 export const run: Command = async (argv, io) => {
   const { values } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' } } });
   const cfg = cliConfig(io);
   const modelFile = values.model ? resolve(io.cwd, values.model) : cfg.ANALYZER_MODEL_FILE;
   const model = modelFile ? readJsonFile(modelFile, 'model') : null;
-  const jurisdiction = cfg.JURISDICTION_FILE ? readJsonFile(cfg.JURISDICTION_FILE, 'jurisdiction gazetteer') : undefined;
-  const analyzer = createAnalyzer({ model: model as never, maxChars: cfg.ANALYZER_MAX_CHARS, ...(jurisdiction ? { jurisdiction: jurisdiction as never } : {}) });
+  const jurisdiction = cfg.JURISDICTION_FILE ? loadJurisdiction(cfg.JURISDICTION_FILE) : undefined;
+  const analyzer = createAnalyzer({ model: model as never, maxChars: cfg.ANALYZER_MAX_CHARS, ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}) });
 
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNo = 0;

@@ -14,6 +14,7 @@ import { createAnalyzer } from '@yuqing/nlp';
 import { TopicEngine, type TopicEvent, type TopicConfig } from '@yuqing/topics';
 import { z } from 'zod';
 import { cliConfig } from '../context';
+import { loadJurisdiction } from './analyze';
 import { CliError, println, type Command } from '../io';
 
 const count = z.number().nonnegative().optional();
@@ -64,7 +65,8 @@ export const run: Command = async (argv, io) => {
   }
   const modelFile = values.model ? resolve(io.cwd, values.model) : cfg.ANALYZER_MODEL_FILE;
   const model = modelFile ? (JSON.parse(readFileSync(modelFile, 'utf8')) as never) : null;
-  const analyzer = createAnalyzer({ model, maxChars: cfg.ANALYZER_MAX_CHARS });
+  const jurisdiction = cfg.JURISDICTION_FILE ? loadJurisdiction(cfg.JURISDICTION_FILE) : undefined;
+  const analyzer = createAnalyzer({ model, maxChars: cfg.ANALYZER_MAX_CHARS, ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}) });
   const engine = new TopicEngine(overrides);
   const withBursts = values['term-bursts'] ?? false;
 
