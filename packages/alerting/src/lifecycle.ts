@@ -1,0 +1,160 @@
+/**
+ * The life of an alert keyed by (rule, topic): firing → acknowledged → resolved, with who and
+ * when. A topic climbing a level escalates its alert instead of opening a second one; a resolved
+ * alert re-opens as a flare-up (次生) when its topic rises again. Pure: the caller stores the
+ * returned alert and appends the returned events in one transaction.
+ */
+import type { Level } from '@yuqing/topics';
+import {
+  levelAbove,
+  topicAlertKey,
+  type AlertEventDraft,
+  type AlertEventType,
+  type AlertLevel,
+  type AlertState,
+  type AlertTransition,
+  type AudienceRole,
+  type TopicView,
+} from './types';
+
+/**
+ * When the system resolves an alert by itself: `closed` when the topic closes (its level drops to
+ * none after 48 h without items), `faded` already when it enters 消散期, `never` leaves it to people.
+ */
+export type AutoResolve = 'closed' | 'faded' | 'never';
+
+/** Options of the lifecycle. */
+export interface LifecycleOptions {
+  autoResolve: AutoResolve;
+}
+
+/** Closed topics resolve their alerts; a topic merely past its peak is still worth watching. */
+export const DEFAULT_LIFECYCLE: LifecycleOptions = { autoResolve: 'closed' };
+
+/** What can happen to a topic alert. */
+export type AlertInput =
+  /** The topic's level changed (a level event of the topic stage) and the rule matches it. */
+  | {
+      type: 'level';
+      ruleId: number;
+      ruleName?: string | null;
+      topic: TopicView;
+      /** The topic's level before this change. */
+      previous: Level;
+      reason: string;
+      audienceRoles: AudienceRole[];
+      indicators?: unknown;
+    }
+  /** The topic faded (消散期) or closed. */
+  | { type: 'faded'; closed: boolean; reason: string }
+  | { type: 'acknowledge'; by: number; comment?: string }
+  | { type: 'resolve'; by: number; comment?: string };
+
+/** An event row for `alert`. */
+export function alertEvent(alert: AlertState, type: AlertEventType, at: number, payload: Record<string, unknown>): AlertEventDraft {
+  return { type, level: alert.level, payload, audienceRoles: [...alert.audienceRoles], at };
+}
+
+const unchanged = (alert: AlertState | null): AlertTransition => ({ alert, events: [], notify: false, changed: false });
+
+const labelsOf = (t: TopicView) => ({ categories: [...t.categories], places: [...t.places], sources: [...t.sources], keywords: [...t.keywords] });
+
+/** Decides the next state of a topic alert (or of any alert, for acknowledge and resolve). */
+export function nextAlertState(current: AlertState | null, input: AlertInput, now: number, opts: LifecycleOptions = DEFAULT_LIFECYCLE): AlertTransition {
+  switch (input.type) {
+    case 'acknowledge':
+      return acknowledge(current, input.by, now, input.comment);
+    case 'resolve':
+      return resolve(current, input.by, now, { comment: input.comment ?? null });
+    case 'faded':
+      return fade(current, input.closed, input.reason, now, opts);
+    case 'level':
+      return levelChange(current, input, now, opts);
+  }
+}
+
+function levelChange(current: AlertState | null, input: Extract<AlertInput, { type: 'level' }>, now: number, opts: LifecycleOptions): AlertTransition {
+  const { topic } = input;
+  // The topic stage reports a closed topic as a drop to none: that is the topic closing.
+  if (topic.level === 'none') return fade(current, true, input.reason, now, opts);
+  const level: AlertLevel = topic.level;
+  const base = { from: current?.level ?? input.previous, to: level, reason: input.reason, topicId: topic.id, ruleId: input.ruleId, indicators: input.indicators ?? null };
+
+  if (!current) {
+    const alert: AlertState = {
+      key: topicAlertKey(input.ruleId, topic.id),
+      kind: 'topic',
+      ruleId: input.ruleId,
+      ruleName: input.ruleName ?? null,
+      topicId: topic.id,
+      sourceId: null,
+      level,
+      state: 'firing',
+      title: topic.title,
+      labels: labelsOf(topic),
+      audienceRoles: [...input.audienceRoles],
+      cause: 'firing',
+      createdAt: now,
+      updatedAt: now,
+      firedAt: now,
+      reopenCount: 0,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      resolvedAt: null,
+    };
+    return { alert, events: [alertEvent(alert, 'firing', now, base)], notify: true, changed: true };
+  }
+
+  const refreshed = { ...current, title: topic.title, labels: labelsOf(topic), audienceRoles: [...input.audienceRoles], ruleName: input.ruleName ?? current.ruleName, updatedAt: now };
+  if (current.state === 'resolved') {
+    // Only a rise is a flare-up; a sideways change of a resolved topic is no news.
+    if (!levelAbove(level, input.previous)) return unchanged(current);
+    const alert: AlertState = {
+      ...refreshed,
+      level,
+      state: 'firing',
+      cause: 'reopened',
+      firedAt: now,
+      reopenCount: current.reopenCount + 1,
+      acknowledgedBy: null,
+      acknowledgedAt: null,
+      resolvedBy: null,
+      resolvedAt: null,
+    };
+    const payload = { ...base, from: current.level, secondary: true, label: '次生', reopenCount: alert.reopenCount, previouslyResolvedBy: current.resolvedBy, previouslyResolvedAt: current.resolvedAt };
+    return { alert, events: [alertEvent(alert, 'reopened', now, payload)], notify: true, changed: true };
+  }
+
+  if (levelAbove(level, current.level)) {
+    // An acknowledgment covered the level that was acknowledged; a higher level needs someone again.
+    const alert: AlertState = { ...refreshed, level, state: 'firing', cause: 'escalated', acknowledgedBy: null, acknowledgedAt: null };
+    const payload = { ...base, previouslyAcknowledgedBy: current.acknowledgedBy, previouslyAcknowledgedAt: current.acknowledgedAt };
+    return { alert, events: [alertEvent(alert, 'escalated', now, payload)], notify: true, changed: true };
+  }
+  // Same or lower (a person lowered the topic's level): recorded, not announced.
+  const alert: AlertState = { ...refreshed, level };
+  return { alert, events: [alertEvent(alert, 'updated', now, base)], notify: false, changed: true };
+}
+
+function fade(current: AlertState | null, closed: boolean, reason: string, now: number, opts: LifecycleOptions): AlertTransition {
+  if (!current || current.state === 'resolved') return unchanged(current);
+  const auto = opts.autoResolve === 'faded' || (opts.autoResolve === 'closed' && closed);
+  if (auto) return resolve(current, null, now, { auto: true, reason, topicClosed: closed });
+  const alert = { ...current, updatedAt: now };
+  return { alert, events: [alertEvent(alert, 'updated', now, { reason, topicClosed: closed, topicFaded: true })], notify: false, changed: true };
+}
+
+/** Acknowledges a firing alert; acknowledging anything else changes nothing. */
+export function acknowledge(current: AlertState | null, by: number, now: number, comment?: string): AlertTransition {
+  if (!current || current.state !== 'firing') return unchanged(current);
+  const alert: AlertState = { ...current, state: 'acknowledged', acknowledgedBy: by, acknowledgedAt: now, updatedAt: now };
+  return { alert, events: [alertEvent(alert, 'acknowledged', now, { by, at: now, comment: comment ?? null })], notify: false, changed: true };
+}
+
+/** Resolves an open alert; `by` null means the system did. Receivers hear of it (once). */
+export function resolve(current: AlertState | null, by: number | null, now: number, extra: Record<string, unknown> = {}): AlertTransition {
+  if (!current || current.state === 'resolved') return unchanged(current);
+  const alert: AlertState = { ...current, state: 'resolved', resolvedBy: by, resolvedAt: now, updatedAt: now };
+  return { alert, events: [alertEvent(alert, 'resolved', now, { by, at: now, auto: by === null, ...extra })], notify: true, changed: true };
+}

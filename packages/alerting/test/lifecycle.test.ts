@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import { inputForLevelChange, nextAlertState, nextSourceHealthState, type AlertState, type AlertTransition } from '../src/index';
+import { HOUR, levelInput, MIN, rule, T0, topic } from './fixtures';
+
+/** Applies steps in order, returning every transition. */
+function run(steps: Array<[Parameters<typeof nextAlertState>[1], number]>, start: AlertState | null = null, opts?: Parameters<typeof nextAlertState>[3]): AlertTransition[] {
+  let cur = start;
+  return steps.map(([input, at]) => {
+    const t = nextAlertState(cur, input, at, opts);
+    cur = t.alert;
+    return t;
+  });
+}
+
+describe('topic alert lifecycle', () => {
+  it('a first matching level change opens a firing alert keyed by rule and topic, and notifies', () => {
+    const t = nextAlertState(null, levelInput('yellow', 'blue'), T0);
+    expect(t.alert).toMatchObject({ key: 'rule:1:topic:7', kind: 'topic', state: 'firing', level: 'yellow', ruleId: 1, topicId: 7, createdAt: T0, firedAt: T0 });
+    expect(t.notify).toBe(true);
+    expect(t.events).toEqual([
+      expect.objectContaining({ type: 'firing', level: 'yellow', at: T0, audienceRoles: ['pr', 'leader'], payload: expect.objectContaining({ from: 'blue', to: 'yellow', topicId: 7 }) }),
+    ]);
+    expect(t.alert?.labels.categories).toEqual(['执法争议']);
+  });
+
+  it('a rise escalates the same alert instead of opening a second one', () => {
+    const [a, b] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [levelInput('orange', 'yellow'), T0 + HOUR],
+    ]);
+    expect(b!.alert!.key).toBe(a!.alert!.key);
+    expect(b!.alert).toMatchObject({ level: 'orange', state: 'firing', createdAt: T0, updatedAt: T0 + HOUR, cause: 'escalated' });
+    expect(b!.events.map((e) => [e.type, e.level])).toEqual([['escalated', 'orange']]);
+    expect(b!.events[0]!.payload).toMatchObject({ from: 'yellow', to: 'orange' });
+    expect(b!.notify).toBe(true);
+  });
+
+  it('the same or a lower level while firing is recorded as updated, without a notification', () => {
+    const [, same, lower] = run([
+      [levelInput('orange', 'yellow'), T0],
+      [levelInput('orange', 'orange'), T0 + MIN],
+      [levelInput('yellow', 'orange'), T0 + 2 * MIN],
+    ]);
+    for (const t of [same!, lower!]) {
+      expect(t.events.map((e) => e.type)).toEqual(['updated']);
+      expect(t.notify).toBe(false);
+      expect(t.alert!.state).toBe('firing');
+    }
+    expect(lower!.alert!.level).toBe('yellow');
+  });
+
+  it('records who acknowledged and when; acknowledging twice changes nothing', () => {
+    const [, ack, again] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'acknowledge', by: 42 }, T0 + 5 * MIN],
+      [{ type: 'acknowledge', by: 43 }, T0 + 6 * MIN],
+    ]);
+    expect(ack!.alert).toMatchObject({ state: 'acknowledged', acknowledgedBy: 42, acknowledgedAt: T0 + 5 * MIN });
+    expect(ack!.events.map((e) => [e.type, e.payload.by])).toEqual([['acknowledged', 42]]);
+    expect(ack!.notify).toBe(false);
+    expect(again).toMatchObject({ changed: false, events: [], notify: false });
+    expect(again!.alert!.acknowledgedBy).toBe(42);
+  });
+
+  it('an acknowledged alert that escalates fires again and needs a new acknowledgment', () => {
+    const [, , up] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'acknowledge', by: 42 }, T0 + MIN],
+      [levelInput('red', 'yellow'), T0 + HOUR],
+    ]);
+    expect(up!.alert).toMatchObject({ state: 'firing', level: 'red', acknowledgedBy: null });
+    expect(up!.events[0]).toMatchObject({ type: 'escalated', payload: { previouslyAcknowledgedBy: 42 } });
+    expect(up!.notify).toBe(true);
+  });
+
+  it('an acknowledged alert stays acknowledged on a sideways change', () => {
+    const [, , side] = run([
+      [levelInput('orange', 'yellow'), T0],
+      [{ type: 'acknowledge', by: 42 }, T0 + MIN],
+      [levelInput('orange', 'orange'), T0 + HOUR],
+    ]);
+    expect(side!.alert!.state).toBe('acknowledged');
+    expect(side!.notify).toBe(false);
+  });
+
+  it('records who resolved; receivers hear of it; resolving twice changes nothing', () => {
+    const [, res, again] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'resolve', by: 9, comment: '已处置' }, T0 + HOUR],
+      [{ type: 'resolve', by: 10 }, T0 + 2 * HOUR],
+    ]);
+    expect(res!.alert).toMatchObject({ state: 'resolved', resolvedBy: 9, resolvedAt: T0 + HOUR });
+    expect(res!.events[0]).toMatchObject({ type: 'resolved', payload: { by: 9, auto: false, comment: '已处置' } });
+    expect(res!.notify).toBe(true);
+    expect(again!.changed).toBe(false);
+  });
+
+  it('acknowledge and resolve without an alert are no-ops', () => {
+    expect(nextAlertState(null, { type: 'acknowledge', by: 1 }, T0)).toEqual({ alert: null, events: [], notify: false, changed: false });
+    expect(nextAlertState(null, { type: 'faded', closed: true, reason: 'x' }, T0).alert).toBeNull();
+  });
+
+  it('auto-resolves by the system when the topic closes (level → none), by default', () => {
+    const [, closed] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [levelInput('none', 'yellow'), T0 + 48 * HOUR],
+    ]);
+    expect(closed!.alert).toMatchObject({ state: 'resolved', resolvedBy: null, resolvedAt: T0 + 48 * HOUR, level: 'yellow' });
+    expect(closed!.events[0]).toMatchObject({ type: 'resolved', payload: { auto: true, by: null, topicClosed: true } });
+    expect(closed!.notify).toBe(true);
+  });
+
+  it('auto-resolve is configurable: faded resolves on 消散期, closed waits, never leaves it to people', () => {
+    const open = nextAlertState(null, levelInput('yellow', 'blue'), T0).alert;
+    const fade = { type: 'faded' as const, closed: false, reason: '进入消散期' };
+    expect(nextAlertState(open, fade, T0 + HOUR, { autoResolve: 'faded' }).alert!.state).toBe('resolved');
+    const waits = nextAlertState(open, fade, T0 + HOUR, { autoResolve: 'closed' });
+    expect(waits.alert!.state).toBe('firing');
+    expect(waits.events.map((e) => e.type)).toEqual(['updated']);
+    expect(waits.notify).toBe(false);
+    const never = nextAlertState(open, { type: 'faded', closed: true, reason: '关闭' }, T0 + HOUR, { autoResolve: 'never' });
+    expect(never.alert!.state).toBe('firing');
+  });
+
+  it('a resolved alert re-opens as a flare-up (次生) when the topic rises again, on the same key', () => {
+    const [first, , re] = run([
+      [levelInput('orange', 'yellow'), T0],
+      [levelInput('none', 'orange'), T0 + 48 * HOUR],
+      [levelInput('yellow', 'none'), T0 + 72 * HOUR],
+    ]);
+    expect(re!.alert).toMatchObject({ key: first!.alert!.key, state: 'firing', level: 'yellow', cause: 'reopened', reopenCount: 1, firedAt: T0 + 72 * HOUR, createdAt: T0, resolvedBy: null });
+    expect(re!.events[0]).toMatchObject({ type: 'reopened', level: 'yellow', payload: { secondary: true, label: '次生', from: 'orange', previouslyResolvedAt: T0 + 48 * HOUR } });
+    expect(re!.notify).toBe(true);
+  });
+
+  it('a resolved alert does not re-open on a change that is not a rise', () => {
+    const resolved = run([
+      [levelInput('orange', 'yellow'), T0],
+      [{ type: 'resolve', by: 3 }, T0 + HOUR],
+    ])[1]!.alert;
+    const t = nextAlertState(resolved, levelInput('orange', 'orange'), T0 + 2 * HOUR);
+    expect(t).toMatchObject({ changed: false, notify: false, events: [] });
+    expect(t.alert!.state).toBe('resolved');
+  });
+});
+
+describe('inputForLevelChange (what a level change means for a rule)', () => {
+  const r = rule({ minLevel: 'orange' }, 5);
+  it('gives a level input only when the rule matches the topic at its new level', () => {
+    expect(inputForLevelChange(r, topic(), { topicId: 7, level: 'yellow', previous: 'blue', at: T0, reason: '' })).toBeNull();
+    expect(inputForLevelChange(r, topic(), { topicId: 7, level: 'orange', previous: 'yellow', at: T0, reason: 'r' })).toMatchObject({
+      type: 'level',
+      ruleId: 5,
+      topic: { level: 'orange' },
+      audienceRoles: r.audienceRoles,
+    });
+  });
+  it('a close reaches every rule; a change a person overrode reaches none', () => {
+    expect(inputForLevelChange(r, topic(), { topicId: 7, level: 'none', previous: 'orange', at: T0, reason: '平息' })).toEqual({ type: 'faded', closed: true, reason: '平息' });
+    expect(inputForLevelChange(r, topic(), { topicId: 7, level: 'red', previous: 'orange', at: T0, reason: '', applied: false })).toBeNull();
+  });
+});
+
+describe('source health alerts', () => {
+  const failing = { type: 'failing' as const, sourceId: 3, sourceName: '人民网社会', consecutiveErrors: 5, error: 'HTTP 503' };
+  const recovered = { type: 'recovered' as const, sourceId: 3, sourceName: '人民网社会' };
+
+  it('failing raises an alert of its own kind, keyed by source, for admins only', () => {
+    const t = nextSourceHealthState(null, failing, T0);
+    expect(t.alert).toMatchObject({ key: 'source:3', kind: 'source_health', sourceId: 3, ruleId: null, topicId: null, state: 'firing', audienceRoles: ['admin'] });
+    expect(t.events).toEqual([expect.objectContaining({ type: 'firing', audienceRoles: ['admin'], payload: expect.objectContaining({ error: 'HTTP 503', consecutiveErrors: 5 }) })]);
+    expect(t.notify).toBe(true);
+  });
+
+  it('recovered resolves it automatically; a later failure fires the same key again', () => {
+    const open = nextSourceHealthState(null, failing, T0).alert;
+    const again = nextSourceHealthState(open, failing, T0 + MIN);
+    expect(again.notify).toBe(false);
+    expect(again.events.map((e) => e.type)).toEqual(['updated']);
+    const ok = nextSourceHealthState(again.alert, recovered, T0 + HOUR);
+    expect(ok.alert).toMatchObject({ state: 'resolved', resolvedBy: null, resolvedAt: T0 + HOUR });
+    expect(ok.events[0]).toMatchObject({ type: 'resolved', audienceRoles: ['admin'], payload: { auto: true } });
+    expect(ok.notify).toBe(true);
+    const next = nextSourceHealthState(ok.alert, failing, T0 + 2 * HOUR);
+    expect(next.alert).toMatchObject({ key: 'source:3', state: 'firing', cause: 'firing', createdAt: T0, firedAt: T0 + 2 * HOUR, reopenCount: 1 });
+    expect(next.events[0]!.type).toBe('firing');
+  });
+
+  it('recovered without an open alert changes nothing; admins can acknowledge it like any alert', () => {
+    expect(nextSourceHealthState(null, recovered, T0).changed).toBe(false);
+    const open = nextSourceHealthState(null, failing, T0).alert;
+    expect(nextAlertState(open, { type: 'acknowledge', by: 1 }, T0 + MIN).alert!.state).toBe('acknowledged');
+  });
+});
