@@ -121,6 +121,25 @@ const schema = z.object({
   /** Deliveries one API process sends at once. */
   DELIVERY_CONCURRENCY: int(1, 256).default(4),
 
+  /** Run the live alerter in this API process (one process leads at a time, PostgreSQL advisory lock). */
+  ALERTER_ENABLED: bool.default(true),
+  /** Alertmanager's group_wait: how long a new notification group collects alerts before its first batch. */
+  ALERT_GROUP_WAIT_MS: int(0).default(30_000),
+  /** group_interval: at most one batch per group per this long. */
+  ALERT_GROUP_INTERVAL_MS: int(1).default(300_000),
+  /** repeat_interval: an unacknowledged firing alert is announced again after this long. */
+  ALERT_REPEAT_INTERVAL_MS: int(1).default(4 * 3600_000),
+  /** When the system resolves topic alerts: when the topic closes, already when it fades (消散期), or never. */
+  ALERT_AUTO_RESOLVE: z.enum(['closed', 'faded', 'never']).default('closed'),
+  /** How often the alerter looks for level changes it was not told of (pub/sub is only a hint). */
+  ALERTER_POLL_MS: int(50, 600_000).default(5_000),
+  /** How often the alerter checks whether a notification batch is due. */
+  ALERTER_TICK_MS: int(20, 60_000).default(1_000),
+  /** How often a standby API process tries to become the alerter. */
+  ALERTER_RETRY_MS: int(50, 600_000).default(3_000),
+  /** Receiver ids that hear of source health alerts (admins' receivers); empty: the live stream only. */
+  ALERT_SOURCE_HEALTH_RECEIVERS: list.pipe(z.array(z.string().regex(/^[1-9]\d*$/, 'receiver ids').transform(Number))).default([]),
+
   /** Where the shared real data lives (tests, evaluations, benchmarks). */
   SHARED_DATA_DIR: z.string().default('../shared/data'),
   /** The directory a pnpm script was started from (pnpm sets it); CLI paths are relative to it. */

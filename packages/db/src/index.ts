@@ -13,3 +13,5 @@ export * from './repositories/api-tokens';
 export * from './repositories/sessions';
 export * from './repositories/receivers';
 export * from './repositories/alerts';
+export * from './repositories/alert-rules';
+export * from './repositories/alert-admin';

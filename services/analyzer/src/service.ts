@@ -61,20 +61,26 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
   }
   log.info({ engine: engine.engineVersion, model: engine.modelVersion, concurrency: cfg.ANALYZER_CONCURRENCY }, 'analyzer started');
 
+  let shutdown: Promise<void> | undefined;
   return {
     engineVersion: engine.engineVersion,
     topicStage: () => topicStage,
-    async close() {
-      await topicStage?.close();
-      // Stop taking jobs, finish the batches in hand, then release everything.
-      const closing = worker.close();
-      await batcher.drain();
-      await Promise.race([closing, new Promise((r) => setTimeout(r, 30_000))]);
-      await engine.close();
-      await topicQueue.close();
-      producer.disconnect();
-      workerConnection.disconnect();
-      await db.end();
+    // Idempotent: a second close (tests, signal handlers) waits for the first instead of closing
+    // connections twice, which would surface as unhandled 'Connection is closed' rejections.
+    close() {
+      shutdown ??= (async () => {
+        await topicStage?.close();
+        // Stop taking jobs, finish the batches in hand, then release everything.
+        const stopping = worker.close();
+        await batcher.drain();
+        await Promise.race([stopping, new Promise((r) => setTimeout(r, 30_000))]);
+        await engine.close();
+        await topicQueue.close();
+        producer.disconnect();
+        workerConnection.disconnect();
+        await db.end();
+      })();
+      return shutdown;
     },
   };
 }

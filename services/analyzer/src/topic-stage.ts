@@ -270,9 +270,12 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     l.client.release(true);
   };
 
+  // The attempt in progress, so that close() waits for a takeover that is half-way through
+  // (restoring state) instead of leaving a worker running behind it.
+  let attempt: Promise<void> = Promise.resolve();
   const loop = () => {
     if (closed) return;
-    void tryLead().finally(() => {
+    attempt = tryLead().finally(() => {
       if (!closed) retry = setTimeout(loop, 2000);
     });
   };
@@ -283,6 +286,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     async close() {
       closed = true;
       if (retry) clearTimeout(retry);
+      await attempt.catch(() => undefined);
       await stepDown('closing');
     },
   };

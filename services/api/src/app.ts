@@ -12,8 +12,12 @@ import { installErrorHandling } from './errors';
 import { LoginLimiter } from './login-limiter';
 import { authPlugin } from './plugins/auth';
 import { enforceRouteAccessDeclarations } from './route-access';
+import { alertRoutes } from './routes/alerts';
 import { authRoutes } from './routes/auth';
 import { opsRoutes } from './routes/ops';
+import { receiverRoutes } from './routes/receivers';
+import { ruleRoutes } from './routes/rules';
+import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
 import { userRoutes } from './routes/users';
 import { alertStreamPlugin } from './stream/plugin';
@@ -42,5 +46,9 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(userRoutes, { db });
   app.register(sourceRoutes, { db });
   app.register(alertStreamPlugin, { cfg, db, redis });
+  app.register(alertRoutes, { cfg, db, redis });
+  app.register(ruleRoutes, { db });
+  app.register(silenceRoutes, { db });
+  app.register(receiverRoutes, { db });
   return app;
 }

@@ -2,9 +2,13 @@
 import { createLogger, type Config } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { createRedis } from '@yuqing/queue';
+import { startAlerting } from './alerting';
 import { buildApp } from './app';
 
-/** Listens on API_HOST:API_PORT; refuses to start on an outdated schema. */
+/**
+ * Listens on API_HOST:API_PORT; refuses to start on an outdated schema. Starts the background
+ * alerting work beside the app (delivery worker, alerter candidate): buildApp itself runs no loops.
+ */
 export async function startApiServer(cfg: Config): Promise<{ url: string; close(): Promise<void> }> {
   const log = createLogger('api', cfg.LOG_LEVEL);
   const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-api' });
@@ -17,10 +21,21 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
   const redis = createRedis(cfg.REDIS_URL, 'producer');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
   const app = buildApp({ cfg, db, redis }, { logger: log });
-  const address = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
+  let address: string;
+  try {
+    address = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
+  } catch (err) {
+    await app.close();
+    redis.disconnect();
+    await db.end();
+    throw err;
+  }
+  const alerting = await startAlerting(cfg, { db, log });
   return {
     url: address,
     async close() {
+      // No new notifications first; the sends in flight finish.
+      await alerting.close();
       // app.close() ends the live alert streams first (the stream plugin's preClose hook), so the
       // server's close does not wait on connections that never end; then the hub's subscriber stops.
       await app.close();

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
-import { ROLES, type Role } from '@yuqing/db';
+import { ruleSchema } from '@yuqing/alerting';
+import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertReceiver, ROLES, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -18,7 +19,7 @@ let seq = 0;
 const declared: Array<{ method: string; url: string; public: boolean; roles: readonly Role[] }> = [];
 
 interface RouteCase {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   roles: readonly Role[];
   /** Builds the request (fresh data per call: a new user name, a token to revoke). */
@@ -28,6 +29,8 @@ interface RouteCase {
 }
 
 const READERS: Role[] = ['admin', 'pr', 'analyst', 'leader'];
+const HANDLERS: Role[] = ['admin', 'pr'];
+const RULE_READERS: Role[] = ['admin', 'pr', 'analyst'];
 const routes: RouteCase[] = [
   { method: 'GET', url: '/api/auth/me', roles: ROLES, request: async () => ({}) },
   { method: 'GET', url: '/api/users', roles: ['admin'], request: async () => ({}) },
@@ -41,7 +44,62 @@ const routes: RouteCase[] = [
   },
   { method: 'GET', url: '/api/sources', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/alerts/stream', roles: READERS, request: async () => ({}), stream: true },
+  // Alerting: rules, alerts, silences, receivers.
+  { method: 'GET', url: '/api/alerts', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/alerts/:id', roles: READERS, request: async () => ({ url: `/api/alerts/${await newAlert()}` }) },
+  { method: 'POST', url: '/api/alerts/:id/acknowledge', roles: HANDLERS, request: async () => ({ url: `/api/alerts/${await newAlert()}/acknowledge` }) },
+  { method: 'POST', url: '/api/alerts/:id/resolve', roles: HANDLERS, request: async () => ({ url: `/api/alerts/${await newAlert()}/resolve` }) },
+  { method: 'GET', url: '/api/rules', roles: RULE_READERS, request: async () => ({}) },
+  { method: 'POST', url: '/api/rules', roles: HANDLERS, request: async () => ({ payload: { name: `规则 ${++seq}` } }) },
+  { method: 'PUT', url: '/api/rules/:id', roles: HANDLERS, request: async () => ({ url: `/api/rules/${await newRule()}`, payload: { name: `改名 ${++seq}`, minLevel: 'orange' } }) },
+  { method: 'DELETE', url: '/api/rules/:id', roles: HANDLERS, request: async () => ({ url: `/api/rules/${await newRule()}` }) },
+  { method: 'POST', url: '/api/rules/preview', roles: RULE_READERS, request: async () => ({ payload: { name: '预览', days: 3 } }) },
+  { method: 'GET', url: '/api/silences', roles: READERS, request: async () => ({}) },
+  {
+    method: 'POST',
+    url: '/api/silences',
+    roles: HANDLERS,
+    request: async () => ({ payload: { matchers: [{ field: 'level', op: '=', value: 'blue' }], endsAt: Date.now() + 3_600_000, comment: '演练' } }),
+  },
+  { method: 'POST', url: '/api/silences/:id/expire', roles: HANDLERS, request: async () => ({ url: `/api/silences/${await newSilence()}/expire` }) },
+  { method: 'GET', url: '/api/receivers', roles: ['admin'], request: async () => ({}) },
+  { method: 'POST', url: '/api/receivers', roles: ['admin'], request: async () => ({ payload: { name: `接收端 ${++seq}`, kind: 'webhook', url: 'https://example.com/hook' } }) },
+  { method: 'PATCH', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}`, payload: { enabled: false } }) },
+  { method: 'DELETE', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}` }) },
+  { method: 'GET', url: '/api/receivers/:id/deliveries', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}/deliveries` }) },
 ];
+
+/** A firing alert every reading role may see. */
+async function newAlert(): Promise<number> {
+  const a = await insertAlert(t.db, { kind: 'topic', dedupKey: `roles:${++seq}`, level: 'yellow', title: '测试预警' });
+  if (!a) throw new Error('alert not created');
+  await appendAlertEvent(t.db, { alertId: a.id, type: 'firing', level: 'yellow', audienceRoles: READERS as Array<'admin' | 'pr' | 'analyst' | 'leader'> });
+  return a.id;
+}
+
+async function newRule(): Promise<number> {
+  const r = await insertAdminRule(t.db, { spec: ruleSchema.parse({ name: `待改规则 ${++seq}` }), by: callers.admin.user.id });
+  if (!r) throw new Error('rule not created');
+  return r.id;
+}
+
+async function newSilence(): Promise<number> {
+  const now = Date.now();
+  const s = await insertAdminSilence(t.db, {
+    matchers: [{ field: 'level', op: '=', value: 'blue' }],
+    startsAt: new Date(now),
+    endsAt: new Date(now + 3_600_000),
+    createdBy: callers.admin.user.id,
+    comment: '演练',
+  });
+  return s.id;
+}
+
+async function newReceiver(): Promise<number> {
+  const r = await insertReceiver(t.db, { name: `待改接收端 ${++seq}`, kind: 'webhook', url: 'https://example.com/hook' });
+  if (!r) throw new Error('receiver not created');
+  return r.id;
+}
 
 beforeAll(async () => {
   t = await createTestEnv('apiroles');

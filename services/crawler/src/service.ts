@@ -103,15 +103,21 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
   );
   log.info({ concurrency: cfg.CRAWL_CONCURRENCY, hostGapMs: cfg.CRAWL_HOST_GAP_MS }, 'crawler started');
 
+  let shutdown: Promise<void> | undefined;
   return {
     deps,
-    async close() {
-      await ticker.stop();
-      await reconciler.stop();
-      // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
-      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
-      workerConnection.disconnect();
-      await closeDeps();
+    // Idempotent: a second close (tests, signal handlers) waits for the first instead of closing
+    // connections twice, which would surface as unhandled 'Connection is closed' rejections.
+    close() {
+      shutdown ??= (async () => {
+        await ticker.stop();
+        await reconciler.stop();
+        // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
+        await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
+        workerConnection.disconnect();
+        await closeDeps();
+      })();
+      return shutdown;
     },
   };
 }

@@ -1,0 +1,371 @@
+/**
+ * SQL behind the alerting admin API (services/api/src/routes/{rules,alerts,silences}.ts): rules
+ * as people edit them, the alert list and one alert's events, state changes made by people, and
+ * silences. The live alerter has its own repository (alert-rules.ts); both work on the same tables.
+ */
+import type { Queryable } from '../pool';
+import type { Role } from '../user-model';
+import type { Alert, AlertAudienceRole, AlertEvent, AlertKind, AlertLevel, AlertState } from './alerts';
+
+// --- Rules ---
+
+/** A stored rule: `spec` is the validated rule (ruleSchema output of @yuqing/alerting). */
+export interface AdminRule {
+  id: number;
+  name: string;
+  enabled: boolean;
+  spec: Record<string, unknown>;
+  createdBy: number | null;
+  createdAt: Date;
+  updatedBy: number | null;
+  updatedAt: Date;
+}
+
+interface RuleRow {
+  id: number;
+  name: string;
+  enabled: boolean;
+  spec: Record<string, unknown>;
+  created_by: number | null;
+  created_at: Date;
+  updated_by: number | null;
+  updated_at: Date;
+}
+
+const ruleFromRow = (r: RuleRow): AdminRule => ({
+  id: r.id,
+  name: r.name,
+  enabled: r.enabled,
+  spec: r.spec,
+  createdBy: r.created_by,
+  createdAt: r.created_at,
+  updatedBy: r.updated_by,
+  updatedAt: r.updated_at,
+});
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
+
+/** Every rule, ordered by id. */
+export async function listAdminRules(db: Queryable): Promise<AdminRule[]> {
+  const { rows } = await db.query<RuleRow>('SELECT * FROM alert_rules ORDER BY id');
+  return rows.map(ruleFromRow);
+}
+
+/** One rule, or null. */
+export async function getAdminRule(db: Queryable, id: number): Promise<AdminRule | null> {
+  const { rows } = await db.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1', [id]);
+  return rows[0] ? ruleFromRow(rows[0]) : null;
+}
+
+/** Adds a rule (name and enabled are copied from the spec); null when the name is taken. */
+export async function insertAdminRule(db: Queryable, r: { spec: { name: string; enabled: boolean }; by: number }): Promise<AdminRule | null> {
+  const { rows } = await db.query<RuleRow>(
+    `INSERT INTO alert_rules (name, enabled, spec, created_by, updated_by) VALUES ($1, $2, $3::jsonb, $4, $4)
+     ON CONFLICT (name) DO NOTHING RETURNING *`,
+    [r.spec.name, r.spec.enabled, JSON.stringify(r.spec), r.by],
+  );
+  return rows[0] ? ruleFromRow(rows[0]) : null;
+}
+
+/** Replaces a rule's spec; null when there is no such rule, 'name_taken' when another rule has the new name. */
+export async function replaceAdminRule(
+  db: Queryable,
+  id: number,
+  r: { spec: { name: string; enabled: boolean }; by: number },
+): Promise<AdminRule | null | 'name_taken'> {
+  try {
+    const { rows } = await db.query<RuleRow>(
+      `UPDATE alert_rules SET name = $2, enabled = $3, spec = $4::jsonb, updated_by = $5, updated_at = now() WHERE id = $1 RETURNING *`,
+      [id, r.spec.name, r.spec.enabled, JSON.stringify(r.spec), r.by],
+    );
+    return rows[0] ? ruleFromRow(rows[0]) : null;
+  } catch (err) {
+    if (isUniqueViolation(err)) return 'name_taken';
+    throw err;
+  }
+}
+
+/** Deletes a rule (its alerts stay, with rule_id set to null); the deleted rule, or null. */
+export async function deleteAdminRule(db: Queryable, id: number): Promise<AdminRule | null> {
+  const { rows } = await db.query<RuleRow>('DELETE FROM alert_rules WHERE id = $1 RETURNING *', [id]);
+  return rows[0] ? ruleFromRow(rows[0]) : null;
+}
+
+// --- Rule preview history ---
+
+/** An applied level change with its topic as stored (for previewRule). */
+export interface PreviewHistoryRow {
+  topicId: number;
+  at: Date;
+  level: string;
+  previous: string;
+  reason: string;
+  indicators: Record<string, unknown> | null;
+  title: string;
+  keywords: string[];
+  items: number;
+  policeNegative: number;
+  jurisdictionHits: number;
+  sources: string[];
+  places: Record<string, number>;
+  categories: Record<string, number>;
+}
+
+/** Applied level changes since `since` (event time) with their topics, oldest first, at most `limit`. */
+export async function levelChangesForPreview(db: Queryable, since: Date, limit = 100_000): Promise<PreviewHistoryRow[]> {
+  const { rows } = await db.query<{
+    topic_id: number;
+    at: Date;
+    level: string;
+    previous: string;
+    reason: string;
+    indicators: Record<string, unknown> | null;
+    title: string;
+    keywords: string[];
+    items: number;
+    police_negative: number;
+    jurisdiction_hits: number;
+    sources: string[];
+    places: Record<string, number>;
+    categories: Record<string, number>;
+  }>(
+    `SELECT c.topic_id, c.at, c.level, c.previous, c.reason, c.indicators,
+            t.title, t.keywords, t.items, t.police_negative, t.jurisdiction_hits, t.sources, t.places, t.categories
+       FROM topic_level_changes c JOIN topics t ON t.id = c.topic_id
+      WHERE c.applied AND c.at >= $1
+      ORDER BY c.at, c.id LIMIT $2`,
+    [since, limit],
+  );
+  return rows.map((r) => ({
+    topicId: Number(r.topic_id),
+    at: r.at,
+    level: r.level,
+    previous: r.previous,
+    reason: r.reason,
+    indicators: r.indicators,
+    title: r.title,
+    keywords: r.keywords,
+    items: r.items,
+    policeNegative: r.police_negative,
+    jurisdictionHits: r.jurisdiction_hits,
+    sources: r.sources,
+    places: r.places,
+    categories: r.categories,
+  }));
+}
+
+// --- Alerts ---
+
+interface AlertRow {
+  id: number;
+  kind: AlertKind;
+  rule_id: number | null;
+  topic_id: number | null;
+  source_id: number | null;
+  level: AlertLevel;
+  state: AlertState;
+  title: string;
+  summary: string;
+  heat: number | null;
+  dedup_key: string;
+  created_at: Date;
+  updated_at: Date;
+  acknowledged_by: number | null;
+  acknowledged_at: Date | null;
+  resolved_by: number | null;
+  resolved_at: Date | null;
+}
+
+/** An alert with the rule name and the audience of its latest event. */
+export interface AdminAlert extends Alert {
+  ruleName: string | null;
+  audienceRoles: AlertAudienceRole[];
+}
+
+const alertFromRow = (r: AlertRow & { current_rule_name: string | null; last_audience: AlertAudienceRole[] | null }): AdminAlert => ({
+  id: Number(r.id),
+  kind: r.kind,
+  ruleId: r.rule_id === null ? null : Number(r.rule_id),
+  topicId: r.topic_id === null ? null : Number(r.topic_id),
+  sourceId: r.source_id === null ? null : Number(r.source_id),
+  level: r.level,
+  state: r.state,
+  title: r.title,
+  summary: r.summary,
+  heat: r.heat,
+  dedupKey: r.dedup_key,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  acknowledgedBy: r.acknowledged_by === null ? null : Number(r.acknowledged_by),
+  acknowledgedAt: r.acknowledged_at,
+  resolvedBy: r.resolved_by === null ? null : Number(r.resolved_by),
+  resolvedAt: r.resolved_at,
+  ruleName: r.current_rule_name,
+  audienceRoles: r.last_audience ?? [],
+});
+
+// The audience of an alert is that of its latest event (the rule's audience when it last changed).
+const ALERT_SELECT = `SELECT a.*, r.name AS current_rule_name,
+    (SELECT e.audience_roles FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS last_audience
+  FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id`;
+
+/** Filters of the alert list; `role` limits it to alerts whose audience names that role. */
+export interface AdminAlertFilter {
+  states: readonly AlertState[];
+  /** Levels to include (the caller expands "at least yellow" into yellow, orange, red). */
+  levels?: readonly AlertLevel[];
+  kind?: AlertKind;
+  /** Only alerts changed at or after this time. */
+  since?: Date;
+  /** Keyset paging: only alerts with a smaller id. */
+  beforeId?: number;
+  limit: number;
+  role: Role;
+}
+
+/** Alerts newest first (by id). */
+export async function listAdminAlerts(db: Queryable, f: AdminAlertFilter): Promise<AdminAlert[]> {
+  const { rows } = await db.query(
+    `SELECT * FROM (${ALERT_SELECT}
+      WHERE a.state = ANY($1::text[])
+        AND ($2::text[] IS NULL OR a.level = ANY($2::text[]))
+        AND ($3::text IS NULL OR a.kind = $3)
+        AND ($4::timestamptz IS NULL OR a.updated_at >= $4)
+        AND ($5::bigint IS NULL OR a.id < $5)) x
+     WHERE x.last_audience @> ARRAY[$6::text]
+     ORDER BY x.id DESC LIMIT $7`,
+    [[...f.states], f.levels ? [...f.levels] : null, f.kind ?? null, f.since ?? null, f.beforeId ?? null, f.role, f.limit],
+  );
+  return rows.map(alertFromRow);
+}
+
+/**
+ * One alert if its audience names `role` (null: any audience), else null. `forUpdate` locks the
+ * row until the caller's transaction ends.
+ */
+export async function getAdminAlert(db: Queryable, id: number, role: Role | null, opts: { forUpdate?: boolean } = {}): Promise<AdminAlert | null> {
+  if (opts.forUpdate) await db.query('SELECT 1 FROM alerts WHERE id = $1 FOR UPDATE', [id]);
+  const { rows } = await db.query(`SELECT * FROM (${ALERT_SELECT} WHERE a.id = $1) x WHERE $2::text IS NULL OR x.last_audience @> ARRAY[$2::text]`, [
+    id,
+    role,
+  ]);
+  return rows[0] ? alertFromRow(rows[0]) : null;
+}
+
+/** The events of an alert, oldest first; with `role`, only those whose audience names it. */
+export async function listAdminAlertEvents(db: Queryable, alertId: number, role: Role | null): Promise<AlertEvent[]> {
+  const { rows } = await db.query<{
+    id: number;
+    alert_id: number;
+    type: AlertEvent['type'];
+    level: AlertLevel;
+    payload: Record<string, unknown>;
+    audience_roles: AlertAudienceRole[];
+    created_at: Date;
+  }>(`SELECT * FROM alert_events WHERE alert_id = $1 AND ($2::text IS NULL OR audience_roles @> ARRAY[$2::text]) ORDER BY id`, [alertId, role]);
+  return rows.map((r) => ({
+    id: Number(r.id),
+    alertId: Number(r.alert_id),
+    type: r.type,
+    level: r.level,
+    payload: r.payload,
+    audienceRoles: r.audience_roles,
+    createdAt: r.created_at,
+  }));
+}
+
+/** Writes a state change made by a person (acknowledge, resolve) to the alert row. */
+export async function setAdminAlertState(
+  db: Queryable,
+  id: number,
+  s: { state: AlertState; acknowledgedBy: number | null; acknowledgedAt: Date | null; resolvedBy: number | null; resolvedAt: Date | null; updatedAt: Date },
+): Promise<void> {
+  await db.query(
+    `UPDATE alerts SET state = $2, acknowledged_by = $3, acknowledged_at = $4, resolved_by = $5, resolved_at = $6, updated_at = $7 WHERE id = $1`,
+    [id, s.state, s.acknowledgedBy, s.acknowledgedAt, s.resolvedBy, s.resolvedAt, s.updatedAt],
+  );
+}
+
+// --- Silences ---
+
+/** A silence as stored; times as dates. */
+export interface AdminSilence {
+  id: number;
+  matchers: Array<{ field: string; op: string; value: string }>;
+  startsAt: Date;
+  endsAt: Date;
+  createdBy: number | null;
+  comment: string;
+  createdAt: Date;
+  expiredBy: number | null;
+}
+
+interface SilenceRow {
+  id: number;
+  matchers: AdminSilence['matchers'];
+  starts_at: Date;
+  ends_at: Date;
+  created_by: number | null;
+  comment: string;
+  created_at: Date;
+  expired_by: number | null;
+}
+
+const silenceFromRow = (r: SilenceRow): AdminSilence => ({
+  id: Number(r.id),
+  matchers: r.matchers,
+  startsAt: r.starts_at,
+  endsAt: r.ends_at,
+  createdBy: r.created_by === null ? null : Number(r.created_by),
+  comment: r.comment,
+  createdAt: r.created_at,
+  expiredBy: r.expired_by === null ? null : Number(r.expired_by),
+});
+
+/** Which silences to list, relative to `now`. */
+export type SilenceListState = 'current' | 'active' | 'pending' | 'expired' | 'all';
+
+/** Silences newest first: current = active or pending (not yet ended). */
+export async function listAdminSilences(db: Queryable, state: SilenceListState, now: Date, limit = 500): Promise<AdminSilence[]> {
+  const { rows } = await db.query<SilenceRow>(
+    `SELECT * FROM silences WHERE CASE $1::text
+        WHEN 'current' THEN ends_at > $2
+        WHEN 'active' THEN starts_at <= $2 AND ends_at > $2
+        WHEN 'pending' THEN starts_at > $2
+        WHEN 'expired' THEN ends_at <= $2
+        ELSE true END
+      ORDER BY id DESC LIMIT $3`,
+    [state, now, limit],
+  );
+  return rows.map(silenceFromRow);
+}
+
+/** Adds a silence. */
+export async function insertAdminSilence(
+  db: Queryable,
+  s: { matchers: AdminSilence['matchers']; startsAt: Date; endsAt: Date; createdBy: number; comment: string },
+): Promise<AdminSilence> {
+  const { rows } = await db.query<SilenceRow>(
+    `INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment) VALUES ($1::jsonb, $2, $3, $4, $5) RETURNING *`,
+    [JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.createdBy, s.comment],
+  );
+  const row = rows[0];
+  if (!row) throw new Error('silence was not stored');
+  return silenceFromRow(row);
+}
+
+/**
+ * Ends a silence at `now` (a pending one never starts: its window shrinks to the instant before
+ * `now`). Returns the silence and whether this call ended it; an ended silence is returned as is.
+ * Null when there is no such silence.
+ */
+export async function expireAdminSilence(db: Queryable, id: number, by: number, now: Date): Promise<{ silence: AdminSilence; changed: boolean } | null> {
+  const { rows } = await db.query<SilenceRow>(
+    `UPDATE silences SET ends_at = $2, starts_at = least(starts_at, $2::timestamptz - interval '1 millisecond'), expired_by = $3
+      WHERE id = $1 AND ends_at > $2 RETURNING *`,
+    [id, now, by],
+  );
+  if (rows[0]) return { silence: silenceFromRow(rows[0]), changed: true };
+  const { rows: found } = await db.query<SilenceRow>('SELECT * FROM silences WHERE id = $1', [id]);
+  return found[0] ? { silence: silenceFromRow(found[0]), changed: false } : null;
+}

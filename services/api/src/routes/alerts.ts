@@ -1,0 +1,224 @@
+/**
+ * Alerts as people see and handle them: the list (open ones by default, newest first), one alert
+ * with its events, and acknowledge / resolve. A state change goes through the same lifecycle as
+ * the alerter's (nextAlertState), updates the row and appends its event in one transaction, and is
+ * announced on the stream after the commit. Acknowledging twice, or resolving a resolved alert,
+ * changes nothing and answers with the alert as it is.
+ *
+ * Each caller sees the alerts whose audience (that of their latest event) names their role, the
+ * same rule the live stream applies.
+ */
+import { ALERT_LEVELS, ALERT_STATES, nextAlertState, type AlertState as LifecycleAlert } from '@yuqing/alerting';
+import type { Config } from '@yuqing/config';
+import {
+  ALERT_AUDIENCE_ROLES,
+  ALERT_EVENT_TYPES,
+  ALERT_KINDS,
+  appendAlertEvent,
+  getAdminAlert,
+  listAdminAlertEvents,
+  listAdminAlerts,
+  setAdminAlertState,
+  withTransaction,
+  type AdminAlert,
+  type AlertEvent,
+  type Pool,
+} from '@yuqing/db';
+import { publishAlertEvents } from '@yuqing/queue';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { callerOf } from '../plugins/auth';
+import { idParams } from '../schemas';
+
+const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
+const HANDLE = { roles: ['admin', 'pr'] } as const;
+
+/** An alert as the API shows it. */
+export const alertOut = z.object({
+  id: z.number(),
+  kind: z.enum(ALERT_KINDS),
+  ruleId: z.number().nullable(),
+  ruleName: z.string().nullable(),
+  topicId: z.number().nullable(),
+  sourceId: z.number().nullable(),
+  level: z.enum(ALERT_LEVELS),
+  state: z.enum(ALERT_STATES),
+  title: z.string(),
+  summary: z.string(),
+  heat: z.number().nullable(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+  acknowledgedBy: z.number().nullable(),
+  acknowledgedAt: z.date().nullable(),
+  resolvedBy: z.number().nullable(),
+  resolvedAt: z.date().nullable(),
+});
+
+/** One event of an alert (its id is the stream's event id). */
+export const alertEventOut = z.object({
+  id: z.number(),
+  alertId: z.number(),
+  type: z.enum(ALERT_EVENT_TYPES),
+  level: z.enum(ALERT_LEVELS),
+  payload: z.record(z.string(), z.unknown()),
+  createdAt: z.date(),
+});
+
+const LEVEL_RANK = Object.fromEntries(ALERT_LEVELS.map((l, i) => [l, i])) as Record<(typeof ALERT_LEVELS)[number], number>;
+
+const stateList = z.preprocess(
+  (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
+  z.array(z.union([z.enum(ALERT_STATES), z.literal('all')], { error: '状态只能是 firing、acknowledged、resolved 或 all' })).min(1),
+);
+
+const timeParam = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
+    if (!Number.isFinite(ms)) {
+      ctx.addIssue({ code: 'custom', message: '时间应为 ISO 8601 或毫秒时间戳' });
+      return z.NEVER;
+    }
+    return new Date(ms);
+  });
+
+/** Filters of GET /api/alerts. */
+export const alertListQuery = z
+  .object({
+    /** Comma-separated or repeated; `all` for every state. Default: firing and acknowledged. */
+    state: stateList.default(['firing', 'acknowledged']),
+    /** Minimum level. */
+    level: z.enum(ALERT_LEVELS).optional(),
+    kind: z.enum(ALERT_KINDS).optional(),
+    /** Alerts changed at or after this time. */
+    since: timeParam.optional(),
+    limit: z.coerce.number().int().min(1).max(200).default(50),
+    /** nextCursor of the previous page. */
+    cursor: z.coerce.number().int().positive().optional(),
+  })
+  .strict();
+
+const actionBody = z
+  .object({ comment: z.string().trim().max(500, '备注最多 500 字').optional() })
+  .strict()
+  // No body at all arrives as null or undefined.
+  .nullish();
+
+const actionResponse = z.object({ alert: alertOut, changed: z.boolean(), event: alertEventOut.nullable() });
+
+/** The stored alert as the lifecycle sees it (labels are not needed by acknowledge and resolve). */
+function lifecycleView(a: AdminAlert): LifecycleAlert {
+  return {
+    key: a.dedupKey,
+    kind: a.kind,
+    ruleId: a.ruleId,
+    ruleName: a.ruleName,
+    topicId: a.topicId,
+    sourceId: a.sourceId,
+    level: a.level,
+    state: a.state,
+    title: a.title,
+    labels: { categories: [], places: [], sources: [], keywords: [] },
+    audienceRoles: a.audienceRoles.length ? [...a.audienceRoles] : [...ALERT_AUDIENCE_ROLES],
+    cause: 'firing',
+    createdAt: a.createdAt.getTime(),
+    updatedAt: a.updatedAt.getTime(),
+    firedAt: a.createdAt.getTime(),
+    reopenCount: 0,
+    acknowledgedBy: a.acknowledgedBy,
+    acknowledgedAt: a.acknowledgedAt?.getTime() ?? null,
+    resolvedBy: a.resolvedBy,
+    resolvedAt: a.resolvedAt?.getTime() ?? null,
+  };
+}
+
+const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
+
+/** GET /api/alerts, GET /api/alerts/:id, POST /api/alerts/:id/acknowledge, POST /api/alerts/:id/resolve. */
+export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: Redis }> = async (app, { cfg, db, redis }) => {
+  app.get(
+    '/api/alerts',
+    { config: READ, schema: { querystring: alertListQuery, response: { 200: z.object({ alerts: z.array(alertOut), nextCursor: z.number().nullable() }) } } },
+    async (req) => {
+      const q = req.query;
+      const states = q.state.includes('all') ? [...ALERT_STATES] : [...new Set(q.state.filter((s) => s !== 'all'))];
+      const levels = q.level ? ALERT_LEVELS.filter((l) => LEVEL_RANK[l] >= LEVEL_RANK[q.level ?? 'blue']) : undefined;
+      const alerts = await listAdminAlerts(db, {
+        states,
+        ...(levels ? { levels } : {}),
+        ...(q.kind ? { kind: q.kind } : {}),
+        ...(q.since ? { since: q.since } : {}),
+        ...(q.cursor ? { beforeId: q.cursor } : {}),
+        limit: q.limit,
+        role: callerOf(req).user.role,
+      });
+      const last = alerts.at(-1);
+      return { alerts, nextCursor: alerts.length === q.limit && last ? last.id : null };
+    },
+  );
+
+  app.get(
+    '/api/alerts/:id',
+    { config: READ, schema: { params: idParams, response: { 200: z.object({ alert: alertOut, events: z.array(alertEventOut) }) } } },
+    async (req) => {
+      const role = callerOf(req).user.role;
+      const alert = await getAdminAlert(db, req.params.id, role);
+      if (!alert) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${req.params.id} 不存在`);
+      return { alert, events: await listAdminAlertEvents(db, alert.id, role) };
+    },
+  );
+
+  for (const action of ['acknowledge', 'resolve'] as const) {
+    app.post(
+      `/api/alerts/:id/${action}`,
+      { config: HANDLE, schema: { params: idParams, body: actionBody, response: { 200: actionResponse } } },
+      async (req) => {
+        const { user } = callerOf(req);
+        const comment = req.body?.comment || undefined;
+        const result = await withTransaction(db, async (client): Promise<{ alert: AdminAlert; event: AlertEvent | null }> => {
+          const current = await getAdminAlert(client, req.params.id, user.role, { forUpdate: true });
+          if (!current) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${req.params.id} 不存在`);
+          const now = Date.now();
+          const t = nextAlertState(lifecycleView(current), { type: action, by: user.id, ...(comment ? { comment } : {}) }, now);
+          const draft = t.events[0];
+          if (!t.changed || !t.alert || !draft) return { alert: current, event: null };
+          const next = t.alert;
+          const updatedAt = new Date(next.updatedAt);
+          await setAdminAlertState(client, current.id, {
+            state: next.state,
+            acknowledgedBy: next.acknowledgedBy,
+            acknowledgedAt: toDate(next.acknowledgedAt),
+            resolvedBy: next.resolvedBy,
+            resolvedAt: toDate(next.resolvedAt),
+            updatedAt,
+          });
+          const event = await appendAlertEvent(client, {
+            alertId: current.id,
+            type: draft.type,
+            level: draft.level,
+            payload: { ...draft.payload, byName: user.displayName || user.name },
+            audienceRoles: draft.audienceRoles,
+          });
+          const alert: AdminAlert = {
+            ...current,
+            state: next.state,
+            acknowledgedBy: next.acknowledgedBy,
+            acknowledgedAt: toDate(next.acknowledgedAt),
+            resolvedBy: next.resolvedBy,
+            resolvedAt: toDate(next.resolvedAt),
+            updatedAt,
+          };
+          return { alert, event };
+        });
+        if (result.event) {
+          // The event is committed; the publish is only a wake-up for the streams, which read PostgreSQL.
+          await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
+        }
+        return { alert: result.alert, changed: result.event !== null, event: result.event };
+      },
+    );
+  }
+};

@@ -1,0 +1,114 @@
+/**
+ * Notification receivers (admin only) and their delivery log. A receiver's signing secret is
+ * write-only: responses say whether one is set (`hasSecret`), never what it is. The URL may carry
+ * a vendor token too, which is why every route here is for admins, including `allowPrivate`
+ * (letting a receiver reach a loopback/private address).
+ */
+import { DELIVERY_STATUSES, deleteReceiver, getReceiver, insertReceiver, listDeliveries, listReceivers, RECEIVER_KINDS, updateReceiver, type Pool } from '@yuqing/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { receiverInputSchema, receiverPatchSchema, receiverWarnings } from '../receivers';
+import { idParams } from '../schemas';
+
+const ADMIN = { roles: ['admin'] } as const;
+
+/** A receiver as the API shows it (the serializer emits only these fields: never `secret`). */
+export const receiverOut = z.object({
+  id: z.number(),
+  name: z.string(),
+  kind: z.enum(RECEIVER_KINDS),
+  url: z.string(),
+  hasSecret: z.boolean(),
+  enabled: z.boolean(),
+  allowPrivate: z.boolean(),
+  createdAt: z.date(),
+  updatedAt: z.date(),
+});
+
+/** One row of the delivery log. */
+export const deliveryOut = z.object({
+  id: z.number(),
+  receiverId: z.number(),
+  receiverName: z.string(),
+  dedupKey: z.string(),
+  payload: z.unknown(),
+  status: z.enum(DELIVERY_STATUSES),
+  attempts: z.number(),
+  lastError: z.string().nullable(),
+  lastStatus: z.number().nullable(),
+  createdAt: z.date(),
+  sentAt: z.date().nullable(),
+  updatedAt: z.date(),
+});
+
+const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
+const nameTaken = (name: string | undefined) => new ApiError(409, 'RECEIVER_EXISTS', `接收端「${name ?? ''}」已存在`);
+const notFound = (id: number) => new ApiError(404, 'RECEIVER_NOT_FOUND', `接收端 ${id} 不存在`);
+
+const withWarnings = z.object({ receiver: receiverOut, warnings: z.array(z.string()) });
+
+/** GET/POST /api/receivers, PATCH/DELETE /api/receivers/:id, GET /api/receivers/:id/deliveries. */
+export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
+  app.get('/api/receivers', { config: ADMIN, schema: { response: { 200: z.object({ receivers: z.array(receiverOut) }) } } }, async () => ({
+    receivers: await listReceivers(db),
+  }));
+
+  app.post('/api/receivers', { config: ADMIN, schema: { body: receiverInputSchema.strict(), response: { 201: withWarnings } } }, async (req, reply) => {
+    const receiver = await insertReceiver(db, req.body);
+    if (!receiver) throw nameTaken(req.body.name);
+    return reply.code(201).send({ receiver, warnings: receiverWarnings(req.body) });
+  });
+
+  app.patch(
+    '/api/receivers/:id',
+    { config: ADMIN, schema: { params: idParams, body: receiverPatchSchema.strict(), response: { 200: withWarnings } } },
+    async (req) => {
+      const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
+      let receiver;
+      try {
+        receiver = Object.keys(patch).length ? await updateReceiver(db, req.params.id, patch) : await getReceiver(db, req.params.id);
+      } catch (err) {
+        if (isUniqueViolation(err)) throw nameTaken(req.body.name);
+        throw err;
+      }
+      if (!receiver) throw notFound(req.params.id);
+      // Warnings about the receiver as it now is; whether a secret is set is all that is known of it here.
+      const secret = req.body.secret !== undefined ? req.body.secret : receiver.hasSecret ? 'set' : null;
+      const warnings = receiverWarnings({ kind: receiver.kind, url: receiver.url, secret }).filter((w) => !(secret === 'set' && w.includes('SEC')));
+      return { receiver, warnings };
+    },
+  );
+
+  app.delete('/api/receivers/:id', { config: ADMIN, schema: { params: idParams, response: { 200: z.object({ receiver: receiverOut }) } } }, async (req) => {
+    const receiver = await getReceiver(db, req.params.id);
+    if (!receiver || !(await deleteReceiver(db, req.params.id))) throw notFound(req.params.id);
+    return { receiver };
+  });
+
+  app.get(
+    '/api/receivers/:id/deliveries',
+    {
+      config: ADMIN,
+      schema: {
+        params: idParams,
+        querystring: z
+          .object({
+            status: z.enum(DELIVERY_STATUSES).optional(),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+            /** nextCursor of the previous page. */
+            cursor: z.coerce.number().int().positive().optional(),
+          })
+          .strict(),
+        response: { 200: z.object({ deliveries: z.array(deliveryOut), nextCursor: z.number().nullable() }) },
+      },
+    },
+    async (req) => {
+      if (!(await getReceiver(db, req.params.id))) throw notFound(req.params.id);
+      const { status, limit, cursor } = req.query;
+      const deliveries = await listDeliveries(db, { receiverId: req.params.id, limit, ...(status ? { status } : {}), ...(cursor ? { beforeId: cursor } : {}) });
+      const last = deliveries.at(-1);
+      return { deliveries, nextCursor: deliveries.length === limit && last ? last.id : null };
+    },
+  );
+};

@@ -1,0 +1,126 @@
+/**
+ * Alert rules: list, create, replace, delete, and preview a rule against the stored level changes
+ * of the last N days ("此规则将触发 3 次：…") before saving it. A rule is stored as the validated
+ * output of @yuqing/alerting's ruleSchema, the one definition the alerter reads too.
+ */
+import { previewRule, ruleSchema, type HistoryEntry, type Level } from '@yuqing/alerting';
+import { deleteAdminRule, insertAdminRule, levelChangesForPreview, listAdminRules, replaceAdminRule, type AdminRule, type Pool, type PreviewHistoryRow } from '@yuqing/db';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { ApiError } from '../errors';
+import { callerOf } from '../plugins/auth';
+import { idParams } from '../schemas';
+
+const READ = { roles: ['admin', 'pr', 'analyst'] } as const;
+const WRITE = { roles: ['admin', 'pr'] } as const;
+
+/** A stored rule as the API shows it. */
+export const ruleOut = z.object({
+  id: z.number(),
+  name: z.string(),
+  enabled: z.boolean(),
+  spec: ruleSchema,
+  createdBy: z.number().nullable(),
+  createdAt: z.date(),
+  updatedBy: z.number().nullable(),
+  updatedAt: z.date(),
+});
+
+/** The body of a preview: a rule (as for saving it) and how many days of history to replay. */
+export const previewBodySchema = ruleSchema.extend({ days: z.number().int().min(1, '天数至少为 1').max(90, '天数最多为 90').default(7) });
+
+const LEVELS: readonly Level[] = ['none', 'blue', 'yellow', 'orange', 'red'];
+const asLevel = (v: string): Level => ((LEVELS as readonly string[]).includes(v) ? (v as Level) : 'none');
+const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+/**
+ * A stored level change as previewRule takes it. The topic's counters are today's; where the
+ * change recorded its indicators (police-negative share, jurisdiction hits) those of that moment win.
+ */
+export function historyEntry(r: PreviewHistoryRow): HistoryEntry {
+  const share = num(r.indicators?.['policeNegativeShare']) ?? (r.items > 0 ? r.policeNegative / r.items : 0);
+  return {
+    change: { topicId: r.topicId, level: asLevel(r.level), previous: asLevel(r.previous), at: r.at.getTime(), reason: r.reason, applied: true, indicators: r.indicators },
+    topic: {
+      id: r.topicId,
+      title: r.title,
+      keywords: r.keywords,
+      level: asLevel(r.level),
+      policeNegativeShare: share,
+      categories: Object.keys(r.categories ?? {}),
+      places: Object.keys(r.places ?? {}),
+      jurisdictionHits: num(r.indicators?.['jurisdictionHits']) ?? r.jurisdictionHits,
+      sources: r.sources,
+    },
+  };
+}
+
+// Stored specs went through ruleSchema; parsing again fills defaults added since they were saved.
+const shown = (r: AdminRule) => ({ ...r, spec: ruleSchema.parse(r.spec) });
+
+/** GET/POST /api/rules, PUT/DELETE /api/rules/:id, POST /api/rules/preview. */
+export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
+  app.get('/api/rules', { config: READ, schema: { response: { 200: z.object({ rules: z.array(ruleOut) }) } } }, async () => ({
+    rules: (await listAdminRules(db)).map(shown),
+  }));
+
+  app.post('/api/rules', { config: WRITE, schema: { body: ruleSchema, response: { 201: z.object({ rule: ruleOut }) } } }, async (req, reply) => {
+    const rule = await insertAdminRule(db, { spec: req.body, by: callerOf(req).user.id });
+    if (!rule) throw new ApiError(409, 'RULE_EXISTS', `规则「${req.body.name}」已存在`);
+    return reply.code(201).send({ rule: shown(rule) });
+  });
+
+  app.put(
+    '/api/rules/:id',
+    { config: WRITE, schema: { params: idParams, body: ruleSchema, response: { 200: z.object({ rule: ruleOut }) } } },
+    async (req) => {
+      const rule = await replaceAdminRule(db, req.params.id, { spec: req.body, by: callerOf(req).user.id });
+      if (rule === 'name_taken') throw new ApiError(409, 'RULE_EXISTS', `规则「${req.body.name}」已存在`);
+      if (!rule) throw new ApiError(404, 'RULE_NOT_FOUND', `规则 ${req.params.id} 不存在`);
+      return { rule: shown(rule) };
+    },
+  );
+
+  app.delete('/api/rules/:id', { config: WRITE, schema: { params: idParams, response: { 200: z.object({ rule: ruleOut }) } } }, async (req) => {
+    const rule = await deleteAdminRule(db, req.params.id);
+    if (!rule) throw new ApiError(404, 'RULE_NOT_FOUND', `规则 ${req.params.id} 不存在`);
+    return { rule: shown(rule) };
+  });
+
+  app.post(
+    '/api/rules/preview',
+    {
+      config: READ,
+      schema: {
+        body: previewBodySchema,
+        response: {
+          200: z.object({
+            count: z.number(),
+            fires: z.array(
+              z.object({
+                topicId: z.number(),
+                title: z.string(),
+                level: z.string(),
+                at: z.number(),
+                type: z.enum(['firing', 'escalated', 'reopened']),
+                quiet: z.boolean(),
+                reasons: z.array(z.string()),
+              }),
+            ),
+            summary: z.string(),
+            days: z.number(),
+            /** How many stored level changes were replayed. */
+            replayed: z.number(),
+          }),
+        },
+      },
+    },
+    async (req) => {
+      const { days, ...rule } = req.body;
+      const since = new Date(Date.now() - days * 86_400_000);
+      const history = (await levelChangesForPreview(db, since)).map(historyEntry);
+      const preview = previewRule(rule, history);
+      return { ...preview, days, replayed: history.length };
+    },
+  );
+};
