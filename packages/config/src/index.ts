@@ -140,6 +140,15 @@ const schema = z.object({
   /** Receiver ids that hear of source health alerts (admins' receivers); empty: the live stream only. */
   ALERT_SOURCE_HEALTH_RECEIVERS: list.pipe(z.array(z.string().regex(/^[1-9]\d*$/, 'receiver ids').transform(Number))).default([]),
 
+  /**
+   * Bearer token Prometheus presents on the API's GET /metrics (`Authorization: Bearer …`), which
+   * also admits admin users; unset: admins only. Long and random: it is compared, not looked up.
+   */
+  METRICS_TOKEN: z.string().min(24).max(200).regex(/^\S+$/, 'no spaces').optional(),
+  /** Port of the crawler's / analyzer's own GET /metrics, bound to 127.0.0.1; 0: no metrics server. */
+  METRICS_PORT_CRAWLER: int(0, 65535).default(0),
+  METRICS_PORT_ANALYZER: int(0, 65535).default(0),
+
   /** Where the shared real data lives (tests, evaluations, benchmarks). */
   SHARED_DATA_DIR: z.string().default('../shared/data'),
   /** The directory a pnpm script was started from (pnpm sets it); CLI paths are relative to it. */

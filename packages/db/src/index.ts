@@ -15,3 +15,4 @@ export * from './repositories/receivers';
 export * from './repositories/alerts';
 export * from './repositories/alert-rules';
 export * from './repositories/alert-admin';
+export * from './repositories/read-api';

@@ -16,7 +16,7 @@ import { relevanceOf, type RelevanceResult } from './relevance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
-import { B_BLANK } from './token-bits';
+import { B_BLANK, B_CONTENT } from './token-bits';
 import { tokenTable } from './token-info';
 
 /** Version of the rules and lexicons; stored with every analysis so results can be recomputed. */
@@ -48,6 +48,12 @@ export interface AnalysisResult {
   emoticons: string[];
   truncated: boolean;
   modelVersion: string | null;
+  /**
+   * The item's content tokens (title and body, as segmented for the stages above), each once, in
+   * order of first appearance: what the keyword search index stores (item_analysis.search). Not
+   * part of `yuqing analyze`'s output contract.
+   */
+  searchTokens: string[];
 }
 
 /** A configured analyzer. */
@@ -131,6 +137,20 @@ const ranges: { str: readonly string[]; ids: Int32Array; to1: number; from2: num
 function tokenStrings(from: number, to: number, out: string[] = []): string[] {
   const str = tokenTable.str;
   for (let i = from; i < to; i++) out.push(str[ids[i] as number] as string);
+  return out;
+}
+
+/** The distinct content tokens of ids[0, n), in order of first appearance. */
+function searchTokensOf(n: number): string[] {
+  const tab = tokenTable;
+  const seen = new Set<number>();
+  const out: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const id = ids[i] as number;
+    if (!((tab.bits[id] as number) & B_CONTENT) || seen.has(id)) continue;
+    seen.add(id);
+    out.push(tab.str[id] as string);
+  }
   return out;
 }
 
@@ -273,6 +293,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     } catch {
       placeHits = { places: [], jurisdictionHits: [] };
     }
+    let searchTokens: string[] = [];
+    try {
+      searchTokens = searchTokensOf(n);
+    } catch {
+      searchTokens = [];
+    }
     return {
       id,
       policeRelated: relevance.related,
@@ -289,6 +315,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       emoticons,
       truncated: norm?.truncated ?? false,
       modelVersion,
+      searchTokens,
     };
   };
 
@@ -329,5 +356,6 @@ function fallbackResult(input: AnalyzeInput, modelVersion: string | null): Analy
     emoticons: [],
     truncated: false,
     modelVersion,
+    searchTokens: [],
   };
 }

@@ -7,6 +7,7 @@
 import type { Logger } from '@yuqing/config';
 import { loadItemsToAnalyze, markTopicEnqueued, storeAnalyses, withTransaction, type Pool, type StoredAnalysis } from '@yuqing/db';
 import type { AnalysisResult, AnalyzeInput } from '@yuqing/nlp';
+import { metrics } from '@yuqing/metrics';
 import { enqueueTopics, type TopicPayload } from '@yuqing/queue';
 import type { Queue } from 'bullmq';
 import type { EnginePool } from './engine-pool';
@@ -37,11 +38,24 @@ function toStored(r: AnalysisResult, itemId: number, engineVersion: string, mode
     places: r.places,
     jurisdictionHits: r.jurisdictionHits,
     language: r.language,
+    searchTokens: r.searchTokens,
   };
 }
 
 /** Analyses and stores a batch of item ids; one outcome per id, in order. */
 export async function analyzeBatch(deps: BatchDeps, ids: number[]): Promise<BatchOutcome[]> {
+  const m = metrics();
+  const endTimer = m.analyzeBatchDuration.startTimer();
+  try {
+    const outcomes = await analyzeAndStore(deps, ids);
+    m.analyzedItems.inc(outcomes.filter((o) => o === 'stored').length);
+    return outcomes;
+  } finally {
+    endTimer();
+  }
+}
+
+async function analyzeAndStore(deps: BatchDeps, ids: number[]): Promise<BatchOutcome[]> {
   const items = await loadItemsToAnalyze(deps.db, [...new Set(ids)]);
   const inputs: AnalyzeInput[] = items.map((i) => ({
     id: String(i.id),

@@ -6,6 +6,7 @@ import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { QUEUE_NAMES, analyzePayload, createRedis, createTopicQueue, type AnalyzePayload } from '@yuqing/queue';
 import { Worker } from 'bullmq';
+import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { analyzeBatch, type BatchOutcome } from './analyze-batch';
 import { createBatcher } from './batcher';
 import { createEnginePool } from './engine-pool';
@@ -18,6 +19,8 @@ export interface AnalyzerService {
   readonly engineVersion: string;
   /** The topic-stage candidate of this process (null when disabled). */
   topicStage(): TopicStage | null;
+  /** Where this process serves GET /metrics (METRICS_PORT_ANALYZER; null when 0). */
+  readonly metricsUrl: string | null;
 }
 
 /** Starts the analyzer; refuses to run on an outdated schema. */
@@ -59,11 +62,13 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
     if (cfg.TOPIC_CONFIG_FILE) overrides = JSON.parse(readFileSync(cfg.TOPIC_CONFIG_FILE, 'utf8')) as Partial<TopicConfig>;
     topicStage = startTopicStage({ cfg, db, log, topicQueue, publisher: producer, overrides });
   }
-  log.info({ engine: engine.engineVersion, model: engine.modelVersion, concurrency: cfg.ANALYZER_CONCURRENCY }, 'analyzer started');
+  const metricsServer = await startMetricsServerIfEnabled(cfg.METRICS_PORT_ANALYZER, log);
+  log.info({ engine: engine.engineVersion, model: engine.modelVersion, concurrency: cfg.ANALYZER_CONCURRENCY, metrics: metricsServer?.url }, 'analyzer started');
 
   let shutdown: Promise<void> | undefined;
   return {
     engineVersion: engine.engineVersion,
+    metricsUrl: metricsServer?.url ?? null,
     topicStage: () => topicStage,
     // Idempotent: a second close (tests, signal handlers) waits for the first instead of closing
     // connections twice, which would surface as unhandled 'Connection is closed' rejections.
@@ -78,6 +83,7 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
         await topicQueue.close();
         producer.disconnect();
         workerConnection.disconnect();
+        await metricsServer?.close();
         await db.end();
       })();
       return shutdown;

@@ -22,6 +22,7 @@ import {
   type TopicBatch,
   type TopicStageItem,
 } from '@yuqing/db';
+import { metrics } from '@yuqing/metrics';
 import { QUEUE_NAMES, createRedis, enqueueTopics, topicLevelChannel, topicPayload, type TopicLevelMessage, type TopicPayload } from '@yuqing/queue';
 import { TopicEngine, type EngineState, type Level, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
 import { Worker, type Queue } from 'bullmq';
@@ -209,6 +210,9 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
         throw err;
       }
       const applied = rows.levelChanges.map((c, k) => ({ c, id: levelIds[k]! })).filter((x) => x.c.applied);
+      const m = metrics();
+      m.topicItemsPlaced.inc(rows.links.length);
+      for (const { c } of applied) m.topicLevelChanges.inc({ level: c.level });
       for (const { c, id } of applied) {
         const msg: TopicLevelMessage = { id, topicId: c.topicId, level: c.level as Level, previous: c.previous as Level, at: c.at.toISOString() };
         await deps.publisher.publish(topicLevelChannel(cfg.QUEUE_PREFIX), JSON.stringify(msg)).catch((err: unknown) => {

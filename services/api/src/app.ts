@@ -11,14 +11,19 @@ import type { Redis } from 'ioredis';
 import { installErrorHandling } from './errors';
 import { LoginLimiter } from './login-limiter';
 import { authPlugin } from './plugins/auth';
+import { docsRoutes, openApiPlugin } from './plugins/openapi';
 import { enforceRouteAccessDeclarations } from './route-access';
 import { alertRoutes } from './routes/alerts';
 import { authRoutes } from './routes/auth';
+import { itemRoutes, type ItemRoutesOptions } from './routes/items';
+import { livePageRoutes } from './routes/live-page';
+import { metricsRoutes } from './routes/metrics';
 import { opsRoutes } from './routes/ops';
 import { receiverRoutes } from './routes/receivers';
 import { ruleRoutes } from './routes/rules';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
+import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
 import { alertStreamPlugin } from './stream/plugin';
 
@@ -26,6 +31,8 @@ export interface AppDeps {
   cfg: Config;
   db: Pool;
   redis: Redis;
+  /** The analyze queue producer for pushed items; by default the app creates one and closes it on close. */
+  analyzeQueue?: ItemRoutesOptions['analyzeQueue'];
 }
 
 /** Builds the app with its dependencies injected. */
@@ -40,15 +47,22 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   const { cfg, db, redis } = deps;
   const limiter = new LoginLimiter({ redis, prefix: cfg.QUEUE_PREFIX, maxFailures: cfg.AUTH_LOGIN_MAX_FAILURES, windowMs: cfg.AUTH_LOGIN_WINDOW_MS });
   // Registered in order: the auth plugin's hooks must exist before the routes they guard.
+  // The OpenAPI collector before any route, so that it sees them all.
+  app.register(openApiPlugin, { cookieName: cfg.AUTH_COOKIE_NAME });
   app.register(authPlugin, { cfg, db });
   app.register(opsRoutes, { cfg, db, redis });
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });
   app.register(sourceRoutes, { db });
+  app.register(itemRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
+  app.register(topicRoutes, { db });
   app.register(alertStreamPlugin, { cfg, db, redis });
+  app.register(metricsRoutes, { cfg, redis });
+  app.register(docsRoutes);
   app.register(alertRoutes, { cfg, db, redis });
   app.register(ruleRoutes, { db });
   app.register(silenceRoutes, { db });
   app.register(receiverRoutes, { db });
+  app.register(livePageRoutes, { cfg, db });
   return app;
 }

@@ -11,6 +11,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { bearer, callerPerRole, makeCaller, type Caller } from './auth-fixtures';
+import { seedTopic } from './read-fixtures';
 
 let t: TestEnv;
 let app: FastifyInstance;
@@ -26,6 +27,8 @@ interface RouteCase {
   request(): Promise<Omit<InjectOptions, 'method' | 'url' | 'headers'> & { url?: string }>;
   /** A response that never ends on its own (SSE): only its status and head are awaited. */
   stream?: boolean;
+  /** The status an allowed caller gets when it is not 2xx (a redirect). */
+  okStatus?: number;
 }
 
 const READERS: Role[] = ['admin', 'pr', 'analyst', 'leader'];
@@ -43,6 +46,12 @@ const routes: RouteCase[] = [
     request: async () => ({ url: `/api/tokens/${(await makeCaller(t.db, `victim-${++seq}`, 'analyst')).tokenId}` }),
   },
   { method: 'GET', url: '/api/sources', roles: READERS, request: async () => ({}) },
+  // Read API and push ingestion.
+  { method: 'POST', url: '/api/items', roles: ['admin', 'ingest'], request: async () => ({ payload: [{ url: `https://push.example.com/roles/${++seq}`, title: '推送条目' }] }) },
+  { method: 'GET', url: '/api/items', roles: READERS, request: async () => ({ url: '/api/items?q=民警' }) },
+  { method: 'GET', url: '/api/topics', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/topics/:id', roles: READERS, request: async () => ({ url: `/api/topics/${(await seedTopic(t.db)).topicId}` }) },
+  { method: 'GET', url: '/api/stories/:id', roles: READERS, request: async () => ({ url: `/api/stories/${(await seedTopic(t.db)).storyIds[0]}` }) },
   { method: 'GET', url: '/api/alerts/stream', roles: READERS, request: async () => ({}), stream: true },
   // Alerting: rules, alerts, silences, receivers.
   { method: 'GET', url: '/api/alerts', roles: READERS, request: async () => ({}) },
@@ -67,6 +76,15 @@ const routes: RouteCase[] = [
   { method: 'PATCH', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}`, payload: { enabled: false } }) },
   { method: 'DELETE', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}` }) },
   { method: 'GET', url: '/api/receivers/:id/deliveries', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}/deliveries` }) },
+  // Operations: metrics for admins (and the METRICS_TOKEN bearer: metrics-docs.test.ts); the API docs for every signed-in role.
+  { method: 'GET', url: '/metrics', roles: ['admin'], request: async () => ({}) },
+  // One declaration serves /docs and /docs/ (fastify reports the GET once).
+  { method: 'GET', url: '/docs', roles: ROLES, request: async () => ({ url: '/docs/' }) },
+  { method: 'GET', url: '/docs/json', roles: ROLES, request: async () => ({}) },
+  { method: 'GET', url: '/docs/yaml', roles: ROLES, request: async () => ({}) },
+  { method: 'GET', url: '/docs/static/index.html', roles: ROLES, request: async () => ({}), okStatus: 302 },
+  { method: 'GET', url: '/docs/static/swagger-initializer.js', roles: ROLES, request: async () => ({}) },
+  { method: 'GET', url: '/docs/static/*', roles: ROLES, request: async () => ({ url: '/docs/static/swagger-ui.css' }) },
 ];
 
 /** A firing alert every reading role may see. */
@@ -134,7 +152,9 @@ describe.each(routes)('$method $url', (route) => {
       res.body = body;
     }
     const expected = caller === 'anonymous' ? 401 : route.roles.includes(caller) ? 'ok' : 403;
-    if (expected === 'ok') {
+    if (expected === 'ok' && route.okStatus) {
+      expect(res.statusCode, res.body).toBe(route.okStatus);
+    } else if (expected === 'ok') {
       expect(res.statusCode, res.body).toBeGreaterThanOrEqual(200);
       expect(res.statusCode, res.body).toBeLessThan(300);
     } else {
@@ -154,6 +174,14 @@ it('the table is the declared policy: every non-public route has a row with exac
   }
   // And the public ones are exactly these.
   expect(declared.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-    ['GET /healthz', 'GET /readyz', 'POST /api/auth/login', 'POST /api/auth/logout'].sort(),
+    ['GET /healthz', 'GET /readyz', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /', 'GET /assets/:name'].sort(),
   );
+});
+
+// The live page and its assets hold no data: everyone gets them, signed in or not.
+describe.each([{ url: '/' }, { url: '/assets/app.js' }, { url: '/assets/app.css' }])('public GET $url', ({ url }) => {
+  it.each(['anonymous', ...ROLES] as const)('as %s', async (caller) => {
+    const res = await app.inject({ method: 'GET', url, headers: caller === 'anonymous' ? {} : bearer(callers[caller].token) });
+    expect(res.statusCode, res.body).toBe(200);
+  });
 });

@@ -20,6 +20,7 @@ import {
   type Pool,
   type Source,
 } from '@yuqing/db';
+import { metrics } from '@yuqing/metrics';
 import { decodeDocument } from './charset/index';
 import { makeEvidence, type Evidence } from './evidence';
 import { extractArticle } from './extract/index';
@@ -94,8 +95,24 @@ function outcomeOf(err: FetchError): FetchOutcome {
   }
 }
 
-/** Polls a source by id and records the outcome. */
+/** Polls a source by id and records the outcome (in the source, the fetch log and the metrics). */
 export async function crawlSource(deps: CrawlDeps, sourceId: number): Promise<CrawlReport> {
+  const m = metrics();
+  const started = performance.now();
+  let outcome: CrawlReport['outcome'] | 'error' = 'error';
+  try {
+    const report = await pollSource(deps, sourceId);
+    outcome = report.outcome;
+    m.crawlNewItems.inc(report.newItems);
+    return report;
+  } finally {
+    // 'error': our own infrastructure failed (the job fails and is retried).
+    m.crawlResults.inc({ outcome });
+    if (outcome !== 'skipped') m.crawlFetchDuration.observe({ outcome }, (performance.now() - started) / 1000);
+  }
+}
+
+async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlReport> {
   const source = await getSource(deps.db, sourceId);
   if (!source || !source.enabled) return { sourceId, outcome: 'skipped', newItems: 0, seenItems: 0 };
   const started = Date.now();

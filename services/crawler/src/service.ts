@@ -6,6 +6,7 @@ import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
 import { Worker, type Queue } from 'bullmq';
+import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { crawlSource, type CrawlDeps } from './crawl-source';
 import { createAddressPolicy } from '@yuqing/net';
 import { createHttpAgent, fetchUrl } from './fetch/http';
@@ -17,6 +18,8 @@ import { every, scheduleDueSources } from './scheduler';
 export interface CrawlerService {
   close(): Promise<void>;
   deps: CrawlDeps;
+  /** Where this process serves GET /metrics (METRICS_PORT_CRAWLER; null when 0). */
+  metricsUrl: string | null;
 }
 
 /**
@@ -101,11 +104,13 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
     log,
     'reconciler',
   );
-  log.info({ concurrency: cfg.CRAWL_CONCURRENCY, hostGapMs: cfg.CRAWL_HOST_GAP_MS }, 'crawler started');
+  const metricsServer = await startMetricsServerIfEnabled(cfg.METRICS_PORT_CRAWLER, log);
+  log.info({ concurrency: cfg.CRAWL_CONCURRENCY, hostGapMs: cfg.CRAWL_HOST_GAP_MS, metrics: metricsServer?.url }, 'crawler started');
 
   let shutdown: Promise<void> | undefined;
   return {
     deps,
+    metricsUrl: metricsServer?.url ?? null,
     // Idempotent: a second close (tests, signal handlers) waits for the first instead of closing
     // connections twice, which would surface as unhandled 'Connection is closed' rejections.
     close() {
@@ -115,6 +120,7 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
         // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
         await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
         workerConnection.disconnect();
+        await metricsServer?.close();
         await closeDeps();
       })();
       return shutdown;

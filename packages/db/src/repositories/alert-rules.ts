@@ -408,7 +408,10 @@ export async function getTopicsForRules(db: Queryable, ids: readonly number[]): 
 export interface StoredLevelChange {
   id: number;
   topicId: number;
+  /** Event time (the items' time, possibly long ago in a backfill). */
   at: Date;
+  /** When the topic stage stored it (wall clock: alert latency is measured from here). */
+  recordedAt: Date;
   level: string;
   previous: string;
   applied: boolean;
@@ -418,12 +421,12 @@ export interface StoredLevelChange {
 
 /** Level changes after `afterId` in id order (applied ones only when `appliedOnly`). */
 export async function levelChangesAfter(db: Queryable, afterId: number, limit: number, opts: { appliedOnly?: boolean } = {}): Promise<StoredLevelChange[]> {
-  const { rows } = await db.query<{ id: number; topic_id: number; at: Date; level: string; previous: string; applied: boolean; indicators: unknown; reason: string }>(
-    `SELECT id, topic_id, at, level, previous, applied, indicators, reason FROM topic_level_changes
+  const { rows } = await db.query<{ id: number; topic_id: number; at: Date; recorded_at: Date; level: string; previous: string; applied: boolean; indicators: unknown; reason: string }>(
+    `SELECT id, topic_id, at, recorded_at, level, previous, applied, indicators, reason FROM topic_level_changes
      WHERE id > $1 AND ($3::boolean IS NOT TRUE OR applied) ORDER BY id LIMIT $2`,
     [afterId, limit, opts.appliedOnly ?? false],
   );
-  return rows.map((r) => ({ id: r.id, topicId: r.topic_id, at: r.at, level: r.level, previous: r.previous, applied: r.applied, indicators: r.indicators, reason: r.reason }));
+  return rows.map((r) => ({ id: r.id, topicId: r.topic_id, at: r.at, recordedAt: r.recorded_at, level: r.level, previous: r.previous, applied: r.applied, indicators: r.indicators, reason: r.reason }));
 }
 
 /** A source health event with its source's name (null when the source is gone). */

@@ -27,6 +27,8 @@ export interface StoredAnalysis {
   places: string[];
   jurisdictionHits: string[];
   language: string | null;
+  /** The item's distinct content tokens, for keyword search (item_analysis.search); none: no index entry. */
+  searchTokens?: string[];
 }
 
 /** Loads the items of these ids that still need analysis (already analysed ones are skipped). */
@@ -50,16 +52,19 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
   // Arrays of arrays do not go through unnest() as ragged text[][]; pass them as JSON and unpack.
   const { rows: inserted } = await client.query<{ item_id: number }>(
     `INSERT INTO item_analysis (item_id, engine_version, model_version, police_related, police_score, sentiment,
-       sentiment_score, police_negative, police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language)
+       sentiment_score, police_negative, police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language,
+       search)
      SELECT u.item_id, u.engine_version, u.model_version, u.police_related, u.police_score, u.sentiment, u.sentiment_score,
        u.police_negative, u.police_negative_score,
        ARRAY(SELECT jsonb_array_elements_text(u.keywords)), u.simhash,
        ARRAY(SELECT jsonb_array_elements_text(u.categories)), ARRAY(SELECT jsonb_array_elements_text(u.places)),
-       ARRAY(SELECT jsonb_array_elements_text(u.jurisdiction_hits)), u.language
+       ARRAY(SELECT jsonb_array_elements_text(u.jurisdiction_hits)), u.language,
+       -- exact lexemes, lower-cased as the API lower-cases query terms; the text search parser is bypassed
+       array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> ''))
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[])
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[])
        AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language)
+            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens)
      ON CONFLICT (item_id) DO NOTHING
      RETURNING item_id`,
     [
@@ -78,6 +83,7 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
       col((r) => JSON.stringify(r.places)),
       col((r) => JSON.stringify(r.jurisdictionHits)),
       col((r) => r.language),
+      col((r) => JSON.stringify(r.searchTokens ?? [])),
     ],
   );
   const ids = rows.map((r) => r.itemId);

@@ -67,6 +67,7 @@ import {
   type StoredSourceHealthEvent,
   type TopicForRules,
 } from '@yuqing/db';
+import { metrics } from '@yuqing/metrics';
 import { createRedis, publishAlertEvents, topicLevelChannel } from '@yuqing/queue';
 import type { Redis } from 'ioredis';
 import { enqueueNotification, UnknownReceiverError, type NotifierDeps } from '../receivers';
@@ -112,6 +113,15 @@ interface Leadership {
   unsent: Array<{ batch: Batch }>;
   stopped: boolean;
 }
+
+/** What one step stored: its alert events (ids, types) and the alerts' new states. */
+interface StoredSteps {
+  eventIds: number[];
+  eventTypes: string[];
+  states: Array<{ alert: AlertState; summary: string; heat: number | null }>;
+}
+
+const NOTHING_STORED: StoredSteps = { eventIds: [], eventTypes: [], states: [] };
 
 /** Starts competing for leadership; the leader runs the alerter. */
 export function startAlerter(deps: AlerterDeps): Alerter {
@@ -198,6 +208,7 @@ export function startAlerter(deps: AlerterDeps): Alerter {
   /** Stores transitions (alert + events) on `c`; returns the stored states and event ids. */
   const store = async (c: PoolClient, steps: Array<{ t: AlertTransition; summary: string; heat: number | null }>) => {
     const eventIds: number[] = [];
+    const eventTypes: string[] = [];
     const states: Array<{ alert: AlertState; summary: string; heat: number | null }> = [];
     for (const { t, summary, heat } of steps) {
       if (!t.changed || !t.alert) continue;
@@ -205,13 +216,15 @@ export function startAlerter(deps: AlerterDeps): Alerter {
       for (const e of t.events) {
         const ev = await appendAlertEvent(c, { alertId: rec.id, type: e.type, level: e.level, payload: e.payload, audienceRoles: e.audienceRoles });
         eventIds.push(ev.id);
+        eventTypes.push(e.type);
       }
       states.push({ alert: toAlertState(rec), summary, heat });
     }
-    return { eventIds, states };
+    return { eventIds, eventTypes, states };
   };
 
-  const afterCommit = async (l: Leadership, result: { eventIds: number[]; states: Array<{ alert: AlertState; summary: string; heat: number | null }> }) => {
+  const afterCommit = async (l: Leadership, result: StoredSteps) => {
+    for (const type of result.eventTypes) metrics().alertEvents.inc({ type });
     if (result.eventIds.length) {
       await publishAlertEvents(deps.publisher, cfg.QUEUE_PREFIX, result.eventIds).catch((err: unknown) => {
         log.warn({ err: String(err) }, 'could not announce alert events (they are stored; streams poll)');
@@ -235,12 +248,14 @@ export function startAlerter(deps: AlerterDeps): Alerter {
       for (const change of changes) {
         if (l.stopped) return;
         const result = await fenced(l, 'topic_level_changes', expected, async (c) => {
-          const stored = change.applied ? await decideLevelChange(c, l, change, topics.get(change.topicId)) : { eventIds: [], states: [] };
+          const stored = change.applied ? await decideLevelChange(c, l, change, topics.get(change.topicId)) : NOTHING_STORED;
           await advanceAlerterCursor(c, 'topic_level_changes', change.id);
           return stored;
         });
         if (!result) return; // someone else moved the cursor: read again from where it is
         expected = change.id;
+        // Wall clock against the stored row's recorded_at (not the injectable clock, not event time).
+        if (result.eventIds.length) metrics().alertLatency.observe(Math.max(0, Date.now() - change.recordedAt.getTime()) / 1000);
         await afterCommit(l, result);
       }
     }
@@ -258,7 +273,7 @@ export function startAlerter(deps: AlerterDeps): Alerter {
       const fill = topic ? { summary: topicSummary(topic), heat: topic.reach } : null;
       return store(c, steps.map((s) => (fill ? { ...s, ...fill } : s)));
     }
-    if (!topic || topic.status === 'merged') return { eventIds: [], states: [] };
+    if (!topic || topic.status === 'merged') return NOTHING_STORED;
     const view = toTopicView(topic);
     const summary = topicSummary(topic);
     for (const rule of l.rules.values()) {

@@ -5,6 +5,7 @@
  */
 import type { Config, Logger } from '@yuqing/config';
 import type { Pool } from '@yuqing/db';
+import { metrics } from '@yuqing/metrics';
 import { createRedis } from '@yuqing/queue';
 import { createDeliveryQueue, startDeliveryWorker } from '../receivers';
 import { startAlerter, type Alerter } from './alerter';
@@ -20,7 +21,11 @@ export async function startAlerting(cfg: Config, deps: { db: Pool; log: Logger }
   const producer = createRedis(cfg.REDIS_URL, 'producer');
   producer.on('error', (err) => log.warn({ err: err.message }, 'redis (alerting producer) error'));
   const queue = createDeliveryQueue(cfg, producer);
-  const worker = await startDeliveryWorker(cfg, { db, log: log.child({ part: 'deliver' }) });
+  const worker = await startDeliveryWorker(cfg, {
+    db,
+    log: log.child({ part: 'deliver' }),
+    onAttempt: (e) => metrics().webhookAttempts.inc({ kind: e.kind ?? 'unknown', outcome: e.outcome, status: e.httpStatus === null ? 'none' : String(e.httpStatus) }),
+  });
   const alerter = cfg.ALERTER_ENABLED ? startAlerter({ cfg, db, log: log.child({ part: 'alerter' }), publisher: producer, notifier: { db, queue, log } }) : null;
   return {
     alerter,

@@ -11,6 +11,7 @@ import type { Config } from '@yuqing/config';
 import { authenticateApiToken, authenticateSession, hashSecret, type Pool, type User } from '@yuqing/db';
 import type { FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { ApiError } from '../errors';
 
 /** Who is calling and how they proved it. */
@@ -45,10 +46,20 @@ async function authenticate(req: FastifyRequest, db: Pool, cookieName: string): 
   return user ? { user, via: 'session' } : null;
 }
 
+const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
+
+/** Whether the request's bearer token is the one hashed (compared in constant time). */
+function presentsToken(req: FastifyRequest, expectedHash: Buffer): boolean {
+  const m = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '');
+  if (!m?.[1] || m[1].length > MAX_SECRET_LENGTH) return false;
+  return timingSafeEqual(sha256(m[1]), expectedHash);
+}
+
 /** The auth plugin: cookie parsing, `request.auth`, and the role check every route declared. */
 export const authPlugin = fp<{ cfg: Config; db: Pool }>(
   async (app, { cfg, db }) => {
     await app.register(cookie);
+    const metricsTokenHash = cfg.METRICS_TOKEN ? sha256(cfg.METRICS_TOKEN) : null;
     app.decorateRequest('auth', null);
 
     // onRequest, before the body is read: an anonymous caller learns nothing from validation errors.
@@ -56,6 +67,7 @@ export const authPlugin = fp<{ cfg: Config; db: Pool }>(
       if (req.is404) return;
       const access = req.routeOptions.config;
       if (access.public === true) return;
+      if (access.metricsToken && metricsTokenHash && presentsToken(req, metricsTokenHash)) return; // Prometheus: no user
       const auth = await authenticate(req, db, cfg.AUTH_COOKIE_NAME);
       if (!auth) throw new ApiError(401, 'UNAUTHENTICATED', '未登录或凭据无效', { 'www-authenticate': 'Bearer' });
       req.auth = auth;

@@ -24,6 +24,7 @@ import {
   type AlertEvent,
   type Pool,
 } from '@yuqing/db';
+import { metrics } from '@yuqing/metrics';
 import { publishAlertEvents } from '@yuqing/queue';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
@@ -214,6 +215,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
           return { alert, event };
         });
         if (result.event) {
+          metrics().alertEvents.inc({ type: result.event.type });
           // The event is committed; the publish is only a wake-up for the streams, which read PostgreSQL.
           await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
         }

@@ -1,0 +1,349 @@
+/**
+ * Raw SQL of the read API: items with their analysis (filters, keyword search, keyset pagination
+ * newest first), topics with their series, stories and level history, one story with its items.
+ * Read-only; every filter is a bound parameter.
+ */
+import type { Queryable } from '../pool';
+
+/** The automatic analysis of an item as the API shows it. */
+export interface ItemAnalysisView {
+  policeRelated: boolean;
+  policeScore: number;
+  sentiment: 'negative' | 'neutral' | 'positive';
+  sentimentScore: number;
+  policeNegative: boolean;
+  policeNegativeScore: number;
+  keywords: string[];
+  categories: string[];
+  places: string[];
+  jurisdictionHits: string[];
+  engineVersion: string;
+  modelVersion: string | null;
+  analyzedAt: Date;
+}
+
+/** An item in a list: its text cut to an excerpt, with its analysis (null until analysed). */
+export interface ItemView {
+  id: number;
+  sourceId: number | null;
+  source: string | null;
+  origin: 'crawl' | 'ingest' | 'push';
+  url: string;
+  title: string | null;
+  summary: string | null;
+  excerpt: string;
+  author: string | null;
+  publishedAt: Date;
+  fetchedAt: Date;
+  metrics: Record<string, unknown> | null;
+  analysis: ItemAnalysisView | null;
+}
+
+/** Filters of listItems; every one narrows. */
+export interface ItemFilter {
+  from?: Date;
+  to?: Date;
+  /** A source id, or a name (the configured source's name or a pushed item's source). */
+  source?: number | string;
+  policeRelated?: boolean;
+  policeNegative?: boolean;
+  sentiment?: 'negative' | 'neutral' | 'positive';
+  category?: string;
+  place?: string;
+  /**
+   * Keyword search: the query's segmented terms (all must occur as whole tokens of the item) and
+   * the raw query for items without a search index entry (analysed before migration 009, or not
+   * analysed yet), matched as a substring of title or text.
+   */
+  search?: { terms: string[]; raw: string };
+  topicId?: number;
+  /** Items strictly older than this (published_at, id): the previous page's last item. */
+  before?: { publishedAt: Date; id: number };
+  limit: number;
+}
+
+const EXCERPT_CHARS = 300;
+
+/** A tsquery of exact lexemes, all required (quoted, so no term is parsed or stemmed). */
+export function tsqueryOf(terms: readonly string[]): string {
+  return terms.map((t) => `'${t.replace(/\\/g, '\\\\').replace(/'/g, "''")}'`).join(' & ');
+}
+
+/** Escapes LIKE wildcards. */
+function likePattern(s: string): string {
+  return `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function analysisOf(r: any): ItemAnalysisView | null {
+  if (r.a_item_id == null) return null;
+  return {
+    policeRelated: r.police_related,
+    policeScore: r.police_score,
+    sentiment: r.sentiment,
+    sentimentScore: r.sentiment_score,
+    policeNegative: r.police_negative,
+    policeNegativeScore: r.police_negative_score,
+    keywords: r.keywords,
+    categories: r.categories,
+    places: r.places,
+    jurisdictionHits: r.jurisdiction_hits,
+    engineVersion: r.engine_version,
+    modelVersion: r.model_version,
+    analyzedAt: r.analyzed_at,
+  };
+}
+
+const ITEM_COLUMNS = `i.id, i.source_id, COALESCE(s.name, i.source_name) AS source, i.origin, i.url, i.title, i.summary,
+  left(i.text, ${EXCERPT_CHARS}) AS excerpt, i.author, i.published_at, i.fetched_at, i.metrics,
+  a.item_id AS a_item_id, a.police_related, a.police_score, a.sentiment, a.sentiment_score, a.police_negative,
+  a.police_negative_score, a.keywords, a.categories, a.places, a.jurisdiction_hits, a.engine_version, a.model_version, a.analyzed_at`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function itemOf(r: any): ItemView {
+  return {
+    id: r.id,
+    sourceId: r.source_id,
+    source: r.source,
+    origin: r.origin,
+    url: r.url,
+    title: r.title,
+    summary: r.summary,
+    excerpt: r.excerpt,
+    author: r.author,
+    publishedAt: r.published_at,
+    fetchedAt: r.fetched_at,
+    metrics: r.metrics,
+    analysis: analysisOf(r),
+  };
+}
+
+/** Items matching every filter, newest first (published_at, then id). */
+export async function listItems(db: Queryable, f: ItemFilter): Promise<ItemView[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown): string => `$${params.push(v)}`;
+  if (f.from) where.push(`i.published_at >= ${p(f.from)}`);
+  if (f.to) where.push(`i.published_at <= ${p(f.to)}`);
+  if (typeof f.source === 'number') where.push(`i.source_id = ${p(f.source)}`);
+  else if (typeof f.source === 'string') {
+    const v = p(f.source);
+    where.push(`(s.name = ${v} OR (i.source_id IS NULL AND i.source_name = ${v}))`);
+  }
+  if (f.policeRelated !== undefined) where.push(`a.police_related = ${p(f.policeRelated)}`);
+  if (f.policeNegative !== undefined) where.push(`a.police_negative = ${p(f.policeNegative)}`);
+  if (f.sentiment) where.push(`a.sentiment = ${p(f.sentiment)}`);
+  if (f.category) where.push(`${p(f.category)} = ANY(a.categories)`);
+  if (f.place) where.push(`${p(f.place)} = ANY(a.places)`);
+  if (f.search) {
+    const indexed = f.search.terms.length ? `a.search @@ ${p(tsqueryOf(f.search.terms))}::tsquery` : 'false';
+    const like = p(likePattern(f.search.raw));
+    where.push(`(${indexed} OR (a.search IS NULL AND (i.title ILIKE ${like} OR i.text ILIKE ${like})))`);
+  }
+  if (f.topicId !== undefined) {
+    // A merged topic's stories moved to the topic they merged into (stories.topic_id follows merges).
+    where.push(`EXISTS (SELECT 1 FROM story_items si JOIN stories st ON st.id = si.story_id WHERE si.item_id = i.id AND st.topic_id = ${p(f.topicId)})`);
+  }
+  if (f.before) where.push(`(i.published_at, i.id) < (${p(f.before.publishedAt)}, ${p(f.before.id)})`);
+  const { rows } = await db.query(
+    `SELECT ${ITEM_COLUMNS}
+     FROM items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY i.published_at DESC, i.id DESC
+     LIMIT ${p(f.limit)}`,
+    params,
+  );
+  return rows.map(itemOf);
+}
+
+/** A topic as the API shows it (engine state left out). */
+export interface TopicView {
+  id: number;
+  status: 'open' | 'closed' | 'merged';
+  mergedInto: number | null;
+  title: string;
+  keywords: string[];
+  stage: string | null;
+  level: string;
+  autoLevel: string;
+  manualLevel: string | null;
+  firstItemId: number | null;
+  firstSource: string | null;
+  createdAt: Date;
+  lastAt: Date;
+  indicators: {
+    items: number;
+    stories: number;
+    policeRelated: number;
+    policeNegative: number;
+    negative: number;
+    reach: number;
+    jurisdictionHits: number;
+    sources: string[];
+    places: Record<string, number>;
+    categories: Record<string, number>;
+  };
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function topicOf(r: any): TopicView {
+  return {
+    id: r.id,
+    status: r.status,
+    mergedInto: r.merged_into,
+    title: r.title,
+    keywords: r.keywords,
+    stage: r.stage,
+    level: r.level,
+    autoLevel: r.auto_level,
+    manualLevel: r.manual_level,
+    firstItemId: r.first_item_id,
+    firstSource: r.first_source,
+    createdAt: r.created_at,
+    lastAt: r.last_at,
+    indicators: {
+      items: r.items,
+      stories: r.stories,
+      policeRelated: r.police_related,
+      policeNegative: r.police_negative,
+      negative: r.negative,
+      reach: r.reach,
+      jurisdictionHits: r.jurisdiction_hits,
+      sources: r.sources,
+      places: r.places,
+      categories: r.categories,
+    },
+  };
+}
+
+const TOPIC_COLUMNS = `id, status, merged_into, title, keywords, stage, level, auto_level, manual_level, first_item_id, first_source,
+  created_at, last_at, items, stories, police_related, police_negative, negative, reach, jurisdiction_hits, sources, places, categories`;
+
+/** Filters of listTopics. */
+export interface TopicFilter {
+  statuses?: string[];
+  /** Levels accepted (the caller expands "at least yellow"). */
+  levels?: string[];
+  /** Last activity at or after. */
+  since?: Date;
+  before?: { lastAt: Date; id: number };
+  limit: number;
+}
+
+/** Topics by last activity, newest first. */
+export async function listTopics(db: Queryable, f: TopicFilter): Promise<TopicView[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const p = (v: unknown): string => `$${params.push(v)}`;
+  if (f.statuses) where.push(`status = ANY(${p(f.statuses)}::text[])`);
+  if (f.levels) where.push(`level = ANY(${p(f.levels)}::text[])`);
+  if (f.since) where.push(`last_at >= ${p(f.since)}`);
+  if (f.before) where.push(`(last_at, id) < (${p(f.before.lastAt)}, ${p(f.before.id)})`);
+  const { rows } = await db.query(
+    `SELECT ${TOPIC_COLUMNS} FROM topics ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY last_at DESC, id DESC LIMIT ${p(f.limit)}`,
+    params,
+  );
+  return rows.map(topicOf);
+}
+
+/** A story: who posted first, when and where, and who amplified it. */
+export interface StoryView {
+  id: number;
+  topicId: number;
+  root: string;
+  firstItemId: number | null;
+  firstAt: Date;
+  firstSource: string | null;
+  firstAuthor: string | null;
+  firstTitle: string | null;
+  firstUrl: string | null;
+  lastAt: Date;
+  items: number;
+  policeNegative: boolean;
+  amplifiers: unknown[];
+}
+
+const STORY_SELECT = `SELECT st.id, st.topic_id, st.root, st.first_item_id, st.first_at, st.first_source, st.last_at, st.items,
+    st.police_negative, st.amplifiers, fi.author AS first_author, fi.title AS first_title, fi.url AS first_url
+  FROM stories st LEFT JOIN items fi ON fi.id = st.first_item_id`;
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function storyOf(r: any): StoryView {
+  return {
+    id: r.id,
+    topicId: r.topic_id,
+    root: r.root,
+    firstItemId: r.first_item_id,
+    firstAt: r.first_at,
+    firstSource: r.first_source,
+    firstAuthor: r.first_author,
+    firstTitle: r.first_title,
+    firstUrl: r.first_url,
+    lastAt: r.last_at,
+    items: r.items,
+    policeNegative: r.police_negative,
+    amplifiers: Array.isArray(r.amplifiers) ? r.amplifiers : [],
+  };
+}
+
+/** One level change with its explanation. */
+export interface LevelChangeView {
+  id: number;
+  at: Date;
+  recordedAt: Date;
+  level: string;
+  previous: string;
+  automatic: boolean;
+  applied: boolean;
+  indicators: Record<string, unknown>;
+  reason: string;
+  actor: string | null;
+}
+
+/** A topic with its time series, stories and level history; null when it does not exist. */
+export async function getTopicDetail(
+  db: Queryable,
+  id: number,
+): Promise<{ topic: TopicView; series: Array<{ bucketStart: Date; items: number }>; stories: StoryView[]; levelHistory: LevelChangeView[] } | null> {
+  const t = await db.query(`SELECT ${TOPIC_COLUMNS} FROM topics WHERE id = $1`, [id]);
+  const row = t.rows[0];
+  if (!row) return null;
+  const [series, stories, levels] = await Promise.all([
+    db.query<{ bucket_start: Date; items: number }>('SELECT bucket_start, items FROM topic_series WHERE topic_id = $1 ORDER BY bucket_start', [id]),
+    db.query(`${STORY_SELECT} WHERE st.topic_id = $1 ORDER BY st.first_at, st.id`, [id]),
+    db.query('SELECT * FROM topic_level_changes WHERE topic_id = $1 ORDER BY id', [id]),
+  ]);
+  return {
+    topic: topicOf(row),
+    series: series.rows.map((r) => ({ bucketStart: r.bucket_start, items: r.items })),
+    stories: stories.rows.map(storyOf),
+    levelHistory: levels.rows.map((r) => ({
+      id: r.id,
+      at: r.at,
+      recordedAt: r.recorded_at,
+      level: r.level,
+      previous: r.previous,
+      automatic: r.automatic,
+      applied: r.applied,
+      indicators: r.indicators ?? {},
+      reason: r.reason,
+      actor: r.actor,
+    })),
+  };
+}
+
+/** A story with its items in event-time order (at most `limit`); null when it does not exist. */
+export async function getStoryDetail(db: Queryable, id: number, limit: number): Promise<{ story: StoryView; items: ItemView[] } | null> {
+  const s = await db.query(`${STORY_SELECT} WHERE st.id = $1`, [id]);
+  const row = s.rows[0];
+  if (!row) return null;
+  const { rows } = await db.query(
+    `SELECT ${ITEM_COLUMNS}
+     FROM story_items si JOIN items i ON i.id = si.item_id
+       LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+     WHERE si.story_id = $1 ORDER BY i.published_at, i.id LIMIT $2`,
+    [id, limit],
+  );
+  return { story: storyOf(row), items: rows.map(itemOf) };
+}

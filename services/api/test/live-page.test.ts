@@ -1,0 +1,77 @@
+/** The live page as served (inject): content types, cache headers, the CSP, no remote URLs, the session flag. */
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '@yuqing/api';
+import type { FastifyInstance } from 'fastify';
+import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
+import { makeCaller } from './auth-fixtures';
+
+let t: TestEnv;
+let app: FastifyInstance;
+
+beforeAll(async () => {
+  t = await createTestEnv('livepage');
+  await makeCaller(t.db, 'duty', 'pr', 'duty-password-1');
+  app = buildApp({ cfg: t.cfg, db: t.db, redis: t.redis });
+  await app.ready();
+});
+afterAll(async () => {
+  await app.close();
+  await t.cleanup();
+});
+
+const assetUrls = (html: string): string[] => [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+
+describe('GET /', () => {
+  it('is HTML with a strict CSP, never cached, and references only its own assets', async () => {
+    const res = await app.inject({ method: 'GET', url: '/' });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(res.headers['cache-control']).toBe('no-store');
+    expect(String(res.headers['content-security-policy'])).toMatch(/^default-src 'self'; script-src 'self'; style-src 'self';/);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.body).toContain('lang="zh-CN"');
+    expect(res.body).toContain('data-session="0"');
+    expect(res.body).not.toMatch(/\{\{|https?:\/\//);
+    const urls = assetUrls(res.body);
+    expect(urls).toEqual(['data:,', expect.stringMatching(/^\/assets\/app\.css\?v=[0-9a-f]{16}$/), expect.stringMatching(/^\/assets\/app\.js\?v=[0-9a-f]{16}$/)]);
+  });
+
+  it('tells the page when the session cookie is live (so it need not provoke a 401)', async () => {
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', payload: { name: 'duty', password: 'duty-password-1' } });
+    expect(login.statusCode).toBe(200);
+    const cookie = login.cookies.find((c) => c.name === t.cfg.AUTH_COOKIE_NAME);
+    const res = await app.inject({ method: 'GET', url: '/', cookies: { [t.cfg.AUTH_COOKIE_NAME]: cookie?.value ?? '' } });
+    expect(res.body).toContain('data-session="1"');
+    const stale = await app.inject({ method: 'GET', url: '/', cookies: { [t.cfg.AUTH_COOKIE_NAME]: 'not-a-session' } });
+    expect(stale.body).toContain('data-session="0"');
+  });
+});
+
+describe('GET /assets/:name', () => {
+  it('serves app.js and app.css with their types; the hashed URL is cached for good, others revalidate', async () => {
+    const page = await app.inject({ method: 'GET', url: '/' });
+    for (const url of assetUrls(page.body).filter((u) => u.startsWith('/assets/'))) {
+      const res = await app.inject({ method: 'GET', url });
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['content-type']).toBe(url.includes('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
+      expect(res.body).not.toMatch(/https?:\/\/|@import|url\(/);
+      const name = new URL(url, 'http://x').pathname.slice('/assets/'.length);
+      expect(res.body).toBe(await readFile(new URL(`../web/${name}`, import.meta.url), 'utf8'));
+      const bare = await app.inject({ method: 'GET', url: `/assets/${name}` });
+      expect(bare.headers['cache-control']).toBe('no-cache');
+      const again = await app.inject({ method: 'GET', url: `/assets/${name}`, headers: { 'if-none-match': String(bare.headers.etag) } });
+      expect(again.statusCode).toBe(304);
+      expect(again.body).toBe('');
+    }
+  });
+
+  it('answers 404 for anything else, with the JSON error shape', async () => {
+    for (const name of ['index.html', '..%2Fsrc%2Fapp.ts', 'app.ts']) {
+      const res = await app.inject({ method: 'GET', url: `/assets/${name}` });
+      expect(res.statusCode).toBe(404);
+      expect(res.json()).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    }
+  });
+});
