@@ -5,7 +5,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { migrate } from '@yuqing/db';
+import { ruleSchema } from '@yuqing/alerting';
+import { insertAlertRule, listAlertRules, migrate, type Pool } from '@yuqing/db';
 import { cliConfig, untilSignal, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 
@@ -28,6 +29,17 @@ function startChild(name: string, io: CliIO, onExit: (code: number | null) => vo
   return child;
 }
 
+/**
+ * A fresh installation gets one rule, so the duty page shows warnings from the first start:
+ * police-negative topics at yellow or above, seen by every role. Only when there is no rule at all.
+ */
+async function seedDefaultRule(db: Pool): Promise<string | null> {
+  if ((await listAlertRules(db)).length > 0) return null;
+  const spec = ruleSchema.parse({ name: '涉警负面预警（黄色及以上）' });
+  const created = await insertAlertRule(db, { spec });
+  return created ? spec.name : null;
+}
+
 export const run: Command = async (argv, io) => {
   if (argv.length) throw new CliError('usage: yuqing up');
   const cfg = cliConfig(io);
@@ -35,6 +47,8 @@ export const run: Command = async (argv, io) => {
     throw new CliError(`cannot migrate ${cfg.DATABASE_URL}: ${err instanceof Error ? err.message : String(err)}`, 1);
   });
   println(io.stdout, applied.length ? `database migrated: ${applied.join(', ')}` : 'database schema is up to date');
+  const seeded = await withDb(cfg, seedDefaultRule);
+  if (seeded) println(io.stdout, `no alert rules yet: added the default rule "${seeded}" (edit or replace it through /api/rules)`);
 
   let stopping = false;
   const children = new Map<string, ChildProcess>();
@@ -52,7 +66,7 @@ export const run: Command = async (argv, io) => {
     children.set(name, child);
   };
   for (const s of SERVICES) launch(s);
-  println(io.stdout, `yuqing is starting: API on http://${cfg.API_HOST}:${cfg.API_PORT} (health: /healthz, readiness: /readyz); crawler and analyzer workers running. Ctrl-C stops everything.`);
+  println(io.stdout, `yuqing is starting: API and live duty page on http://${cfg.API_HOST}:${cfg.API_PORT}/ (API docs: /docs, health: /healthz, readiness: /readyz); crawler and analyzer workers running. Ctrl-C stops everything.`);
 
   await untilSignal();
   stopping = true;
