@@ -204,9 +204,9 @@ const alertFromRow = (r: AlertRow & { current_rule_name: string | null; last_aud
   audienceRoles: r.last_audience ?? [],
 });
 
-// The audience of an alert is that of its latest event (the rule's audience when it last changed).
-const ALERT_SELECT = `SELECT a.*, r.name AS current_rule_name,
-    (SELECT e.audience_roles FROM alert_events e WHERE e.alert_id = a.id ORDER BY e.id DESC LIMIT 1) AS last_audience
+// The audience of an alert is that of its latest event (the rule's audience when it last changed);
+// appendAlertEvent keeps it on the alert row (alerts.audience_roles).
+const ALERT_SELECT = `SELECT a.*, r.name AS current_rule_name, a.audience_roles AS last_audience
   FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id`;
 
 /** Filters of the alert list; `role` limits it to alerts whose audience names that role. */

@@ -155,6 +155,12 @@ export async function appendAlertEvent(
   );
   const row = rows[0];
   if (!row) throw new Error(`alert event for alert ${e.alertId} was not stored`);
+  // An alert is visible to the audience of its latest event: keep that on the alert row, so that
+  // listing alerts for a role is an indexed filter rather than a lookup of each alert's last event.
+  await client.query('UPDATE alerts SET audience_roles = $2::text[] WHERE id = $1 AND audience_roles IS DISTINCT FROM $2::text[]', [
+    e.alertId,
+    [...new Set(e.audienceRoles)],
+  ]);
   return eventFromRow(row);
 }
 
