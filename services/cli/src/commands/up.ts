@@ -33,7 +33,7 @@ function startChild(name: string, io: CliIO, onExit: (code: number | null) => vo
  * A fresh installation gets one rule, so the duty page shows warnings from the first start:
  * police-negative topics at yellow or above, seen by every role. Only when there is no rule at all.
  */
-async function seedDefaultRule(db: Pool): Promise<string | null> {
+export async function seedDefaultRule(db: Pool): Promise<string | null> {
   if ((await listAlertRules(db)).length > 0) return null;
   const spec = ruleSchema.parse({ name: '涉警负面预警（黄色及以上）' });
   const created = await insertAlertRule(db, { spec });
