@@ -16,3 +16,4 @@ export * from './repositories/alerts';
 export * from './repositories/alert-rules';
 export * from './repositories/alert-admin';
 export * from './repositories/read-api';
+export * from './repositories/audit';

@@ -14,6 +14,7 @@ import { authPlugin } from './plugins/auth';
 import { docsRoutes, openApiPlugin } from './plugins/openapi';
 import { enforceRouteAccessDeclarations } from './route-access';
 import { alertRoutes } from './routes/alerts';
+import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { itemRoutes, type ItemRoutesOptions } from './routes/items';
 import { livePageRoutes } from './routes/live-page';
@@ -63,6 +64,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(ruleRoutes, { db });
   app.register(silenceRoutes, { db });
   app.register(receiverRoutes, { db });
+  app.register(auditRoutes, { db });
   app.register(livePageRoutes, { cfg, db });
   return app;
 }

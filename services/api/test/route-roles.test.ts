@@ -76,6 +76,9 @@ const routes: RouteCase[] = [
   { method: 'PATCH', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}`, payload: { enabled: false } }) },
   { method: 'DELETE', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}` }) },
   { method: 'GET', url: '/api/receivers/:id/deliveries', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}/deliveries` }) },
+  // The audit log: read-only, admins only.
+  { method: 'GET', url: '/api/audit', roles: ['admin'], request: async () => ({}) },
+  { method: 'GET', url: '/api/audit.csv', roles: ['admin'], request: async () => ({}) },
   // Operations: metrics for admins (and the METRICS_TOKEN bearer: metrics-docs.test.ts); the API docs for every signed-in role.
   { method: 'GET', url: '/metrics', roles: ['admin'], request: async () => ({}) },
   // One declaration serves /docs and /docs/ (fastify reports the GET once).

@@ -1,6 +1,7 @@
 /** Shared plumbing for commands that need the database: config, pool, schema check. */
 import { loadConfig, type Config } from '@yuqing/config';
 import { assertSchemaCurrent, createPool, type Pool } from '@yuqing/db';
+import { userInfo } from 'node:os';
 import { CliError } from './io';
 
 /** The config, with configuration errors turned into a user-facing CLI error. */
@@ -40,4 +41,15 @@ export function untilSignal(): Promise<NodeJS.Signals> {
     process.on('SIGINT', on);
     process.on('SIGTERM', on);
   });
+}
+
+/** Who the audit log names for a CLI change: 'cli:<os user>' (no API user is involved). */
+export function cliActor(): { actorId: null; actorName: string; requestId: null } {
+  let name = 'unknown';
+  try {
+    name = userInfo().username || name;
+  } catch {
+    // no passwd entry for this uid (some containers)
+  }
+  return { actorId: null, actorName: `cli:${name}`, requestId: null };
 }

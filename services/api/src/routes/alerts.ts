@@ -18,6 +18,7 @@ import {
   getAdminAlert,
   listAdminAlertEvents,
   listAdminAlerts,
+  recordAudit,
   setAdminAlertState,
   withTransaction,
   type AdminAlert,
@@ -29,6 +30,7 @@ import { publishAlertEvents } from '@yuqing/queue';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { idParams } from '../schemas';
@@ -212,6 +214,7 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
             resolvedAt: toDate(next.resolvedAt),
             updatedAt,
           };
+          await recordAudit(client, { ...auditActor(req), action: `alert.${action}`, entity: 'alert', entityId: current.id, before: current, after: alert });
           return { alert, event };
         });
         if (result.event) {

@@ -4,9 +4,23 @@
  * a vendor token too, which is why every route here is for admins, including `allowPrivate`
  * (letting a receiver reach a loopback/private address).
  */
-import { DELIVERY_STATUSES, deleteReceiver, getReceiver, insertReceiver, listDeliveries, listReceivers, RECEIVER_KINDS, updateReceiver, type Pool } from '@yuqing/db';
+import {
+  DELIVERY_STATUSES,
+  deleteReceiver,
+  getReceiver,
+  insertReceiver,
+  listDeliveries,
+  listReceivers,
+  RECEIVER_KINDS,
+  recordAudit,
+  updateReceiver,
+  withTransaction,
+  type Pool,
+  type Receiver,
+} from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { receiverInputSchema, receiverPatchSchema, receiverWarnings } from '../receivers';
 import { idParams } from '../schemas';
@@ -46,6 +60,21 @@ const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } 
 const nameTaken = (name: string | undefined) => new ApiError(409, 'RECEIVER_EXISTS', `接收端「${name ?? ''}」已存在`);
 const notFound = (id: number) => new ApiError(404, 'RECEIVER_NOT_FOUND', `接收端 ${id} 不存在`);
 
+/**
+ * A receiver as the audit log keeps it: never the secret (the row has none), and the URL without
+ * its query and path, where DingTalk/WeCom/Feishu put their access tokens.
+ */
+function audited(r: Receiver | null): Record<string, unknown> | null {
+  if (!r) return null;
+  let url = '[无效 URL]';
+  try {
+    url = `${new URL(r.url).origin}/…`;
+  } catch {
+    // keep the placeholder
+  }
+  return { ...r, url };
+}
+
 const withWarnings = z.object({ receiver: receiverOut, warnings: z.array(z.string()) });
 
 /** GET/POST /api/receivers, PATCH/DELETE /api/receivers/:id, GET /api/receivers/:id/deliveries. */
@@ -55,7 +84,11 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, {
   }));
 
   app.post('/api/receivers', { config: ADMIN, schema: { body: receiverInputSchema.strict(), response: { 201: withWarnings } } }, async (req, reply) => {
-    const receiver = await insertReceiver(db, req.body);
+    const receiver = await withTransaction(db, async (c) => {
+      const r = await insertReceiver(c, req.body);
+      if (r) await recordAudit(c, { ...auditActor(req), action: 'receiver.create', entity: 'receiver', entityId: r.id, after: audited(r) });
+      return r;
+    });
     if (!receiver) throw nameTaken(req.body.name);
     return reply.code(201).send({ receiver, warnings: receiverWarnings(req.body) });
   });
@@ -67,7 +100,16 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, {
       const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
       let receiver;
       try {
-        receiver = Object.keys(patch).length ? await updateReceiver(db, req.params.id, patch) : await getReceiver(db, req.params.id);
+        receiver = Object.keys(patch).length
+          ? await withTransaction(db, async (c) => {
+              const before = await getReceiver(c, req.params.id);
+              const r = await updateReceiver(c, req.params.id, patch);
+              // secretChanged: that the secret was set or removed, never its value.
+              const after = r ? { ...audited(r), ...(patch.secret !== undefined ? { secretChanged: true } : {}) } : null;
+              if (r) await recordAudit(c, { ...auditActor(req), action: 'receiver.update', entity: 'receiver', entityId: r.id, before: audited(before), after });
+              return r;
+            })
+          : await getReceiver(db, req.params.id);
       } catch (err) {
         if (isUniqueViolation(err)) throw nameTaken(req.body.name);
         throw err;
@@ -81,8 +123,13 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, {
   );
 
   app.delete('/api/receivers/:id', { config: ADMIN, schema: { params: idParams, response: { 200: z.object({ receiver: receiverOut }) } } }, async (req) => {
-    const receiver = await getReceiver(db, req.params.id);
-    if (!receiver || !(await deleteReceiver(db, req.params.id))) throw notFound(req.params.id);
+    const receiver = await withTransaction(db, async (c) => {
+      const r = await getReceiver(c, req.params.id);
+      if (!r || !(await deleteReceiver(c, req.params.id))) return null;
+      await recordAudit(c, { ...auditActor(req), action: 'receiver.delete', entity: 'receiver', entityId: r.id, before: audited(r) });
+      return r;
+    });
+    if (!receiver) throw notFound(req.params.id);
     return { receiver };
   });
 

@@ -4,9 +4,10 @@
  * output of @yuqing/alerting's ruleSchema, the one definition the alerter reads too.
  */
 import { previewRule, ruleSchema, type HistoryEntry, type Level } from '@yuqing/alerting';
-import { deleteAdminRule, insertAdminRule, levelChangesForPreview, listAdminRules, replaceAdminRule, type AdminRule, type Pool, type PreviewHistoryRow } from '@yuqing/db';
+import { deleteAdminRule, getAdminRule, insertAdminRule, levelChangesForPreview, listAdminRules, recordAudit, replaceAdminRule, withTransaction, type AdminRule, type Pool, type PreviewHistoryRow } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { idParams } from '../schemas';
@@ -65,7 +66,11 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
   }));
 
   app.post('/api/rules', { config: WRITE, schema: { body: ruleSchema, response: { 201: z.object({ rule: ruleOut }) } } }, async (req, reply) => {
-    const rule = await insertAdminRule(db, { spec: req.body, by: callerOf(req).user.id });
+    const rule = await withTransaction(db, async (c) => {
+      const r = await insertAdminRule(c, { spec: req.body, by: callerOf(req).user.id });
+      if (r) await recordAudit(c, { ...auditActor(req), action: 'rule.create', entity: 'rule', entityId: r.id, after: r });
+      return r;
+    });
     if (!rule) throw new ApiError(409, 'RULE_EXISTS', `规则「${req.body.name}」已存在`);
     return reply.code(201).send({ rule: shown(rule) });
   });
@@ -74,7 +79,12 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
     '/api/rules/:id',
     { config: WRITE, schema: { params: idParams, body: ruleSchema, response: { 200: z.object({ rule: ruleOut }) } } },
     async (req) => {
-      const rule = await replaceAdminRule(db, req.params.id, { spec: req.body, by: callerOf(req).user.id });
+      const rule = await withTransaction(db, async (c) => {
+        const before = await getAdminRule(c, req.params.id);
+        const r = await replaceAdminRule(c, req.params.id, { spec: req.body, by: callerOf(req).user.id });
+        if (r && r !== 'name_taken') await recordAudit(c, { ...auditActor(req), action: 'rule.update', entity: 'rule', entityId: r.id, before, after: r });
+        return r;
+      });
       if (rule === 'name_taken') throw new ApiError(409, 'RULE_EXISTS', `规则「${req.body.name}」已存在`);
       if (!rule) throw new ApiError(404, 'RULE_NOT_FOUND', `规则 ${req.params.id} 不存在`);
       return { rule: shown(rule) };
@@ -82,7 +92,11 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
   );
 
   app.delete('/api/rules/:id', { config: WRITE, schema: { params: idParams, response: { 200: z.object({ rule: ruleOut }) } } }, async (req) => {
-    const rule = await deleteAdminRule(db, req.params.id);
+    const rule = await withTransaction(db, async (c) => {
+      const r = await deleteAdminRule(c, req.params.id);
+      if (r) await recordAudit(c, { ...auditActor(req), action: 'rule.delete', entity: 'rule', entityId: r.id, before: r });
+      return r;
+    });
     if (!rule) throw new ApiError(404, 'RULE_NOT_FOUND', `规则 ${req.params.id} 不存在`);
     return { rule: shown(rule) };
   });

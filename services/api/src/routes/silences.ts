@@ -4,9 +4,10 @@
  * silence ends it now; expiring an ended one changes nothing.
  */
 import { silenceMatcherSchema, silenceSchema } from '@yuqing/alerting';
-import { expireAdminSilence, insertAdminSilence, listAdminSilences, type AdminSilence, type Pool } from '@yuqing/db';
+import { expireAdminSilence, insertAdminSilence, listAdminSilences, recordAudit, withTransaction, type AdminSilence, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { idParams } from '../schemas';
@@ -77,7 +78,11 @@ export const silenceRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { 
     const parsed = silenceSchema.safeParse({ matchers: req.body.matchers, startsAt, endsAt: req.body.endsAt, createdBy: user.id, comment: req.body.comment });
     if (!parsed.success) throw new ApiError(400, 'INVALID_SILENCE', '静默规则无效');
     const s = parsed.data;
-    const silence = await insertAdminSilence(db, { matchers: s.matchers, startsAt: new Date(s.startsAt), endsAt: new Date(s.endsAt), createdBy: s.createdBy, comment: s.comment });
+    const silence = await withTransaction(db, async (c) => {
+      const created = await insertAdminSilence(c, { matchers: s.matchers, startsAt: new Date(s.startsAt), endsAt: new Date(s.endsAt), createdBy: s.createdBy, comment: s.comment });
+      await recordAudit(c, { ...auditActor(req), action: 'silence.create', entity: 'silence', entityId: created.id, after: created });
+      return created;
+    });
     return reply.code(201).send({ silence: shown(silence, now) });
   });
 
@@ -86,7 +91,17 @@ export const silenceRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { 
     { config: WRITE, schema: { params: idParams, response: { 200: z.object({ silence: silenceOut, changed: z.boolean() }) } } },
     async (req) => {
       const now = Date.now();
-      const r = await expireAdminSilence(db, req.params.id, callerOf(req).user.id, new Date(now));
+      const r = await withTransaction(db, async (c) => {
+        // The row as it was, locked, so the entry's before is exactly what the update replaced.
+        const { rows } = await c.query<{ starts_at: Date; ends_at: Date; expired_by: number | null }>('SELECT starts_at, ends_at, expired_by FROM silences WHERE id = $1 FOR UPDATE', [req.params.id]);
+        const out = await expireAdminSilence(c, req.params.id, callerOf(req).user.id, new Date(now));
+        const was = rows[0];
+        if (out?.changed && was) {
+          const before = { ...out.silence, startsAt: was.starts_at, endsAt: was.ends_at, expiredBy: was.expired_by };
+          await recordAudit(c, { ...auditActor(req), action: 'silence.expire', entity: 'silence', entityId: out.silence.id, before, after: out.silence });
+        }
+        return out;
+      });
       if (!r) throw new ApiError(404, 'SILENCE_NOT_FOUND', `静默 ${req.params.id} 不存在`);
       return { silence: shown(r.silence, now), changed: r.changed };
     },

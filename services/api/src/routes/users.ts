@@ -7,13 +7,16 @@ import {
   listUsers,
   newApiToken,
   randomPassword,
+  recordAudit,
   revokeApiToken,
   userInputSchema,
   userNameSchema,
+  withTransaction,
   type Pool,
 } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { idParams, tokenOut, userOut } from '../schemas';
 
@@ -36,7 +39,12 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
       // A user created without a password gets a random one, shown in this response only.
       const generated = password === undefined && role !== 'ingest' ? randomPassword() : undefined;
       const secret = password ?? generated;
-      const user = await insertUser(db, { name, displayName: displayName ?? name, role, passwordHash: secret ? await hashPassword(secret) : null });
+      const passwordHash = secret ? await hashPassword(secret) : null;
+      const user = await withTransaction(db, async (c) => {
+        const u = await insertUser(c, { name, displayName: displayName ?? name, role, passwordHash });
+        if (u) await recordAudit(c, { ...auditActor(req), action: 'user.create', entity: 'user', entityId: u.id, after: u });
+        return u;
+      });
       if (!user) throw new ApiError(409, 'USER_EXISTS', `用户 ${name} 已存在`);
       return reply.code(201).send({ user, ...(generated ? { password: generated } : {}) });
     },
@@ -56,13 +64,23 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
       if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.body.user} 不存在`);
       if (user.disabled) throw new ApiError(409, 'USER_DISABLED', `用户 ${user.name} 已停用`);
       const { token, hash, prefix } = newApiToken();
-      const record = await insertApiToken(db, { userId: user.id, name: req.body.name, hash, prefix });
+      const record = await withTransaction(db, async (c) => {
+        const r = await insertApiToken(c, { userId: user.id, name: req.body.name, hash, prefix });
+        await recordAudit(c, { ...auditActor(req), action: 'token.create', entity: 'token', entityId: r.id, after: r });
+        return r;
+      });
       return reply.code(201).send({ token, record });
     },
   );
 
   app.delete('/api/tokens/:id', { config: ADMIN, schema: { params: idParams, response: { 200: z.object({ record: tokenOut }) } } }, async (req) => {
-    const record = await revokeApiToken(db, req.params.id);
+    const record = await withTransaction(db, async (c) => {
+      const was = await c.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE', [req.params.id]);
+      const r = await revokeApiToken(c, req.params.id);
+      // Revoking a revoked token changes nothing, so records nothing.
+      if (r && was.rows[0]?.revoked_at === null) await recordAudit(c, { ...auditActor(req), action: 'token.revoke', entity: 'token', entityId: r.id, before: { ...r, revokedAt: null }, after: r });
+      return r;
+    });
     if (!record) throw new ApiError(404, 'TOKEN_NOT_FOUND', `令牌 ${req.params.id} 不存在`);
     return { record };
   });

@@ -9,6 +9,7 @@ import {
   findSource,
   insertSource,
   listSources,
+  recordAudit,
   removeSource,
   setSourceEnabled,
   sourceInputSchema,
@@ -18,7 +19,7 @@ import {
   type Source,
 } from '@yuqing/db';
 import { listSelectorsSchema } from '@yuqing/crawler/list-page';
-import { cliConfig, withDb } from '../context';
+import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 import { exportSources, looksLikeOpml, sourcesFromOpml, sourcesFromYaml } from '../source-files';
 import { formatZodError } from '../zod-format';
@@ -106,7 +107,13 @@ async function add(argv: string[], io: CliIO): Promise<number> {
   }
   const input = validate(raw, 'the source');
   const cfg = cliConfig(io);
-  const created = await withDb(cfg, (db) => insertSource(db, input));
+  const created = await withDb(cfg, (db) =>
+    withTransaction(db, async (c) => {
+      const src = await insertSource(c, input);
+      if (src) await recordAudit(c, { ...cliActor(), action: 'source.add', entity: 'source', entityId: src.id, after: src });
+      return src;
+    }),
+  );
   if (!created) throw new CliError(`a source with URL ${input.url} already exists`);
   println(io.stdout, `added source ${created.id}: ${created.name} (${created.kind}, every ${created.pollIntervalSeconds}s)`);
   return 0;
@@ -142,13 +149,17 @@ async function list(argv: string[], io: CliIO): Promise<number> {
 async function toggleOrRemove(action: 'enable' | 'disable' | 'remove', argv: string[], io: CliIO): Promise<number> {
   const [ref] = argv;
   if (!ref || argv.length > 1) throw new CliError(`usage: yuqing sources ${action} ID|URL`);
-  const done = await withDb(cliConfig(io), async (db) => {
-    const s: Source | null = await findSource(db, ref);
-    if (!s) throw new CliError(`no source ${ref}`);
-    if (action === 'remove') await removeSource(db, s.id);
-    else await setSourceEnabled(db, s.id, action === 'enable');
-    return s;
-  });
+  const done = await withDb(cliConfig(io), (db) =>
+    withTransaction(db, async (c) => {
+      const s: Source | null = await findSource(c, ref);
+      if (!s) throw new CliError(`no source ${ref}`);
+      if (action === 'remove') await removeSource(c, s.id);
+      else await setSourceEnabled(c, s.id, action === 'enable');
+      const after = action === 'remove' ? null : await findSource(c, String(s.id));
+      await recordAudit(c, { ...cliActor(), action: `source.${action}`, entity: 'source', entityId: s.id, before: s, after });
+      return s;
+    }),
+  );
   println(io.stdout, `${action}d source ${done.id}: ${done.name}`);
   return 0;
 }
@@ -174,7 +185,11 @@ async function importFile(argv: string[], io: CliIO): Promise<number> {
   const counts = await withDb(cliConfig(io), (db) =>
     withTransaction(db, async (client) => {
       let created = 0;
-      for (const s of inputs) if ((await upsertSource(client, s)).created) created++;
+      for (const s of inputs) {
+        const r = await upsertSource(client, s);
+        if (r.created) created++;
+        await recordAudit(client, { ...cliActor(), action: 'source.import', entity: 'source', entityId: r.source.id, after: { ...r.source, created: r.created } });
+      }
       return { created, updated: inputs.length - created };
     }),
   );

@@ -1,9 +1,9 @@
 /** `yuqing tokens create|list|revoke`: API tokens, printed once at creation and stored only as a hash. */
 import { parseArgs } from 'node:util';
-import { getUserByName, insertApiToken, listApiTokens, newApiToken, revokeApiToken, userNameSchema } from '@yuqing/db';
+import { getUserByName, insertApiToken, listApiTokens, newApiToken, recordAudit, revokeApiToken, userNameSchema, withTransaction } from '@yuqing/db';
 import { z } from 'zod';
 import { fmtBeijing } from '../beijing-time';
-import { cliConfig, withDb } from '../context';
+import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 
 const USAGE = `usage:
@@ -21,7 +21,12 @@ async function create(argv: string[], io: CliIO): Promise<number> {
     if (!user) throw new CliError(`no user ${input.user}`);
     if (user.disabled) throw new CliError(`user ${input.user} is disabled`);
     const t = newApiToken();
-    return { token: t.token, record: await insertApiToken(db, { userId: user.id, name: input.name, hash: t.hash, prefix: t.prefix }) };
+    const record = await withTransaction(db, async (c) => {
+      const r = await insertApiToken(c, { userId: user.id, name: input.name, hash: t.hash, prefix: t.prefix });
+      await recordAudit(c, { ...cliActor(), action: 'token.create', entity: 'token', entityId: r.id, after: r });
+      return r;
+    });
+    return { token: t.token, record };
   });
   println(io.stdout, `created token ${record.id} for ${record.userName}${record.name ? ` (${record.name})` : ''}; it is shown once, store it now:`);
   // Alone on the last line, so a script can take it with `tail -n 1`.
@@ -50,7 +55,14 @@ async function list(argv: string[], io: CliIO): Promise<number> {
 async function revoke(argv: string[], io: CliIO): Promise<number> {
   const [id] = argv;
   if (!id || argv.length > 1 || !/^\d+$/.test(id)) throw new CliError('usage: yuqing tokens revoke ID');
-  const record = await withDb(cliConfig(io), (db) => revokeApiToken(db, Number(id)));
+  const record = await withDb(cliConfig(io), (db) =>
+    withTransaction(db, async (c) => {
+      const was = await c.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE', [Number(id)]);
+      const r = await revokeApiToken(c, Number(id));
+      if (r && was.rows[0]?.revoked_at === null) await recordAudit(c, { ...cliActor(), action: 'token.revoke', entity: 'token', entityId: r.id, before: { ...r, revokedAt: null }, after: r });
+      return r;
+    }),
+  );
   if (!record) throw new CliError(`no token ${id}`);
   println(io.stdout, `revoked token ${record.id} of ${record.userName} (${record.prefix}…)`);
   return 0;

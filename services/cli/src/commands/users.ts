@@ -3,9 +3,9 @@
  * printed once (ingest users get none: crawlers authenticate with tokens only).
  */
 import { parseArgs } from 'node:util';
-import { hashPassword, insertUser, listUsers, randomPassword, setUserDisabled, userInputSchema, type User } from '@yuqing/db';
+import { hashPassword, insertUser, listUsers, randomPassword, recordAudit, setUserDisabled, userInputSchema, withTransaction, type User } from '@yuqing/db';
 import { fmtBeijing } from '../beijing-time';
-import { cliConfig, withDb } from '../context';
+import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 
 const USAGE = `usage:
@@ -40,7 +40,13 @@ async function add(argv: string[], io: CliIO): Promise<number> {
   const generated = input.password === undefined && input.role !== 'ingest' ? randomPassword() : undefined;
   const secret = input.password ?? generated;
   const passwordHash = secret ? await hashPassword(secret) : null;
-  const user = await withDb(cliConfig(io), (db) => insertUser(db, { name: input.name, displayName: input.displayName ?? input.name, role: input.role, passwordHash }));
+  const user = await withDb(cliConfig(io), (db) =>
+    withTransaction(db, async (c) => {
+      const u = await insertUser(c, { name: input.name, displayName: input.displayName ?? input.name, role: input.role, passwordHash });
+      if (u) await recordAudit(c, { ...cliActor(), action: 'user.create', entity: 'user', entityId: u.id, after: u });
+      return u;
+    }),
+  );
   if (!user) throw new CliError(`a user named ${input.name} already exists`);
   println(io.stdout, `added user ${describe(user)}`);
   if (generated) println(io.stdout, `password (shown once, store it now): ${generated}`);
@@ -69,7 +75,13 @@ async function list(argv: string[], io: CliIO): Promise<number> {
 async function setDisabled(action: 'disable' | 'enable', argv: string[], io: CliIO): Promise<number> {
   const [name] = argv;
   if (!name || argv.length > 1) throw new CliError(`usage: yuqing users ${action} NAME`);
-  const user = await withDb(cliConfig(io), (db) => setUserDisabled(db, name, action === 'disable'));
+  const user = await withDb(cliConfig(io), (db) =>
+    withTransaction(db, async (c) => {
+      const u = await setUserDisabled(c, name, action === 'disable');
+      if (u) await recordAudit(c, { ...cliActor(), action: `user.${action}`, entity: 'user', entityId: u.id, before: { ...u, disabled: !u.disabled }, after: u });
+      return u;
+    }),
+  );
   if (!user) throw new CliError(`no user ${name}`);
   println(io.stdout, `${action}d user ${describe(user)}`);
   return 0;
