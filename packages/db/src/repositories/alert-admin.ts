@@ -6,66 +6,18 @@
 import type { Queryable } from '../pool';
 import type { Role } from '../user-model';
 import type { Alert, AlertAudienceRole, AlertEvent, AlertKind, AlertLevel, AlertState } from './alerts';
+import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, updateAlertRule, type AlertRuleRow } from './alert-rules';
 
 // --- Rules ---
+// Rules are stored by the same functions the alerter reads them with (alert-rules.ts); the admin
+// API only adds the two answers people need: "that name is taken" and "here is what you deleted".
 
 /** A stored rule: `spec` is the validated rule (ruleSchema output of @yuqing/alerting). */
-export interface AdminRule {
-  id: number;
-  name: string;
-  enabled: boolean;
-  spec: Record<string, unknown>;
-  createdBy: number | null;
-  createdAt: Date;
-  updatedBy: number | null;
-  updatedAt: Date;
-}
+export type AdminRule = AlertRuleRow;
 
-interface RuleRow {
-  id: number;
-  name: string;
-  enabled: boolean;
-  spec: Record<string, unknown>;
-  created_by: number | null;
-  created_at: Date;
-  updated_by: number | null;
-  updated_at: Date;
-}
-
-const ruleFromRow = (r: RuleRow): AdminRule => ({
-  id: r.id,
-  name: r.name,
-  enabled: r.enabled,
-  spec: r.spec,
-  createdBy: r.created_by,
-  createdAt: r.created_at,
-  updatedBy: r.updated_by,
-  updatedAt: r.updated_at,
-});
+export { listAlertRules as listAdminRules, getAlertRule as getAdminRule, insertAlertRule as insertAdminRule };
 
 const isUniqueViolation = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === '23505';
-
-/** Every rule, ordered by id. */
-export async function listAdminRules(db: Queryable): Promise<AdminRule[]> {
-  const { rows } = await db.query<RuleRow>('SELECT * FROM alert_rules ORDER BY id');
-  return rows.map(ruleFromRow);
-}
-
-/** One rule, or null. */
-export async function getAdminRule(db: Queryable, id: number): Promise<AdminRule | null> {
-  const { rows } = await db.query<RuleRow>('SELECT * FROM alert_rules WHERE id = $1', [id]);
-  return rows[0] ? ruleFromRow(rows[0]) : null;
-}
-
-/** Adds a rule (name and enabled are copied from the spec); null when the name is taken. */
-export async function insertAdminRule(db: Queryable, r: { spec: { name: string; enabled: boolean }; by: number }): Promise<AdminRule | null> {
-  const { rows } = await db.query<RuleRow>(
-    `INSERT INTO alert_rules (name, enabled, spec, created_by, updated_by) VALUES ($1, $2, $3::jsonb, $4, $4)
-     ON CONFLICT (name) DO NOTHING RETURNING *`,
-    [r.spec.name, r.spec.enabled, JSON.stringify(r.spec), r.by],
-  );
-  return rows[0] ? ruleFromRow(rows[0]) : null;
-}
 
 /** Replaces a rule's spec; null when there is no such rule, 'name_taken' when another rule has the new name. */
 export async function replaceAdminRule(
@@ -74,11 +26,7 @@ export async function replaceAdminRule(
   r: { spec: { name: string; enabled: boolean }; by: number },
 ): Promise<AdminRule | null | 'name_taken'> {
   try {
-    const { rows } = await db.query<RuleRow>(
-      `UPDATE alert_rules SET name = $2, enabled = $3, spec = $4::jsonb, updated_by = $5, updated_at = now() WHERE id = $1 RETURNING *`,
-      [id, r.spec.name, r.spec.enabled, JSON.stringify(r.spec), r.by],
-    );
-    return rows[0] ? ruleFromRow(rows[0]) : null;
+    return await updateAlertRule(db, id, r);
   } catch (err) {
     if (isUniqueViolation(err)) return 'name_taken';
     throw err;
@@ -87,8 +35,9 @@ export async function replaceAdminRule(
 
 /** Deletes a rule (its alerts stay, with rule_id set to null); the deleted rule, or null. */
 export async function deleteAdminRule(db: Queryable, id: number): Promise<AdminRule | null> {
-  const { rows } = await db.query<RuleRow>('DELETE FROM alert_rules WHERE id = $1 RETURNING *', [id]);
-  return rows[0] ? ruleFromRow(rows[0]) : null;
+  const rule = await getAlertRule(db, id);
+  if (!rule || !(await deleteAlertRule(db, id))) return null;
+  return rule;
 }
 
 // --- Rule preview history ---
