@@ -81,8 +81,9 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
         await Promise.race([stopping, new Promise((r) => setTimeout(r, 30_000))]);
         await engine.close();
         await topicQueue.close();
-        producer.disconnect();
-        workerConnection.disconnect();
+        // quit, not disconnect: commands still in flight get their replies instead of being
+        // rejected with "Connection is closed" after everything else has stopped listening.
+        await Promise.all([producer.quit().catch(() => undefined), workerConnection.quit().catch(() => undefined)]);
         await metricsServer?.close();
         await db.end();
       })();

@@ -269,7 +269,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     const closing = l.worker.close().catch(() => undefined);
     await l.batcher.drain();
     await closing;
-    l.connection.disconnect();
+    await l.connection.quit().catch(() => undefined);
     await l.client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
     l.client.release(true);
   };

@@ -66,8 +66,7 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
       await crawlQueue.close();
       await analyzeQueue.close();
       await agent.close();
-      producer.disconnect();
-      gateRedis.disconnect();
+      await Promise.all([producer.quit().catch(() => undefined), gateRedis.quit().catch(() => undefined)]);
       await db.end();
     },
   };
@@ -119,7 +118,7 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
         await reconciler.stop();
         // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
         await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
-        workerConnection.disconnect();
+        await workerConnection.quit().catch(() => undefined);
         await metricsServer?.close();
         await closeDeps();
       })();
