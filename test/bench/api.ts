@@ -5,10 +5,15 @@
  *     client (p99, target < 1 s);
  *  3. item stored → its alert event on the stream, through analysis, topic stage and alerter
  *     (p95, target < 1 s): 200 distinct police-negative posts pushed one by one, a rule at blue.
- * Prints figures; medians are the reader's job across runs (the machine is shared).
+ *  4. `GET /api/auth/me` at 200 connections for 10 s: the cost of authentication alone.
+ * 1 and 4 run twice: with autocannon in the API's thread (as in earlier runs), then in a worker thread.
+ * `pnpm bench:api --no-cache` turns the credential and alert list caches off, for comparison.
+ * Prints figures with the load average at the start; medians are the reader's job across runs
+ * (the machine is shared).
  */
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { loadavg } from 'node:os';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { ruleSchema } from '@yuqing/alerting';
@@ -21,7 +26,8 @@ import { createAnalyzeQueue, createRedis, publishAlertEvents } from '@yuqing/que
 import { Redis } from 'ioredis';
 
 const id = randomBytes(3).toString('hex');
-const cfg = loadConfig({ DATABASE_SCHEMA: `bench_api_${id}`, QUEUE_PREFIX: `yqbapi:${id}`, LOG_LEVEL: 'warn', API_PORT: '0', ANALYZER_THREADS: '1', ALERTER_POLL_MS: '500', ALERTER_TICK_MS: '100', DATABASE_POOL_MAX: '20' });
+const noCache = process.argv.includes('--no-cache') ? { AUTH_CACHE_TTL_MS: '0', ALERT_LIST_CACHE_TTL_MS: '0' } : {};
+const cfg = loadConfig({ DATABASE_SCHEMA: `bench_api_${id}`, QUEUE_PREFIX: `yqbapi:${id}`, LOG_LEVEL: 'warn', API_PORT: '0', ANALYZER_THREADS: '1', ALERTER_POLL_MS: '500', ALERTER_TICK_MS: '100', DATABASE_POOL_MAX: '20', ...noCache });
 const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: 8 });
 await migrate(db, cfg.DATABASE_SCHEMA);
 const user = await insertUser(db, { name: 'bench', displayName: 'bench', role: 'pr', passwordHash: await hashPassword('x') });
@@ -37,11 +43,23 @@ for (let i = 0; i < 500; i++) {
   });
 }
 const api = await startApiServer(cfg);
+console.log(`load average at start: ${loadavg().map((l) => l.toFixed(2)).join(', ')}${process.argv.includes('--no-cache') ? '; caches off' : ''}`);
 const percentile = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
-// 1. GET /api/alerts under load.
-const result = await autocannon({ url: `${api.url}/api/alerts`, connections: 200, duration: 10, headers: auth });
-console.log(`GET /api/alerts, 200 connections, 10 s: ${Math.round(result.requests.average)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms (target < 50 ms), errors ${result.errors}, non-2xx ${result.non2xx}`);
+// 1 and 4. GET /api/alerts and GET /api/auth/me under load. autocannon runs in this process, so
+// first in the API's own thread (the figures of earlier runs), then in a worker thread of its own:
+// with the list cached, the load generator's work (it keeps each ~20 kB body as a string) is a
+// large part of that thread's time and of the latency measured, which clients elsewhere do not add.
+async function load(path: string, where: 'API thread' | 'worker thread'): Promise<void> {
+  const r = await autocannon({ url: `${api.url}${path}`, connections: 200, duration: 10, headers: auth, ...(where === 'worker thread' ? { workers: 1 } : {}) });
+  console.log(
+    `GET ${path}, 200 connections, 10 s, load generator in the ${where}: ${Math.round(r.requests.average)} req/s, latency p50 ${r.latency.p50} ms, p99 ${r.latency.p99} ms${path === '/api/alerts' ? ' (target < 50 ms)' : ''}, errors ${r.errors}, non-2xx ${r.non2xx}`,
+  );
+}
+await load('/api/alerts', 'API thread');
+await load('/api/auth/me', 'API thread');
+await load('/api/alerts', 'worker thread');
+await load('/api/auth/me', 'worker thread');
 
 // 2. 1,000 SSE clients.
 const CLIENTS = 1000;

@@ -63,6 +63,25 @@ export async function startTestServer(routes: Record<string, Handler>): Promise<
   };
 }
 
+/** A request as `recording` received it. */
+export interface Received {
+  path: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+  /** When it arrived (ms since the epoch). */
+  at: number;
+}
+
+/** A webhook receiver that keeps every request it gets in `into` (whole body read first) and answers 200 `{}`. */
+export function recording(into: Received[]): Handler {
+  return async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    into.push({ path: new URL(req.url ?? '/', 'http://test.invalid').pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
+    res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+  };
+}
+
 /** Validators for ok(). */
 export interface Validators {
   etag?: string;

@@ -13,3 +13,4 @@ export * from './silences';
 export * from './scheduler/types';
 export { AggregationGroup, type GroupMember, type MuteCheck } from './scheduler/group';
 export { defaultGroupKey, NotificationScheduler, type SchedulerOptions } from './scheduler/scheduler';
+export * from './incident-workflow';

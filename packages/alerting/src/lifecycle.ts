@@ -3,6 +3,16 @@
  * when. A topic climbing a level escalates its alert instead of opening a second one; a resolved
  * alert re-opens as a flare-up (次生) when its topic rises again. Pure: the caller stores the
  * returned alert and appends the returned events in one transaction.
+ *
+ * A person may set an alert's level by hand (`manual_level`: PATCH /api/alerts/:id/level). While
+ * that manual level stands, the topic's automatic level changes do not move the alert's level:
+ * they are recorded as 'updated' with the automatic level in the payload (`autoLevel`), never as
+ * a second 'escalated'. One exception, on purpose: when the automatic level RISES above the manual
+ * level, the alert escalates to it and the manual level is cleared — a person's downgrade ("this
+ * is only blue") was a judgement of the situation then, and must not hide a real escalation
+ * afterwards. An automatic level that is above the manual one but falling (orange → yellow after
+ * a person lowered orange to blue) is not an escalation and keeps the manual level. A re-open
+ * (次生) starts a new episode at the automatic level and clears the manual level too.
  */
 import type { Level } from '@yuqing/topics';
 import {
@@ -48,7 +58,9 @@ export type AlertInput =
   /** The topic faded (消散期) or closed. */
   | { type: 'faded'; closed: boolean; reason: string }
   | { type: 'acknowledge'; by: number; comment?: string }
-  | { type: 'resolve'; by: number; comment?: string };
+  | { type: 'resolve'; by: number; comment?: string }
+  /** A person sets the level by hand (with the reason, which is required). */
+  | { type: 'manual_level'; level: AlertLevel; by: number; reason: string };
 
 /** An event row for `alert`. */
 export function alertEvent(alert: AlertState, type: AlertEventType, at: number, payload: Record<string, unknown>): AlertEventDraft {
@@ -70,7 +82,30 @@ export function nextAlertState(current: AlertState | null, input: AlertInput, no
       return fade(current, input.closed, input.reason, now, opts);
     case 'level':
       return levelChange(current, input, now, opts);
+    case 'manual_level':
+      return manualLevel(current, input, now);
   }
+}
+
+/**
+ * A person sets the level of an open alert. Raising it is an escalation like an automatic one
+ * (the alert fires again and needs a new acknowledgment: the higher level is news for the duty
+ * officers, whoever raised it); lowering it, or confirming the current level, is recorded as
+ * 'updated'. Either way the level now stands against automatic changes (see the header). A
+ * resolved alert, or setting the manual level it already has, changes nothing.
+ */
+function manualLevel(current: AlertState | null, input: Extract<AlertInput, { type: 'manual_level' }>, now: number): AlertTransition {
+  if (!current || current.state === 'resolved') return unchanged(current);
+  const { level, by, reason } = input;
+  if (current.manualLevel === level && current.level === level) return unchanged(current);
+  const payload = { manual: true, reason, by, previous: current.level, previousManualLevel: current.manualLevel ?? null, from: current.level, to: level };
+  if (levelAbove(level, current.level)) {
+    const alert: AlertState = { ...current, level, manualLevel: level, state: 'firing', cause: 'escalated', acknowledgedBy: null, acknowledgedAt: null, updatedAt: now };
+    const escalated = { ...payload, previouslyAcknowledgedBy: current.acknowledgedBy, previouslyAcknowledgedAt: current.acknowledgedAt };
+    return { alert, events: [alertEvent(alert, 'escalated', now, escalated)], notify: true, changed: true };
+  }
+  const alert: AlertState = { ...current, level, manualLevel: level, updatedAt: now };
+  return { alert, events: [alertEvent(alert, 'updated', now, payload)], notify: false, changed: true };
 }
 
 function levelChange(current: AlertState | null, input: Extract<AlertInput, { type: 'level' }>, now: number, opts: LifecycleOptions): AlertTransition {
@@ -98,6 +133,7 @@ function levelChange(current: AlertState | null, input: Extract<AlertInput, { ty
       updatedAt: now,
       firedAt: now,
       reopenCount: 0,
+      manualLevel: null,
       acknowledgedBy: null,
       acknowledgedAt: null,
       resolvedBy: null,
@@ -113,6 +149,8 @@ function levelChange(current: AlertState | null, input: Extract<AlertInput, { ty
     const alert: AlertState = {
       ...refreshed,
       level,
+      // a new episode: a manual level set during the last one does not carry over
+      manualLevel: null,
       state: 'firing',
       cause: 'reopened',
       firedAt: now,
@@ -122,8 +160,29 @@ function levelChange(current: AlertState | null, input: Extract<AlertInput, { ty
       resolvedBy: null,
       resolvedAt: null,
     };
-    const payload = { ...base, from: current.level, secondary: true, label: '次生', reopenCount: alert.reopenCount, previouslyResolvedBy: current.resolvedBy, previouslyResolvedAt: current.resolvedAt };
+    const payload = {
+      ...base,
+      from: current.level,
+      secondary: true,
+      label: '次生',
+      reopenCount: alert.reopenCount,
+      previouslyResolvedBy: current.resolvedBy,
+      previouslyResolvedAt: current.resolvedAt,
+      ...(current.manualLevel ? { manualLevelCleared: current.manualLevel } : {}),
+    };
     return { alert, events: [alertEvent(alert, 'reopened', now, payload)], notify: true, changed: true };
+  }
+
+  const manual = current.manualLevel ?? null;
+  if (manual) {
+    // A person's level stands (see the header), unless the automatic level rises above it.
+    if (levelAbove(level, manual) && levelAbove(level, input.previous)) {
+      const alert: AlertState = { ...refreshed, level, manualLevel: null, state: 'firing', cause: 'escalated', acknowledgedBy: null, acknowledgedAt: null };
+      const payload = { ...base, autoLevel: level, manualLevelCleared: manual, previouslyAcknowledgedBy: current.acknowledgedBy, previouslyAcknowledgedAt: current.acknowledgedAt };
+      return { alert, events: [alertEvent(alert, 'escalated', now, payload)], notify: true, changed: true };
+    }
+    const alert: AlertState = { ...refreshed, level: manual };
+    return { alert, events: [alertEvent(alert, 'updated', now, { ...base, to: manual, autoLevel: level, manualLevel: manual })], notify: false, changed: true };
   }
 
   if (levelAbove(level, current.level)) {

@@ -51,9 +51,9 @@ export type AlertCause = 'firing' | 'escalated' | 'reopened';
 
 /** One alert: a (rule, topic) pair, or a source's health. Times are ms since the epoch. */
 export interface AlertState {
-  /** The dedup key (`rule:R:topic:T`, `source:S`): one alert per key, ever. */
+  /** The dedup key (`rule:R:topic:T`, `source:S`, `incident:I:overdue:<due ms>`): one alert per key, ever. */
   key: string;
-  kind: 'topic' | 'source_health';
+  kind: 'topic' | 'source_health' | 'incident';
   ruleId: number | null;
   ruleName: string | null;
   topicId: number | null;
@@ -70,6 +70,11 @@ export interface AlertState {
   firedAt: number;
   /** How many times it re-opened (次生). */
   reopenCount: number;
+  /**
+   * A level a person set by hand (PATCH /api/alerts/:id/level); while set, `level` is it and the
+   * topic's automatic changes do not move it (see lifecycle.ts). Absent or null: none.
+   */
+  manualLevel?: AlertLevel | null;
   /** null = acknowledged/resolved by the system (auto-resolve, source recovery). */
   acknowledgedBy: number | null;
   acknowledgedAt: number | null;

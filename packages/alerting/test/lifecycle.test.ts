@@ -192,3 +192,116 @@ describe('source health alerts', () => {
     expect(nextAlertState(open, { type: 'acknowledge', by: 1 }, T0 + MIN).alert!.state).toBe('acknowledged');
   });
 });
+
+describe('a level set by hand (manual level)', () => {
+  const manual = (level: 'blue' | 'yellow' | 'orange' | 'red', by = 42, reason = '研判：影响有限') => ({ type: 'manual_level' as const, level, by, reason });
+
+  it('raising the level by hand escalates: the alert fires again, needs a new acknowledgment, and records who and why', () => {
+    const [, ack, up] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'acknowledge', by: 7 }, T0 + MIN],
+      [manual('red', 42, '涉及重大警情'), T0 + 2 * MIN],
+    ]);
+    expect(ack!.alert!.state).toBe('acknowledged');
+    expect(up!.alert).toMatchObject({ level: 'red', manualLevel: 'red', state: 'firing', cause: 'escalated', acknowledgedBy: null, acknowledgedAt: null, updatedAt: T0 + 2 * MIN });
+    expect(up!.events.map((e) => [e.type, e.level])).toEqual([['escalated', 'red']]);
+    expect(up!.events[0]!.payload).toMatchObject({ manual: true, reason: '涉及重大警情', by: 42, previous: 'yellow', previouslyAcknowledgedBy: 7 });
+    expect(up!.notify).toBe(true);
+  });
+
+  it('lowering it by hand is an update: no notification, the acknowledgment stays', () => {
+    const [, , down] = run([
+      [levelInput('orange', 'yellow'), T0],
+      [{ type: 'acknowledge', by: 7 }, T0 + MIN],
+      [manual('blue'), T0 + 2 * MIN],
+    ]);
+    expect(down!.alert).toMatchObject({ level: 'blue', manualLevel: 'blue', state: 'acknowledged', acknowledgedBy: 7 });
+    expect(down!.events.map((e) => [e.type, e.level])).toEqual([['updated', 'blue']]);
+    expect(down!.events[0]!.payload).toMatchObject({ manual: true, previous: 'orange', by: 42 });
+    expect(down!.notify).toBe(false);
+  });
+
+  it('automatic changes at or below the manual level keep it: updated with the automatic level, never a second escalated', () => {
+    const steps = run([
+      [levelInput('yellow', 'blue'), T0],
+      [manual('red'), T0 + MIN],
+      [levelInput('orange', 'yellow'), T0 + HOUR],
+      [levelInput('red', 'orange'), T0 + 2 * HOUR],
+      [levelInput('yellow', 'red'), T0 + 3 * HOUR],
+    ]);
+    for (const [t, auto] of [
+      [steps[2]!, 'orange'],
+      [steps[3]!, 'red'],
+      [steps[4]!, 'yellow'],
+    ] as const) {
+      expect(t.alert).toMatchObject({ level: 'red', manualLevel: 'red', state: 'firing' });
+      expect(t.events.map((e) => [e.type, e.level])).toEqual([['updated', 'red']]);
+      expect(t.events[0]!.payload).toMatchObject({ autoLevel: auto, manualLevel: 'red' });
+      expect(t.notify).toBe(false);
+    }
+  });
+
+  it('an automatic rise above a lowered manual level escalates and clears the manual level', () => {
+    const [, , , up, after] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'acknowledge', by: 7 }, T0 + MIN],
+      [manual('blue'), T0 + 2 * MIN],
+      [levelInput('orange', 'yellow'), T0 + HOUR],
+      [levelInput('yellow', 'orange'), T0 + 2 * HOUR],
+    ]);
+    expect(up!.alert).toMatchObject({ level: 'orange', manualLevel: null, state: 'firing', cause: 'escalated', acknowledgedBy: null });
+    expect(up!.events.map((e) => [e.type, e.level])).toEqual([['escalated', 'orange']]);
+    expect(up!.events[0]!.payload).toMatchObject({ from: 'blue', to: 'orange', autoLevel: 'orange', manualLevelCleared: 'blue' });
+    expect(up!.notify).toBe(true);
+    // With the manual level gone, the automatic level moves the alert again.
+    expect(after!.alert).toMatchObject({ level: 'yellow', manualLevel: null });
+  });
+
+  it('an automatic level above the manual one that is falling is no escalation: the manual level stays', () => {
+    const [, , fall] = run([
+      [levelInput('orange', 'yellow'), T0],
+      [manual('blue'), T0 + MIN],
+      [levelInput('yellow', 'orange'), T0 + HOUR],
+    ]);
+    expect(fall!.alert).toMatchObject({ level: 'blue', manualLevel: 'blue' });
+    expect(fall!.events.map((e) => [e.type, e.level])).toEqual([['updated', 'blue']]);
+    expect(fall!.events[0]!.payload).toMatchObject({ autoLevel: 'yellow' });
+  });
+
+  it('setting the manual level it already has, or changing a resolved alert, changes nothing', () => {
+    const [, set, again] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [manual('orange'), T0 + MIN],
+      [manual('orange', 43, '再次确认'), T0 + 2 * MIN],
+    ]);
+    expect(set!.changed).toBe(true);
+    expect(again).toMatchObject({ changed: false, events: [], notify: false });
+    // Pinning the current automatic level is a change: it now stands against automatic moves.
+    const [, pin] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [manual('yellow'), T0 + MIN],
+    ]);
+    expect(pin!.alert).toMatchObject({ level: 'yellow', manualLevel: 'yellow' });
+    expect(pin!.events.map((e) => e.type)).toEqual(['updated']);
+    const [, resolved, change] = run([
+      [levelInput('yellow', 'blue'), T0],
+      [{ type: 'resolve', by: 7 }, T0 + MIN],
+      [manual('red'), T0 + 2 * MIN],
+    ]);
+    expect(change).toMatchObject({ changed: false, events: [] });
+    expect(change!.alert).toEqual(resolved!.alert);
+    expect(nextAlertState(null, manual('red'), T0)).toMatchObject({ alert: null, changed: false });
+  });
+
+  it('a re-open (次生) starts at the automatic level and clears the manual level', () => {
+    const steps = run([
+      [levelInput('yellow', 'blue'), T0],
+      [manual('red'), T0 + MIN],
+      [{ type: 'resolve', by: 7 }, T0 + HOUR],
+      [levelInput('orange', 'yellow'), T0 + 2 * HOUR],
+    ]);
+    const reopened = steps[3]!;
+    expect(reopened.alert).toMatchObject({ state: 'firing', cause: 'reopened', level: 'orange', manualLevel: null });
+    expect(reopened.events[0]).toMatchObject({ type: 'reopened', payload: { manualLevelCleared: 'red' } });
+  });
+});

@@ -41,6 +41,17 @@ const schema = z.object({
   /** Failed logins for one name from one address before further attempts get 429, and the window. */
   AUTH_LOGIN_MAX_FAILURES: int(1, 1000).default(5),
   AUTH_LOGIN_WINDOW_MS: int(1000).default(15 * 60_000),
+  /**
+   * How long an API process remembers who a token or session belongs to (services/api/src/auth-cache.ts).
+   * Revocations, disabled users and logouts made through the API or the CLI reach every process at
+   * once over Redis; this bounds how long one is missed should that message be lost. 0: no cache.
+   */
+  AUTH_CACHE_TTL_MS: int(0, 60_000).default(5_000),
+  /**
+   * How long an API process reuses an alert list response (services/api/src/alerts-list-cache.ts).
+   * Every alert change empties the cache at once over Redis; this is the safety net. 0: no cache.
+   */
+  ALERT_LIST_CACHE_TTL_MS: int(0, 60_000).default(2_000),
   /** Live alert stream (SSE): a comment line this often keeps proxies and the browser from timing out. */
   SSE_HEARTBEAT_MS: int(100, 600_000).default(15_000),
   /** The stream reads new events this often even without a Redis notification (one may be lost). */
@@ -139,6 +150,44 @@ const schema = z.object({
   ALERTER_RETRY_MS: int(50, 600_000).default(3_000),
   /** Receiver ids that hear of source health alerts (admins' receivers); empty: the live stream only. */
   ALERT_SOURCE_HEALTH_RECEIVERS: list.pipe(z.array(z.string().regex(/^[1-9]\d*$/, 'receiver ids').transform(Number))).default([]),
+
+  /**
+   * Incidents (危机管理): how long after opening the official response is due, per level —
+   * `red=1h,orange=4h,yellow=24h,blue=72h` (units m, h, d). Overdue incidents are flagged, listed
+   * in digests and raise an alert.
+   */
+  INCIDENT_RESPONSE_CLOCKS: z
+    .string()
+    .default('red=1h,orange=4h,yellow=24h,blue=72h')
+    .transform((v, ctx) => {
+      const out: Record<string, number> = { red: 3600_000, orange: 4 * 3600_000, yellow: 24 * 3600_000, blue: 72 * 3600_000 };
+      for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+        const m = /^(red|orange|yellow|blue)\s*=\s*(\d+(?:\.\d+)?)\s*([mhd])$/.exec(part);
+        if (!m) {
+          ctx.addIssue({ code: 'custom', message: `"${part}": expected level=number+unit, e.g. red=1h, orange=30m, blue=3d` });
+          return z.NEVER;
+        }
+        out[m[1] as string] = Math.round(Number(m[2]) * { m: 60_000, h: 3600_000, d: 86_400_000 }[m[3] as 'm' | 'h' | 'd']);
+      }
+      return out as { red: number; orange: number; yellow: number; blue: number };
+    }),
+  /** How often the alerter looks for incidents whose response is overdue. */
+  INCIDENT_OVERDUE_CHECK_MS: int(50, 3600_000).default(60_000),
+  /** Receiver ids that hear of overdue incidents; empty: the live stream only. */
+  INCIDENT_OVERDUE_RECEIVERS: list.pipe(z.array(z.string().regex(/^[1-9]\d*$/, 'receiver ids').transform(Number))).default([]),
+
+  /** Generate digests on schedule in this API process (BullMQ job schedulers; one run per period across processes). */
+  DIGEST_ENABLED: bool.default(true),
+  /** The time zone of the digest schedules and of the periods they cover. */
+  DIGEST_TIMEZONE: z.string().default('Asia/Shanghai'),
+  /** When the daily digest is made (cron, in DIGEST_TIMEZONE); it covers the 24 h before. */
+  DIGEST_DAILY_CRON: z.string().default('0 8 * * *'),
+  /** When the weekly report (周报) is made; it covers the 7 days before. */
+  DIGEST_WEEKLY_CRON: z.string().default('0 8 * * 1'),
+  /** Receiver ids a new digest is pushed to (Markdown); empty: stored and listed only. */
+  DIGEST_RECEIVERS: list.pipe(z.array(z.string().regex(/^[1-9]\d*$/, 'receiver ids').transform(Number))).default([]),
+  /** The address people open the system at (links in pushed digests), e.g. http://10.1.2.3:3000; unset: links are relative. */
+  PUBLIC_BASE_URL: z.string().url().optional(),
 
   /**
    * Bearer token Prometheus presents on the API's GET /metrics (`Authorization: Bearer …`), which

@@ -16,4 +16,7 @@ export * from './repositories/alerts';
 export * from './repositories/alert-rules';
 export * from './repositories/alert-admin';
 export * from './repositories/read-api';
+export * from './repositories/item-labels';
 export * from './repositories/audit';
+export * from './repositories/digests';
+export * from './repositories/incidents';

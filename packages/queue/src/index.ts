@@ -142,3 +142,33 @@ export async function publishAlertEvents(redis: Pick<Redis, 'publish'>, prefix: 
   const last = eventIds.length ? Math.max(...eventIds) : undefined;
   if (last !== undefined) await redis.publish(alertEventsChannel(prefix), String(last));
 }
+
+// --- Credential changes (services/api/src/auth-cache.ts) ---
+
+/**
+ * Redis pub/sub channel announcing a committed change to who may sign in — a token revoked, a user
+ * disabled, enabled or given another role, a session logged out: every API process drops what it
+ * cached about that user.
+ */
+export const authEventsChannel = (prefix: string): string => `${prefix}:events:auth`;
+
+/** The message on authEventsChannel: the user whose credentials changed (never a secret or its hash). */
+export const authEventMessage = z.object({ userId: z.number().int().positive() });
+export type AuthEventMessage = z.infer<typeof authEventMessage>;
+
+/** Announces a committed change to a user's credentials (call after the transaction commits). */
+export async function publishAuthChange(redis: Pick<Redis, 'publish'>, prefix: string, userId: number): Promise<void> {
+  await redis.publish(authEventsChannel(prefix), JSON.stringify({ userId } satisfies AuthEventMessage));
+}
+
+// --- Digests (services/api/src/digests) ---
+
+/** Name of the queue whose job schedulers make the daily and weekly digests. */
+export const DIGEST_QUEUE_NAME = 'digest' as const;
+
+/** A digest job: make the digest of this kind for the period ending at the job's scheduled time. */
+export const digestPayload = z.object({ kind: z.enum(['daily', 'weekly']) });
+export type DigestPayload = z.infer<typeof digestPayload>;
+
+/** Id of the job scheduler of a digest kind (one per kind: upserting it again replaces it). */
+export const digestSchedulerId = (kind: DigestPayload['kind']): string => `digest-${kind}`;

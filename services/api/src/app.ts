@@ -16,11 +16,14 @@ import { enforceRouteAccessDeclarations } from './route-access';
 import { alertRoutes } from './routes/alerts';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
+import { digestRoutes } from './routes/digests';
+import { incidentRoutes } from './routes/incidents';
 import { itemRoutes, type ItemRoutesOptions } from './routes/items';
 import { livePageRoutes } from './routes/live-page';
 import { metricsRoutes } from './routes/metrics';
 import { opsRoutes } from './routes/ops';
 import { receiverRoutes } from './routes/receivers';
+import { registerRoutes } from './routes/registers';
 import { ruleRoutes } from './routes/rules';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
@@ -50,7 +53,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   // Registered in order: the auth plugin's hooks must exist before the routes they guard.
   // The OpenAPI collector before any route, so that it sees them all.
   app.register(openApiPlugin, { cookieName: cfg.AUTH_COOKIE_NAME });
-  app.register(authPlugin, { cfg, db });
+  app.register(authPlugin, { cfg, db, redis });
   app.register(opsRoutes, { cfg, db, redis });
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });
@@ -65,6 +68,9 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(silenceRoutes, { db });
   app.register(receiverRoutes, { db });
   app.register(auditRoutes, { db });
+  app.register(digestRoutes, { cfg, db });
+  app.register(incidentRoutes, { cfg, db });
+  app.register(registerRoutes, { db });
   app.register(livePageRoutes, { cfg, db });
   return app;
 }

@@ -4,10 +4,12 @@ import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { createRedis } from '@yuqing/queue';
 import { startAlerting } from './alerting';
 import { buildApp } from './app';
+import { startDigests, type DigestSchedule } from './digests';
 
 /**
  * Listens on API_HOST:API_PORT; refuses to start on an outdated schema. Starts the background
- * alerting work beside the app (delivery worker, alerter candidate): buildApp itself runs no loops.
+ * alerting work beside the app (delivery worker, alerter candidate) and, with DIGEST_ENABLED, the
+ * digest schedule and its worker: buildApp itself runs no loops.
  */
 export async function startApiServer(cfg: Config): Promise<{ url: string; close(): Promise<void> }> {
   const log = createLogger('api', cfg.LOG_LEVEL);
@@ -31,10 +33,23 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
     throw err;
   }
   const alerting = await startAlerting(cfg, { db, log });
+  let digests: DigestSchedule | null = null;
+  if (cfg.DIGEST_ENABLED) {
+    try {
+      digests = await startDigests(cfg, { db, log: log.child({ part: 'digest' }) });
+    } catch (err) {
+      await alerting.close();
+      await app.close();
+      redis.disconnect();
+      await db.end();
+      throw err;
+    }
+  }
   return {
     url: address,
     async close() {
-      // No new notifications first; the sends in flight finish.
+      // No new digests or notifications first; the runs and sends in flight finish.
+      await digests?.close();
       await alerting.close();
       // app.close() ends the live alert streams first (the stream plugin's preClose hook), so the
       // server's close does not wait on connections that never end; then the hub's subscriber stops.

@@ -12,40 +12,27 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type Handler, type TestServer } from '../../../test/support/misbehaving-server';
+import { recording, startTestServer, type Received, type TestServer } from '../../../test/support/misbehaving-server';
+import { until } from '../../../test/support/poll';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { startAlerter, type Alerter } from '../src/alerting';
 import { createDeliveryQueue, startDeliveryWorker, webhookSignature, type DeliveryWorker } from '../src/receivers';
+import { FAST_ALERTING } from './alerter-fixtures';
 
 const SECRET = 'whsec-alerter-test';
 const log = pino({ level: 'silent' });
-const received: Array<{ path: string; headers: http.IncomingHttpHeaders; body: string; at: number }> = [];
-const recording: Handler = async (req, res) => {
-  const chunks: Buffer[] = [];
-  for await (const c of req) chunks.push(c as Buffer);
-  received.push({ path: new URL(req.url ?? '/', 'http://x').pathname, headers: req.headers, body: Buffer.concat(chunks).toString('utf8'), at: Date.now() });
-  res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-};
+const received: Received[] = [];
 const PATHS = ['/h1', '/h2', '/h3', '/h4', '/r1', '/r2'];
 const hits = (path: string) => received.filter((r) => r.path === path);
 
 let server: TestServer;
 beforeAll(async () => {
-  server = await startTestServer(Object.fromEntries(PATHS.map((p) => [p, recording])));
+  server = await startTestServer(Object.fromEntries(PATHS.map((p) => [p, recording(received)])));
 });
 afterAll(async () => {
   await server?.close();
 });
 
-async function until<T>(fn: () => Promise<T | null | undefined | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A running alerter with its delivery worker in one test environment. */
@@ -59,18 +46,7 @@ interface Rig {
 }
 
 async function rig(name: string, overrides: Record<string, string> = {}): Promise<Rig> {
-  const t = await createTestEnv(name, {
-    RECEIVER_ALLOWLIST: '127.0.0.1',
-    ALERT_GROUP_WAIT_MS: '200',
-    ALERT_GROUP_INTERVAL_MS: '300',
-    ALERT_REPEAT_INTERVAL_MS: '600000',
-    ALERTER_POLL_MS: '500',
-    ALERTER_TICK_MS: '50',
-    ALERTER_RETRY_MS: '200',
-    DELIVERY_RECONCILE_MS: '0',
-    DELIVERY_BACKOFF_MS: '20',
-    ...overrides,
-  });
+  const t = await createTestEnv(name, { ...FAST_ALERTING, ...overrides });
   const queue = createDeliveryQueue(t.cfg, t.redis);
   const worker = await startDeliveryWorker(t.cfg, { db: t.db });
   const publisher = createRedis(t.cfg.REDIS_URL, 'producer');

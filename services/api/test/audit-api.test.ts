@@ -9,6 +9,7 @@ import { buildApp } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
 import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertReceiver, recordAudit, type Pool } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { parseCsv } from '../../../test/support/csv';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { bearer, makeCaller, type Caller } from './auth-fixtures';
 
@@ -274,39 +275,6 @@ describe('GET /api/audit', () => {
     }
   });
 });
-
-/** An independent RFC 4180 parser (quoted fields with "" escapes, commas, CR/LF inside quotes). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let field = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        field += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else field += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(field);
-      field = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(field);
-      rows.push(row);
-      row = [];
-      field = '';
-      i++;
-    } else field += ch;
-  }
-  if (field !== '' || row.length) {
-    row.push(field);
-    rows.push(row);
-  }
-  return rows;
-}
 
 describe('GET /api/audit.csv', () => {
   it('is UTF-8 with BOM, Chinese headers, RFC 4180 quoting, an attachment; 403 for non-admins', async () => {

@@ -62,6 +62,8 @@ describe('API tokens', () => {
     expect(cookie).toBeDefined();
     expect((await app.inject({ url: '/api/auth/me', headers: bearer(c.token) })).statusCode).toBe(200);
     await setUserDisabled(t.db, 'pr-disabled', true);
+    // What `yuqing users disable` does after its commit: this process remembered the token (auth-cache.ts).
+    await app.credentialsChanged(c.user.id, app.log);
     expect((await app.inject({ url: '/api/auth/me', headers: bearer(c.token) })).statusCode).toBe(401);
     expect((await app.inject({ url: '/api/auth/me', headers: { cookie: cookie! } })).statusCode).toBe(401);
     expect((await login('pr-disabled', PASSWORD, '10.0.0.9')).res.statusCode).toBe(401);

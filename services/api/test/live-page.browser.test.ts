@@ -7,76 +7,37 @@
  * Needs /usr/bin/chromium (`apt-get install -y chromium`; .ci/run installs it). Without it the
  * test is skipped, visibly, under a title that says so.
  */
-import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '@yuqing/api';
-import { loadConfig } from '@yuqing/config';
 import { appendAlertEvent, insertAlert, withTransaction, type AlertEvent } from '@yuqing/db';
 import { publishAlertEvents } from '@yuqing/queue';
+import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/browser';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
+import { beijingText } from '../../../test/support/time';
 import { makeCaller } from './auth-fixtures';
+import { startPageRig, type PageRig } from './browser-fixtures';
 
-const CHROMIUM = '/usr/bin/chromium';
-const hasChromium = existsSync(CHROMIUM);
 const PASSWORD = 'duty-officer-pass-1';
 
-describe.skipIf(!hasChromium)(`live page in headless Chromium${hasChromium ? '' : ' — SKIPPED: needs Debian chromium at /usr/bin/chromium (apt-get install -y chromium)'}`, () => {
+describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () => {
   let t: TestEnv;
-  let server: { url: string; close(): Promise<void> };
-  let browser: BrowserContext;
+  let rig: PageRig;
   let page: Page;
-  let userDir: string;
-  const consoleErrors: string[] = [];
-  const pageErrors: string[] = [];
-  const foreignRequests: string[] = [];
 
   beforeAll(async () => {
     t = await createTestEnv('livebrowser');
     await makeCaller(t.db, 'duty', 'pr', PASSWORD);
-    server = await startApiServer(loadConfig({ ...t.env, API_HOST: '127.0.0.1', API_PORT: '0', SSE_HEARTBEAT_MS: '5000' }));
-    userDir = await mkdtemp(path.join(tmpdir(), 'yuqing-chromium-'));
-    // A fresh profile per run (launchPersistentContext owns --user-data-dir).
-    browser = await chromium.launchPersistentContext(userDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-      locale: 'zh-CN',
-      // Not Asia/Shanghai: the page must show Beijing time whatever the machine's zone.
-      timezoneId: 'UTC',
-    });
-    page = browser.pages()[0] ?? (await browser.newPage());
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(m.text());
-    });
-    page.on('pageerror', (err) => pageErrors.push(err.message));
-    page.on('request', (r) => {
-      const u = new URL(r.url());
-      if (u.protocol !== 'data:' && u.hostname !== '127.0.0.1') foreignRequests.push(r.url());
-    });
+    rig = await startPageRig(t, { env: { SSE_HEARTBEAT_MS: '5000' } });
+    page = rig.page;
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
+    await rig?.close();
     await t?.cleanup();
-    if (userDir) await rm(userDir, { recursive: true, force: true });
   });
 
   it('log in, see a new alert appear live, acknowledge it with one click; no errors, no other host', async () => {
-    const base = server.url;
+    const base = rig.url;
     expect(new URL(base).hostname).toBe('127.0.0.1');
     const response = await page.goto(`${base}/`);
     expect(response?.status()).toBe(200);
@@ -124,8 +85,7 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium${hasChromium ? '' 
     expect(await page.textContent('#count')).toBe('1');
     // Beijing time, although the browser runs in UTC.
     const created = (await t.db.query<{ created_at: Date }>('SELECT created_at FROM alerts WHERE id = $1', [alertId])).rows[0]?.created_at ?? new Date(0);
-    const beijing = new Date(created.getTime() + 8 * 3_600_000).toISOString().replace('T', ' ').slice(0, 19);
-    expect(await row.locator('.time').textContent()).toContain(beijing);
+    expect(await row.locator('.time').textContent()).toContain(beijingText(created));
 
     // One click acknowledges it.
     await row.locator('button.ack').click();
@@ -141,8 +101,6 @@ describe.skipIf(!hasChromium)(`live page in headless Chromium${hasChromium ? '' 
     await page.click('#logout');
     await page.locator('#login-view').waitFor({ state: 'visible' });
 
-    expect(pageErrors).toEqual([]);
-    expect(consoleErrors).toEqual([]);
-    expect(foreignRequests).toEqual([]);
+    expectCleanPage(rig.watch);
   });
 });

@@ -1,5 +1,5 @@
-/** The live page as served (inject): content types, cache headers, the CSP, no remote URLs, the session flag. */
-import { readFile } from 'node:fs/promises';
+/** The page as served (inject): content types, cache headers, the CSP, no remote URLs, the session flag, its modules. */
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +21,11 @@ afterAll(async () => {
 });
 
 const assetUrls = (html: string): string[] => [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1] ?? '');
+/** The static `import … from './x.js'` specifiers of a module. */
+const importsOf = (js: string): string[] => [...js.matchAll(/^import\s[^;]*?from\s+'([^']+)';/gm)].map((m) => m[1] ?? '');
+/** The SVG namespace is a name, not an address: the charts need it for createElementNS. */
+const withoutSvgNamespace = (text: string): string => text.replaceAll("'http://www.w3.org/2000/svg'", '');
+const WEB_DIR = new URL('../web/', import.meta.url);
 
 describe('GET /', () => {
   it('is HTML with a strict CSP, never cached, and references only its own assets', async () => {
@@ -33,8 +38,21 @@ describe('GET /', () => {
     expect(res.body).toContain('lang="zh-CN"');
     expect(res.body).toContain('data-session="0"');
     expect(res.body).not.toMatch(/\{\{|https?:\/\//);
+    // No inline script or style for the CSP to refuse.
+    expect(res.body).not.toMatch(/<style|\sstyle=|\son[a-z]+=|<script(?![^>]*\ssrc=)/i);
     const urls = assetUrls(res.body);
-    expect(urls).toEqual(['data:,', expect.stringMatching(/^\/assets\/app\.css\?v=[0-9a-f]{16}$/), expect.stringMatching(/^\/assets\/app\.js\?v=[0-9a-f]{16}$/)]);
+    // The links of the page itself: the views' hash routes, the CSV exports and the digests (same origin).
+    const pageLinks = urls.filter((u) => u.startsWith('#/') || u.startsWith('/api/'));
+    expect(pageLinks).toEqual(
+      expect.arrayContaining(['#/alerts', '#/incidents', '#/digests', '#/items', '/api/incidents.csv', '/api/alerts.csv', '/api/digests/latest/html?kind=daily']),
+    );
+    expect(urls.filter((u) => !pageLinks.includes(u))).toEqual([
+      'data:,',
+      expect.stringMatching(/^\/assets\/app\.css\?v=[0-9a-f]{16}$/),
+      expect.stringMatching(/^\/assets\/app\.js\?v=[0-9a-f]{16}$/),
+    ]);
+    // The entry is a module: it imports the views' modules.
+    expect(res.body).toMatch(/<script type="module" src="\/assets\/app\.js\?v=[0-9a-f]{16}"><\/script>/);
   });
 
   it('tells the page when the session cookie is live (so it need not provoke a 401)', async () => {
@@ -51,20 +69,50 @@ describe('GET /', () => {
 describe('GET /assets/:name', () => {
   it('serves app.js and app.css with their types; the hashed URL is cached for good, others revalidate', async () => {
     const page = await app.inject({ method: 'GET', url: '/' });
-    for (const url of assetUrls(page.body).filter((u) => u.startsWith('/assets/'))) {
+    const entries = assetUrls(page.body).filter((u) => u.startsWith('/assets/'));
+    expect(entries).toHaveLength(2);
+    for (const url of entries) {
       const res = await app.inject({ method: 'GET', url });
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toBe(url.includes('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
       expect(res.headers['cache-control']).toBe('public, max-age=31536000, immutable');
-      expect(res.body).not.toMatch(/https?:\/\/|@import|url\(/);
+      expect(withoutSvgNamespace(res.body)).not.toMatch(/https?:\/\/|@import|url\(/);
       const name = new URL(url, 'http://x').pathname.slice('/assets/'.length);
-      expect(res.body).toBe(await readFile(new URL(`../web/${name}`, import.meta.url), 'utf8'));
+      expect(res.body).toBe(await readFile(new URL(name, WEB_DIR), 'utf8'));
       const bare = await app.inject({ method: 'GET', url: `/assets/${name}` });
       expect(bare.headers['cache-control']).toBe('no-cache');
       const again = await app.inject({ method: 'GET', url: `/assets/${name}`, headers: { 'if-none-match': String(bare.headers.etag) } });
       expect(again.statusCode).toBe(304);
       expect(again.body).toBe('');
     }
+  });
+
+  it('serves every module app.js imports (directly or not), revalidated by ETag, and every file of web/', async () => {
+    const seen = new Set<string>();
+    const queue = ['app.js'];
+    while (queue.length) {
+      const name = queue.shift() ?? '';
+      if (seen.has(name)) continue;
+      seen.add(name);
+      const res = await app.inject({ method: 'GET', url: `/assets/${name}` });
+      expect(res.statusCode, name).toBe(200);
+      expect(res.headers['content-type']).toBe('text/javascript; charset=utf-8');
+      expect(res.headers['cache-control']).toBe('no-cache');
+      expect(res.headers.etag).toMatch(/^"[0-9a-f]{16}"$/);
+      expect(res.body).toBe(await readFile(new URL(name, WEB_DIR), 'utf8'));
+      // Nothing fetched from elsewhere, nothing evaluated from a string, no HTML from the server.
+      expect(withoutSvgNamespace(res.body)).not.toMatch(/https?:\/\/|\bimport\(|\beval\(|new Function|innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+      for (const spec of importsOf(res.body)) {
+        // Relative to /assets/ (so resolved against this service), never a bare package name.
+        expect(spec).toMatch(/^\.\/[a-z-]+\.js$/);
+        queue.push(spec.slice(2));
+      }
+    }
+    expect([...seen].sort()).toEqual(['alerts.js', 'app.js', 'core.js', 'digests.js', 'incidents.js', 'items.js']);
+    // A file added to web/ but not to the served list would be a 404 in the browser.
+    const files = (await readdir(WEB_DIR)).filter((f) => f !== 'index.html');
+    for (const f of files) expect((await app.inject({ method: 'GET', url: `/assets/${f}` })).statusCode, f).toBe(200);
+    expect(files.filter((f) => f.endsWith('.js')).sort()).toEqual([...seen].sort());
   });
 
   it('answers 404 for anything else, with the JSON error shape', async () => {

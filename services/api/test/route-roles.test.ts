@@ -4,7 +4,7 @@
  * the completeness check at the end.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildApp } from '@yuqing/api';
+import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
 import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertReceiver, ROLES, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
@@ -23,8 +23,8 @@ interface RouteCase {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   url: string;
   roles: readonly Role[];
-  /** Builds the request (fresh data per call: a new user name, a token to revoke). */
-  request(): Promise<Omit<InjectOptions, 'method' | 'url' | 'headers'> & { url?: string }>;
+  /** Builds the request (fresh data per call: a new user name, a token to revoke); `caller` for routes whose success depends on the role's data (workflow steps). */
+  request(caller: Role | 'anonymous'): Promise<Omit<InjectOptions, 'method' | 'url' | 'headers'> & { url?: string }>;
   /** A response that never ends on its own (SSE): only its status and head are awaited. */
   stream?: boolean;
   /** The status an allowed caller gets when it is not 2xx (a redirect). */
@@ -76,6 +76,65 @@ const routes: RouteCase[] = [
   { method: 'PATCH', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}`, payload: { enabled: false } }) },
   { method: 'DELETE', url: '/api/receivers/:id', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}` }) },
   { method: 'GET', url: '/api/receivers/:id/deliveries', roles: ['admin'], request: async () => ({ url: `/api/receivers/${await newReceiver()}/deliveries` }) },
+  // -- incidents (rows added by the incidents work) --
+  { method: 'GET', url: '/api/incidents', roles: READERS, request: async () => ({ url: '/api/incidents?status=new,assessing&overdue=false' }) },
+  { method: 'POST', url: '/api/incidents', roles: ['admin', 'analyst', 'pr'], request: async () => ({ payload: { title: `事件 ${++seq}` } }) },
+  { method: 'GET', url: '/api/incidents/:id', roles: READERS, request: async () => ({ url: `/api/incidents/${await newIncident()}` }) },
+  { method: 'PATCH', url: '/api/incidents/:id', roles: ['admin', 'analyst', 'pr'], request: async () => ({ url: `/api/incidents/${await newIncident()}`, payload: { summary: '补充摘要' } }) },
+  {
+    method: 'POST',
+    url: '/api/incidents/:id/transition',
+    roles: ['admin', 'analyst', 'pr', 'leader'],
+    // The workflow decides per role: a leader closes a responded incident, the others start assessing a new one.
+    request: async (caller) =>
+      caller === 'leader'
+        ? { url: `/api/incidents/${await newIncident('responded')}/transition`, payload: { to: 'closed', closingSummary: '舆情平息' } }
+        : { url: `/api/incidents/${await newIncident()}/transition`, payload: { to: 'assessing' } },
+  },
+  { method: 'POST', url: '/api/incidents/:id/notes', roles: ['admin', 'analyst', 'pr', 'leader'], request: async () => ({ url: `/api/incidents/${await newIncident()}/notes`, payload: { body: '已联系属地派出所' } }) },
+  { method: 'POST', url: '/api/incidents/:id/links', roles: ['admin', 'analyst', 'pr'], request: async () => ({ url: `/api/incidents/${await newIncident()}/links`, payload: { alertIds: [await newAlert()] } }) },
+  { method: 'GET', url: '/api/incident-tags', roles: READERS, request: async () => ({}) },
+  { method: 'POST', url: '/api/incident-tags', roles: ['admin'], request: async () => ({ payload: { tag: `标签${++seq}`, description: '测试' } }) },
+  { method: 'DELETE', url: '/api/incident-tags/:tag', roles: ['admin'], request: async () => ({ url: `/api/incident-tags/${encodeURIComponent(await newIncidentTag())}` }) },
+  { method: 'GET', url: '/api/incidents.csv', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/alerts.csv', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/incident-owners', roles: READERS, request: async () => ({}) },
+  // -- digests (rows added by the digests work) --
+  { method: 'GET', url: '/api/digests', roles: READERS, request: async () => ({ url: '/api/digests?kind=daily&limit=5' }) },
+  { method: 'GET', url: '/api/digests/:id', roles: READERS, request: async () => ({ url: `/api/digests/${await newDigest()}` }) },
+  { method: 'GET', url: '/api/digests/:id/html', roles: READERS, request: async () => ({ url: `/api/digests/${await newDigest()}/html` }) },
+  { method: 'GET', url: '/api/digests/:id/markdown', roles: READERS, request: async () => ({ url: `/api/digests/${await newDigest()}/markdown` }) },
+  { method: 'GET', url: '/api/digests/latest/html', roles: READERS, request: async () => (await newDigest(), { url: '/api/digests/latest/html?kind=daily' }), okStatus: 302 },
+  {
+    method: 'POST',
+    url: '/api/digests',
+    roles: ['admin', 'leader', 'analyst'],
+    request: async () => ({ payload: { kind: 'custom', from: '2026-11-28T08:00+08:00', to: '2026-11-28T20:00+08:00' } }),
+  },
+  // -- item feedback and alert level (rows added by the feedback work) --
+  { method: 'GET', url: '/api/items/:id', roles: READERS, request: async () => ({ url: `/api/items/${(await seedTopic(t.db)).itemIds[0]}` }) },
+  {
+    method: 'PUT',
+    url: '/api/items/:id/label',
+    roles: ['admin', 'analyst'],
+    request: async () => ({ url: `/api/items/${(await seedTopic(t.db)).itemIds[0]}/label`, payload: { policeNegative: true, note: '人工校正' } }),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/items/:id/label',
+    roles: ['admin', 'analyst'],
+    request: async () => {
+      const id = (await seedTopic(t.db)).itemIds[0];
+      await t.db.query(`INSERT INTO item_labels (item_id, sentiment, labelled_by_name) VALUES ($1, 'negative', '测试')`, [id]);
+      return { url: `/api/items/${id}/label` };
+    },
+  },
+  {
+    method: 'PATCH',
+    url: '/api/alerts/:id/level',
+    roles: ['admin', 'pr', 'analyst'],
+    request: async () => ({ url: `/api/alerts/${await newAlert()}/level`, payload: { level: 'red', reason: '涉及重大警情' } }),
+  },
   // The audit log: read-only, admins only.
   { method: 'GET', url: '/api/audit', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/audit.csv', roles: ['admin'], request: async () => ({}) },
@@ -116,10 +175,32 @@ async function newSilence(): Promise<number> {
   return s.id;
 }
 
+/** An incident in `status` (inserted as stored: the workflow is tested elsewhere). */
+async function newIncident(status: 'new' | 'responded' = 'new'): Promise<number> {
+  const { rows } = await t.db.query<{ id: number }>(
+    `INSERT INTO incidents (title, level, due_at, created_by_name, status, response_at)
+     VALUES ($1, 'yellow', now() + interval '1 hour', '测试', $2, CASE WHEN $2 = 'responded' THEN now() END) RETURNING id`,
+    [`测试事件 ${++seq}`, status],
+  );
+  return rows[0]!.id;
+}
+
+async function newIncidentTag(): Promise<string> {
+  const tag = `待删标签${++seq}`;
+  await t.db.query('INSERT INTO incident_tag_vocabulary (tag) VALUES ($1)', [tag]);
+  return tag;
+}
+
 async function newReceiver(): Promise<number> {
   const r = await insertReceiver(t.db, { name: `待改接收端 ${++seq}`, kind: 'webhook', url: 'https://example.com/hook' });
   if (!r) throw new Error('receiver not created');
   return r.id;
+}
+
+/** The stored daily digest of one fixed period (generated again each call: same row, same id). */
+async function newDigest(): Promise<number> {
+  const g = await generateDigest(t.db, { kind: 'daily', from: new Date('2026-11-28T00:00:00Z'), to: new Date('2026-11-29T00:00:00Z'), now: new Date(), by: 'system' });
+  return g.stored.id;
 }
 
 beforeAll(async () => {
@@ -140,7 +221,7 @@ afterAll(async () => {
 describe.each(routes)('$method $url', (route) => {
   const who: Array<Role | 'anonymous'> = ['anonymous', ...ROLES];
   it.each(who)('as %s', async (caller) => {
-    const { url, ...rest } = await route.request();
+    const { url, ...rest } = await route.request(caller);
     const res = await app.inject({
       method: route.method,
       url: url ?? route.url,

@@ -17,8 +17,10 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   extract: { summary: 'extract FILE [--url URL] — 从保存的网页中抽取正文 (JSON)', load: () => import('./commands/extract') },
   api: { summary: 'api — 仅启动 HTTP 接口服务', load: () => import('./commands/api') },
   analyze: { summary: 'analyze < items.jsonl — 逐行分析 (涉警、情感、涉警负面、关键词、指纹…)，输出 JSONL', load: () => import('./commands/analyze') },
-  train: { summary: 'train --in labels.jsonl --out model.json — 训练情感/涉警负面分类模型', load: () => import('./commands/train') },
+  train: { summary: 'train --in labels.jsonl [--from-db] --out model.json — 训练情感/涉警负面分类模型 (--from-db: 含人工校正)', load: () => import('./commands/train') },
+  labels: { summary: 'labels export [--out FILE] — 导出分析员的人工校正 (train --in 格式的 JSONL)', load: () => import('./commands/labels') },
   replay: { summary: 'replay < items.jsonl — 按事件时间重放：分析、转载链、事件、预警 (JSONL 事件)', load: () => import('./commands/replay') },
+  digest: { summary: 'digest --from T --to T | --daily | --weekly [--format json|html|markdown] [--store] — 生成舆情日报/周报/专报', load: () => import('./commands/digest') },
   analyzer: { summary: 'analyzer — 仅启动分析服务', load: () => import('./commands/analyzer') },
   crawler: { summary: 'crawler — 仅启动采集服务 (scheduler, workers, reconciler)', load: () => import('./commands/crawler') },
 };

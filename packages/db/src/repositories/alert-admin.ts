@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../pool';
 import type { Role } from '../user-model';
-import type { Alert, AlertAudienceRole, AlertEvent, AlertKind, AlertLevel, AlertState } from './alerts';
+import { alertFromRow, type Alert, type AlertAudienceRole, type AlertEvent, type AlertKind, type AlertLevel, type AlertRow, type AlertState } from './alerts';
 import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, updateAlertRule, type AlertRuleRow } from './alert-rules';
 
 // --- Rules ---
@@ -105,57 +105,22 @@ export async function levelChangesForPreview(db: Queryable, since: Date, limit =
 
 // --- Alerts ---
 
-interface AlertRow {
-  id: number;
-  kind: AlertKind;
-  rule_id: number | null;
-  topic_id: number | null;
-  source_id: number | null;
-  level: AlertLevel;
-  state: AlertState;
-  title: string;
-  summary: string;
-  heat: number | null;
-  dedup_key: string;
-  created_at: Date;
-  updated_at: Date;
-  acknowledged_by: number | null;
-  acknowledged_at: Date | null;
-  resolved_by: number | null;
-  resolved_at: Date | null;
-}
-
 /** An alert with the rule name and the audience of its latest event. */
 export interface AdminAlert extends Alert {
   ruleName: string | null;
   audienceRoles: AlertAudienceRole[];
 }
 
-const alertFromRow = (r: AlertRow & { current_rule_name: string | null; last_audience: AlertAudienceRole[] | null }): AdminAlert => ({
-  id: Number(r.id),
-  kind: r.kind,
-  ruleId: r.rule_id === null ? null : Number(r.rule_id),
-  topicId: r.topic_id === null ? null : Number(r.topic_id),
-  sourceId: r.source_id === null ? null : Number(r.source_id),
-  level: r.level,
-  state: r.state,
-  title: r.title,
-  summary: r.summary,
-  heat: r.heat,
-  dedupKey: r.dedup_key,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  acknowledgedBy: r.acknowledged_by === null ? null : Number(r.acknowledged_by),
-  acknowledgedAt: r.acknowledged_at,
-  resolvedBy: r.resolved_by === null ? null : Number(r.resolved_by),
-  resolvedAt: r.resolved_at,
-  ruleName: r.current_rule_name,
-  audienceRoles: r.last_audience ?? [],
+// The rule's current name when the rule still exists, else the name it had when it last changed the alert.
+const adminAlertFromRow = (r: AlertRow & { current_rule_name: string | null }): AdminAlert => ({
+  ...alertFromRow(r),
+  ruleName: r.current_rule_name ?? r.rule_name,
+  audienceRoles: r.audience_roles,
 });
 
 // The audience of an alert is that of its latest event (the rule's audience when it last changed);
 // appendAlertEvent keeps it on the alert row (alerts.audience_roles).
-const ALERT_SELECT = `SELECT a.*, r.name AS current_rule_name, a.audience_roles AS last_audience
+const ALERT_SELECT = `SELECT a.*, r.name AS current_rule_name
   FROM alerts a LEFT JOIN alert_rules r ON r.id = a.rule_id`;
 
 /** Filters of the alert list; `role` limits it to alerts whose audience names that role. */
@@ -181,11 +146,11 @@ export async function listAdminAlerts(db: Queryable, f: AdminAlertFilter): Promi
         AND ($3::text IS NULL OR a.kind = $3)
         AND ($4::timestamptz IS NULL OR a.updated_at >= $4)
         AND ($5::bigint IS NULL OR a.id < $5)) x
-     WHERE x.last_audience @> ARRAY[$6::text]
+     WHERE x.audience_roles @> ARRAY[$6::text]
      ORDER BY x.id DESC LIMIT $7`,
     [[...f.states], f.levels ? [...f.levels] : null, f.kind ?? null, f.since ?? null, f.beforeId ?? null, f.role, f.limit],
   );
-  return rows.map(alertFromRow);
+  return rows.map(adminAlertFromRow);
 }
 
 /**
@@ -194,11 +159,11 @@ export async function listAdminAlerts(db: Queryable, f: AdminAlertFilter): Promi
  */
 export async function getAdminAlert(db: Queryable, id: number, role: Role | null, opts: { forUpdate?: boolean } = {}): Promise<AdminAlert | null> {
   if (opts.forUpdate) await db.query('SELECT 1 FROM alerts WHERE id = $1 FOR UPDATE', [id]);
-  const { rows } = await db.query(`SELECT * FROM (${ALERT_SELECT} WHERE a.id = $1) x WHERE $2::text IS NULL OR x.last_audience @> ARRAY[$2::text]`, [
+  const { rows } = await db.query(`SELECT * FROM (${ALERT_SELECT} WHERE a.id = $1) x WHERE $2::text IS NULL OR x.audience_roles @> ARRAY[$2::text]`, [
     id,
     role,
   ]);
-  return rows[0] ? alertFromRow(rows[0]) : null;
+  return rows[0] ? adminAlertFromRow(rows[0]) : null;
 }
 
 /** The events of an alert, oldest first; with `role`, only those whose audience names it. */
@@ -232,6 +197,34 @@ export async function setAdminAlertState(
   await db.query(
     `UPDATE alerts SET state = $2, acknowledged_by = $3, acknowledged_at = $4, resolved_by = $5, resolved_at = $6, updated_at = $7 WHERE id = $1`,
     [id, s.state, s.acknowledgedBy, s.acknowledgedAt, s.resolvedBy, s.resolvedAt, s.updatedAt],
+  );
+}
+
+/**
+ * Writes a level set by hand (and what the lifecycle decided with it: a raise fires the alert
+ * again and clears the acknowledgment) to the alert row, with who set it, when and why.
+ */
+export async function setAdminAlertLevel(
+  db: Queryable,
+  id: number,
+  s: {
+    level: AlertLevel;
+    manualLevel: AlertLevel | null;
+    state: AlertState;
+    /** The notification cause to store; null keeps the stored one. */
+    cause: 'firing' | 'escalated' | 'reopened' | null;
+    acknowledgedBy: number | null;
+    acknowledgedAt: Date | null;
+    by: number;
+    reason: string;
+    updatedAt: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `UPDATE alerts SET level = $2, manual_level = $3, state = $4, cause = COALESCE($5, cause), acknowledged_by = $6, acknowledged_at = $7,
+       level_changed_by = (SELECT id FROM users WHERE id = $8), level_changed_at = $9, level_change_reason = $10, updated_at = $9
+     WHERE id = $1`,
+    [id, s.level, s.manualLevel, s.state, s.cause, s.acknowledgedBy, s.acknowledgedAt, s.by, s.updatedAt, s.reason],
   );
 }
 

@@ -6,7 +6,7 @@
  * alerts.
  */
 import type { Queryable } from '../pool';
-import type { AlertAudienceRole, AlertKind, AlertLevel, AlertState } from './alerts';
+import { alertFromRow, type Alert, type AlertAudienceRole, type AlertLevel, type AlertRow } from './alerts';
 
 // --- rules ---
 
@@ -197,94 +197,40 @@ export async function advanceAlerterCursor(db: Queryable, stream: AlerterStream,
 
 // --- alerts with their lifecycle state ---
 
-/** An alert with every lifecycle field (006 + 008). */
-export interface AlertRecord {
-  id: number;
-  kind: AlertKind;
-  dedupKey: string;
-  ruleId: number | null;
+/** An alert with every lifecycle field (006 + 008 + 012): what the alerter keeps across restarts. */
+export interface AlertRecord extends Alert {
   ruleName: string | null;
-  topicId: number | null;
-  sourceId: number | null;
-  level: AlertLevel;
-  state: AlertState;
-  title: string;
-  summary: string;
-  heat: number | null;
-  labels: { categories: string[]; places: string[]; sources: string[]; keywords: string[] };
+  labels: AlertRow['labels'];
   audienceRoles: AlertAudienceRole[];
-  cause: 'firing' | 'escalated' | 'reopened';
-  createdAt: Date;
-  updatedAt: Date;
+  cause: AlertRow['cause'];
   firedAt: Date;
   reopenCount: number;
-  acknowledgedBy: number | null;
-  acknowledgedAt: Date | null;
-  resolvedBy: number | null;
-  resolvedAt: Date | null;
 }
 
-interface AlertRecordRow {
-  id: number;
-  kind: AlertKind;
-  dedup_key: string;
-  rule_id: number | null;
-  rule_name: string | null;
-  topic_id: number | null;
-  source_id: number | null;
-  level: AlertLevel;
-  state: AlertState;
-  title: string;
-  summary: string;
-  heat: number | null;
-  labels: AlertRecord['labels'];
-  audience_roles: AlertAudienceRole[];
-  cause: AlertRecord['cause'];
-  created_at: Date;
-  updated_at: Date;
-  fired_at: Date;
-  reopen_count: number;
-  acknowledged_by: number | null;
-  acknowledged_at: Date | null;
-  resolved_by: number | null;
-  resolved_at: Date | null;
-}
-
-const recordFromRow = (r: AlertRecordRow): AlertRecord => ({
-  id: r.id,
-  kind: r.kind,
-  dedupKey: r.dedup_key,
-  ruleId: r.rule_id,
+const recordFromRow = (r: AlertRow): AlertRecord => ({
+  ...alertFromRow(r),
   ruleName: r.rule_name,
-  topicId: r.topic_id,
-  sourceId: r.source_id,
-  level: r.level,
-  state: r.state,
-  title: r.title,
-  summary: r.summary,
-  heat: r.heat,
   labels: r.labels,
   audienceRoles: r.audience_roles,
   cause: r.cause,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
   firedAt: r.fired_at,
   reopenCount: r.reopen_count,
-  acknowledgedBy: r.acknowledged_by,
-  acknowledgedAt: r.acknowledged_at,
-  resolvedBy: r.resolved_by,
-  resolvedAt: r.resolved_at,
 });
 
-/** An alert to store (everything but the id). */
-export type AlertRecordInput = Omit<AlertRecord, 'id'>;
+/**
+ * An alert to store (everything but the id). `manualLevel` left out keeps the stored one; null
+ * clears it (the lifecycle does when an automatic rise overrides it).
+ */
+export type AlertRecordInput = Omit<AlertRecord, 'id' | 'manualLevel' | 'levelChangedBy' | 'levelChangedAt' | 'levelChangeReason' | 'incidentId'> & {
+  manualLevel?: AlertLevel | null;
+};
 
 /**
  * Stores an alert by its dedup key (insert, or update every field but created_at) and returns the
  * row. A rule or user deleted meanwhile does not fail the write: its id becomes null.
  */
 export async function upsertAlertRecord(db: Queryable, a: AlertRecordInput): Promise<AlertRecord> {
-  const { rows } = await db.query<AlertRecordRow>(
+  const { rows } = await db.query<AlertRow>(
     `INSERT INTO alerts (kind, dedup_key, rule_id, rule_name, topic_id, source_id, level, state, title, summary, heat, labels,
        audience_roles, cause, created_at, updated_at, fired_at, reopen_count, acknowledged_by, acknowledged_at, resolved_by, resolved_at)
      VALUES ($1, $2, (SELECT id FROM alert_rules WHERE id = $3), $4, $5, (SELECT id FROM sources WHERE id = $6), $7, $8, $9, $10, $11,
@@ -294,12 +240,13 @@ export async function upsertAlertRecord(db: Queryable, a: AlertRecordInput): Pro
        heat = EXCLUDED.heat, labels = EXCLUDED.labels, audience_roles = EXCLUDED.audience_roles, cause = EXCLUDED.cause,
        updated_at = EXCLUDED.updated_at, fired_at = EXCLUDED.fired_at, reopen_count = EXCLUDED.reopen_count,
        acknowledged_by = EXCLUDED.acknowledged_by, acknowledged_at = EXCLUDED.acknowledged_at,
-       resolved_by = EXCLUDED.resolved_by, resolved_at = EXCLUDED.resolved_at
+       resolved_by = EXCLUDED.resolved_by, resolved_at = EXCLUDED.resolved_at,
+       manual_level = CASE WHEN $24 THEN $23::text ELSE alerts.manual_level END
      RETURNING *`,
     [
       a.kind, a.dedupKey, a.ruleId, a.ruleName, a.topicId, a.sourceId, a.level, a.state, a.title, a.summary, a.heat,
       JSON.stringify(a.labels), [...new Set(a.audienceRoles)], a.cause, a.createdAt, a.updatedAt, a.firedAt, a.reopenCount,
-      a.acknowledgedBy, a.acknowledgedAt, a.resolvedBy, a.resolvedAt,
+      a.acknowledgedBy, a.acknowledgedAt, a.resolvedBy, a.resolvedAt, a.manualLevel ?? null, a.manualLevel !== undefined,
     ],
   );
   return recordFromRow(rows[0]!);
@@ -307,32 +254,32 @@ export async function upsertAlertRecord(db: Queryable, a: AlertRecordInput): Pro
 
 /** One alert by dedup key; `forUpdate` locks the row until the caller's transaction ends. */
 export async function getAlertRecordByKey(db: Queryable, dedupKey: string, opts: { forUpdate?: boolean } = {}): Promise<AlertRecord | null> {
-  const { rows } = await db.query<AlertRecordRow>(`SELECT * FROM alerts WHERE dedup_key = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [dedupKey]);
+  const { rows } = await db.query<AlertRow>(`SELECT * FROM alerts WHERE dedup_key = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [dedupKey]);
   return rows[0] ? recordFromRow(rows[0]) : null;
 }
 
 /** One alert by id; `forUpdate` locks the row until the caller's transaction ends. */
 export async function getAlertRecord(db: Queryable, id: number, opts: { forUpdate?: boolean } = {}): Promise<AlertRecord | null> {
-  const { rows } = await db.query<AlertRecordRow>(`SELECT * FROM alerts WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
+  const { rows } = await db.query<AlertRow>(`SELECT * FROM alerts WHERE id = $1${opts.forUpdate ? ' FOR UPDATE' : ''}`, [id]);
   return rows[0] ? recordFromRow(rows[0]) : null;
 }
 
 /** Alerts by id (any order). */
 export async function getAlertRecords(db: Queryable, ids: readonly number[]): Promise<AlertRecord[]> {
   if (!ids.length) return [];
-  const { rows } = await db.query<AlertRecordRow>('SELECT * FROM alerts WHERE id = ANY($1::bigint[])', [[...ids]]);
+  const { rows } = await db.query<AlertRow>('SELECT * FROM alerts WHERE id = ANY($1::bigint[])', [[...ids]]);
   return rows.map(recordFromRow);
 }
 
 /** Every topic alert of a topic, locked for the caller's transaction, by id. */
 export async function lockTopicAlertRecords(db: Queryable, topicId: number): Promise<AlertRecord[]> {
-  const { rows } = await db.query<AlertRecordRow>(`SELECT * FROM alerts WHERE kind = 'topic' AND topic_id = $1 ORDER BY id FOR UPDATE`, [topicId]);
+  const { rows } = await db.query<AlertRow>(`SELECT * FROM alerts WHERE kind = 'topic' AND topic_id = $1 ORDER BY id FOR UPDATE`, [topicId]);
   return rows.map(recordFromRow);
 }
 
 /** Every open alert (firing or acknowledged), by id. */
 export async function listOpenAlertRecords(db: Queryable): Promise<AlertRecord[]> {
-  const { rows } = await db.query<AlertRecordRow>(`SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id`);
+  const { rows } = await db.query<AlertRow>(`SELECT * FROM alerts WHERE state <> 'resolved' ORDER BY id`);
   return rows.map(recordFromRow);
 }
 

@@ -5,7 +5,7 @@
 import type { Queryable } from '../pool';
 import type { Role } from '../user-model';
 
-export const ALERT_KINDS = ['topic', 'source_health'] as const;
+export const ALERT_KINDS = ['topic', 'source_health', 'incident'] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 export const ALERT_STATES = ['firing', 'acknowledged', 'resolved'] as const;
 export type AlertState = (typeof ALERT_STATES)[number];
@@ -36,6 +36,13 @@ export interface Alert {
   acknowledgedAt: Date | null;
   resolvedBy: number | null;
   resolvedAt: Date | null;
+  /** A level set by hand (migration 012), who set it, when and why; null when none. */
+  manualLevel: AlertLevel | null;
+  levelChangedBy: number | null;
+  levelChangedAt: Date | null;
+  levelChangeReason: string | null;
+  /** The incident an overdue alert is about (kind 'incident', migration 012); null otherwise. */
+  incidentId: number | null;
 }
 
 /** One entry of the event log. */
@@ -49,24 +56,39 @@ export interface AlertEvent {
   createdAt: Date;
 }
 
-interface AlertRow {
+/**
+ * A row of `alerts` with every column (006, 008, 012). The one mapping of it is alertFromRow;
+ * the alerter's record (alert-rules.ts) and the admin view (alert-admin.ts) extend its result.
+ */
+export interface AlertRow {
   id: number;
   kind: AlertKind;
   rule_id: number | null;
+  rule_name: string | null;
   topic_id: number | null;
   source_id: number | null;
+  incident_id: number | null;
   level: AlertLevel;
   state: AlertState;
   title: string;
   summary: string;
   heat: number | null;
   dedup_key: string;
+  labels: { categories: string[]; places: string[]; sources: string[]; keywords: string[] };
+  audience_roles: AlertAudienceRole[];
+  cause: 'firing' | 'escalated' | 'reopened';
   created_at: Date;
   updated_at: Date;
+  fired_at: Date;
+  reopen_count: number;
   acknowledged_by: number | null;
   acknowledged_at: Date | null;
   resolved_by: number | null;
   resolved_at: Date | null;
+  manual_level: AlertLevel | null;
+  level_changed_by: number | null;
+  level_changed_at: Date | null;
+  level_change_reason: string | null;
 }
 
 interface AlertEventRow {
@@ -79,7 +101,8 @@ interface AlertEventRow {
   created_at: Date;
 }
 
-function alertFromRow(r: AlertRow): Alert {
+/** The alert of a row (bigint ids arrive as numbers: pool.ts parses INT8). */
+export function alertFromRow(r: AlertRow): Alert {
   return {
     id: r.id,
     kind: r.kind,
@@ -98,6 +121,11 @@ function alertFromRow(r: AlertRow): Alert {
     acknowledgedAt: r.acknowledged_at,
     resolvedBy: r.resolved_by,
     resolvedAt: r.resolved_at,
+    manualLevel: r.manual_level,
+    levelChangedBy: r.level_changed_by,
+    levelChangedAt: r.level_changed_at,
+    levelChangeReason: r.level_change_reason,
+    incidentId: r.incident_id,
   };
 }
 

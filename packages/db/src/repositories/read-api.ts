@@ -4,6 +4,7 @@
  * Read-only; every filter is a bound parameter.
  */
 import type { Queryable } from '../pool';
+import { joinedLabelOf, LABEL_JOIN_COLUMNS, type ItemLabel } from './item-labels';
 
 /** The automatic analysis of an item as the API shows it. */
 export interface ItemAnalysisView {
@@ -37,6 +38,8 @@ export interface ItemView {
   fetchedAt: Date;
   metrics: Record<string, unknown> | null;
   analysis: ItemAnalysisView | null;
+  /** An analyst's correction (item_labels), or null. */
+  label: ItemLabel | null;
 }
 
 /** Filters of listItems; every one narrows. */
@@ -57,6 +60,8 @@ export interface ItemFilter {
    */
   search?: { terms: string[]; raw: string };
   topicId?: number;
+  /** true: only items an analyst corrected; false: only those without a correction. */
+  labelled?: boolean;
   /** Items strictly older than this (published_at, id): the previous page's last item. */
   before?: { publishedAt: Date; id: number };
   limit: number;
@@ -97,7 +102,8 @@ function analysisOf(r: any): ItemAnalysisView | null {
 const ITEM_COLUMNS = `i.id, i.source_id, COALESCE(s.name, i.source_name) AS source, i.origin, i.url, i.title, i.summary,
   left(i.text, ${EXCERPT_CHARS}) AS excerpt, i.author, i.published_at, i.fetched_at, i.metrics,
   a.item_id AS a_item_id, a.police_related, a.police_score, a.sentiment, a.sentiment_score, a.police_negative,
-  a.police_negative_score, a.keywords, a.categories, a.places, a.jurisdiction_hits, a.engine_version, a.model_version, a.analyzed_at`;
+  a.police_negative_score, a.keywords, a.categories, a.places, a.jurisdiction_hits, a.engine_version, a.model_version, a.analyzed_at,
+  ${LABEL_JOIN_COLUMNS}`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function itemOf(r: any): ItemView {
@@ -115,6 +121,7 @@ function itemOf(r: any): ItemView {
     fetchedAt: r.fetched_at,
     metrics: r.metrics,
     analysis: analysisOf(r),
+    label: joinedLabelOf(r),
   };
 }
 
@@ -144,16 +151,30 @@ export async function listItems(db: Queryable, f: ItemFilter): Promise<ItemView[
     // A merged topic's stories moved to the topic they merged into (stories.topic_id follows merges).
     where.push(`EXISTS (SELECT 1 FROM story_items si JOIN stories st ON st.id = si.story_id WHERE si.item_id = i.id AND st.topic_id = ${p(f.topicId)})`);
   }
+  if (f.labelled !== undefined) where.push(f.labelled ? 'l.item_id IS NOT NULL' : 'l.item_id IS NULL');
   if (f.before) where.push(`(i.published_at, i.id) < (${p(f.before.publishedAt)}, ${p(f.before.id)})`);
   const { rows } = await db.query(
     `SELECT ${ITEM_COLUMNS}
      FROM items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+       LEFT JOIN item_labels l ON l.item_id = i.id
      ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      ORDER BY i.published_at DESC, i.id DESC
      LIMIT ${p(f.limit)}`,
     params,
   );
   return rows.map(itemOf);
+}
+
+/** One item with its full text, analysis and correction; null when it does not exist. */
+export async function getItemView(db: Queryable, id: number): Promise<(ItemView & { text: string }) | null> {
+  const { rows } = await db.query(
+    `SELECT ${ITEM_COLUMNS}, i.text
+     FROM items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+       LEFT JOIN item_labels l ON l.item_id = i.id
+     WHERE i.id = $1`,
+    [id],
+  );
+  return rows[0] ? { ...itemOf(rows[0]), text: rows[0].text } : null;
 }
 
 /** A topic as the API shows it (engine state left out). */
@@ -342,6 +363,7 @@ export async function getStoryDetail(db: Queryable, id: number, limit: number): 
     `SELECT ${ITEM_COLUMNS}
      FROM story_items si JOIN items i ON i.id = si.item_id
        LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+       LEFT JOIN item_labels l ON l.item_id = i.id
      WHERE si.story_id = $1 ORDER BY i.published_at, i.id LIMIT $2`,
     [id, limit],
   );

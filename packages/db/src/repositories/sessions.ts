@@ -21,9 +21,14 @@ export async function insertSession(db: Queryable, s: { id: string; userId: numb
  * same statement, at most once a minute.
  */
 export async function authenticateSession(db: Queryable, id: string): Promise<User | null> {
-  const { rows } = await db.query<UserRow>(
+  return (await authenticateSessionUntil(db, id))?.user ?? null;
+}
+
+/** As authenticateSession, with the session's expiry, for a caller that remembers the answer (it must not outlive the session). */
+export async function authenticateSessionUntil(db: Queryable, id: string): Promise<{ user: User; expiresAt: Date } | null> {
+  const { rows } = await db.query<UserRow & { session_expires_at: Date }>(
     `WITH hit AS (
-       SELECT s.id AS session_id, s.last_seen_at, ${USER_COLUMNS}
+       SELECT s.id AS session_id, s.last_seen_at, s.expires_at AS session_expires_at, ${USER_COLUMNS}
        FROM sessions s JOIN users u ON u.id = s.user_id
        WHERE s.id = $1 AND s.expires_at > now() AND NOT u.disabled),
      touched AS (
@@ -32,11 +37,17 @@ export async function authenticateSession(db: Queryable, id: string): Promise<Us
      SELECT * FROM hit`,
     [id],
   );
-  return rows[0] ? userFromRow(rows[0]) : null;
+  const row = rows[0];
+  return row ? { user: userFromRow(row), expiresAt: row.session_expires_at } : null;
 }
 
 /** Ends a session (logout); true when there was one. */
 export async function deleteSession(db: Queryable, id: string): Promise<boolean> {
-  const { rowCount } = await db.query('DELETE FROM sessions WHERE id = $1', [id]);
-  return (rowCount ?? 0) > 0;
+  return (await endSession(db, id)) !== null;
+}
+
+/** Ends a session (logout); the id of the user it belonged to, or null when there was none. */
+export async function endSession(db: Queryable, id: string): Promise<number | null> {
+  const { rows } = await db.query<{ user_id: number }>('DELETE FROM sessions WHERE id = $1 RETURNING user_id', [id]);
+  return rows[0] ? Number(rows[0].user_id) : null;
 }

@@ -15,7 +15,11 @@
  *   silences, inhibition, quiet hours at flush time) and, every ALERTER_TICK_MS, turns due batches
  *   into one delivery per receiver with the dedup key `batch:<group>:<flush time>:<receiver>`:
  *   the same batch can never be sent twice;
- * - picks up changes made by people (acknowledge, resolve through the API) from the event log.
+ * - picks up changes made by people (acknowledge, resolve through the API) from the event log;
+ * - every INCIDENT_OVERDUE_CHECK_MS, raises the alert of each incident whose response is overdue
+ *   (one per incident and due time: alert, firing event, the incident's 'overdue' timeline entry
+ *   and overdue_alerted_at in one transaction) and resolves the overdue alerts of incidents that
+ *   were responded to, closed, or given another due time. They reach INCIDENT_OVERDUE_RECEIVERS.
  *
  * After a restart (or a change of leader) the scheduler is rebuilt from the open alerts and the
  * batch log (the `batch:` deliveries): each group is replayed up to its last batch, so neither a
@@ -34,9 +38,16 @@ import type { Config, Logger } from '@yuqing/config';
 import {
   NotificationScheduler,
   defaultGroupKey,
+  incidentOverdueAlert,
+  incidentOverdueKey,
+  incidentOverdueResolution,
+  incidentOverdueSummary,
   inputForLevelChange,
+  isOverdue,
   nextAlertState,
   nextSourceHealthState,
+  parseIncidentOverdueKey,
+  resolve,
   type AlertState,
   type AlertTransition,
   type Batch,
@@ -48,15 +59,20 @@ import {
   alertsChangedAfter,
   appendAlertEvent,
   deliveryKeysSince,
+  getAlertRecord,
   getAlertRecordByKey,
   getAlertRecords,
+  getIncident,
   getTopicsForRules,
+  incidentsOverdueToAlert,
   lastAlertEventId,
   levelChangesAfter,
   listActiveSilences,
   listAlertRules,
   listOpenAlertRecords,
   lockTopicAlertRecords,
+  markIncidentOverdueAlerted,
+  openIncidentAlerts,
   sourceHealthEventsAfter,
   upsertAlertRecord,
   withTransaction,
@@ -133,6 +149,7 @@ export function startAlerter(deps: AlerterDeps): Alerter {
   // Everything a leader does runs one step at a time, in this chain.
   let chain: Promise<void> = Promise.resolve();
   let inputsQueued = false;
+  let incidentsQueued = false;
 
   const exclusive = (what: string, fn: (l: Leadership) => Promise<void>, starting?: () => void): Promise<void> => {
     chain = chain.then(async () => {
@@ -178,6 +195,7 @@ export function startAlerter(deps: AlerterDeps): Alerter {
 
   const route = (l: () => Leadership | null) => (alert: AlertState): RouteTarget[] => {
     if (alert.kind === 'source_health') return cfg.ALERT_SOURCE_HEALTH_RECEIVERS.map((receiver) => ({ receiver }));
+    if (alert.kind === 'incident') return cfg.INCIDENT_OVERDUE_RECEIVERS.map((receiver) => ({ receiver, groupKey: 'incident' }));
     const rule = alert.ruleId === null ? undefined : l()?.rules.get(alert.ruleId);
     if (!rule || !rule.enabled) return [];
     return rule.receivers.map((receiver) => ({ receiver, quietHours: rule.quietHours }));
@@ -188,14 +206,20 @@ export function startAlerter(deps: AlerterDeps): Alerter {
    * stream's cursor is still `expected` (locked until commit). Returns null when it is not.
    */
   const fenced = async <T>(l: Leadership, stream: AlerterStream, expected: number, fn: (c: PoolClient) => Promise<T>): Promise<T | null> =>
+    leaderTx(l, async (c) => {
+      const { rows } = await c.query<{ last_id: number }>('SELECT last_id FROM alerter_cursors WHERE stream = $1 FOR UPDATE', [stream]);
+      if ((rows[0]?.last_id ?? 0) !== expected) return null;
+      return fn(c);
+    });
+
+  /** Runs `fn` in a transaction that first checks this process still holds the lock (else it steps down and throws). */
+  const leaderTx = async <T>(l: Leadership, fn: (c: PoolClient) => Promise<T>): Promise<T> =>
     withTransaction(db, async (c) => {
       const { rows: lock } = await c.query<{ ok: boolean }>(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = $1) AS ok`, [l.pid]);
       if (!lock[0]?.ok) {
         void stepDown('lock lost');
         throw new Error('alerter lost its lock');
       }
-      const { rows } = await c.query<{ last_id: number }>('SELECT last_id FROM alerter_cursors WHERE stream = $1 FOR UPDATE', [stream]);
-      if ((rows[0]?.last_id ?? 0) !== expected) return null;
       return fn(c);
     });
 
@@ -315,6 +339,51 @@ export function startAlerter(deps: AlerterDeps): Alerter {
     return store(c, [{ t, summary, heat: null }]);
   };
 
+  /** Raises the alerts of overdue incidents and resolves those no longer standing (see the header). */
+  const processIncidents = async (l: Leadership) => {
+    const at = now();
+    for (const found of await incidentsOverdueToAlert(db, new Date(at))) {
+      if (l.stopped) return;
+      const result = await leaderTx(l, async (c) => {
+        // Decided again on the locked row: it may have been responded to since it was listed.
+        const inc = await getIncident(c, found.id, { forUpdate: true });
+        if (!inc || inc.overdueAlertedAt || !isOverdue(inc, at)) return NOTHING_STORED;
+        const key = incidentOverdueKey(inc.id, inc.dueAt);
+        const rec = await getAlertRecordByKey(c, key, { forUpdate: true });
+        const t = incidentOverdueAlert(rec ? toAlertState(rec) : null, inc, at);
+        const stored = await store(c, [{ t, summary: incidentOverdueSummary(inc), heat: null }]);
+        const alert = rec ?? (await getAlertRecordByKey(c, key));
+        if (alert) await markIncidentOverdueAlerted(c, inc.id, inc.dueAt, alert.id, new Date(at));
+        return stored;
+      });
+      await afterCommit(l, result);
+    }
+    for (const open of await openIncidentAlerts(db)) {
+      if (l.stopped) return;
+      if (!incidentOverdueResolution(open.dedupKey, open.incident)) continue;
+      const result = await leaderTx(l, async (c) => {
+        const rec = await getAlertRecord(c, open.alertId, { forUpdate: true });
+        if (!rec || rec.state === 'resolved') return NOTHING_STORED;
+        const incidentId = parseIncidentOverdueKey(rec.dedupKey)?.incidentId;
+        const inc = incidentId === undefined ? null : await getIncident(c, incidentId);
+        const reason = incidentOverdueResolution(rec.dedupKey, inc);
+        if (!reason) return NOTHING_STORED;
+        const t = resolve(toAlertState(rec), null, at, { auto: true, reason, incidentId: incidentId ?? null });
+        return store(c, [{ t, summary: rec.summary, heat: rec.heat }]);
+      });
+      await afterCommit(l, result);
+    }
+  };
+
+  /** Checks incidents (coalescing checks that arrive while one is queued). */
+  const checkIncidents = (): Promise<void> => {
+    if (incidentsQueued) return chain;
+    incidentsQueued = true;
+    return exclusive('incidents', processIncidents, () => {
+      incidentsQueued = false;
+    });
+  };
+
   /** Alerts changed by others (people acknowledging or resolving through the API) since we last looked. */
   const refreshFromEventLog = async (l: Leadership) => {
     const { alertIds, lastEventId } = await alertsChangedAfter(db, l.seenEventId);
@@ -428,8 +497,10 @@ export function startAlerter(deps: AlerterDeps): Alerter {
     sub.on('message', () => void wake());
     l.timers.push(setInterval(() => void wake(), cfg.ALERTER_POLL_MS));
     l.timers.push(setInterval(() => void tick(), cfg.ALERTER_TICK_MS));
+    l.timers.push(setInterval(() => void checkIncidents(), cfg.INCIDENT_OVERDUE_CHECK_MS));
     log.info('alerter: leader');
     void wake();
+    void checkIncidents();
   };
 
   const tryLead = async () => {
@@ -490,6 +561,7 @@ export function startAlerter(deps: AlerterDeps): Alerter {
     isLeader: () => leader !== null,
     async idle() {
       await wake();
+      await checkIncidents();
       await tick();
     },
     async close() {

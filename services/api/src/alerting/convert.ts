@@ -36,6 +36,7 @@ export function toAlertState(r: AlertRecord): AlertState {
     updatedAt: r.updatedAt.getTime(),
     firedAt: r.firedAt.getTime(),
     reopenCount: r.reopenCount,
+    manualLevel: r.manualLevel,
     acknowledgedBy: r.acknowledgedBy,
     acknowledgedAt: r.acknowledgedAt?.getTime() ?? null,
     resolvedBy: r.resolvedBy,
@@ -66,6 +67,8 @@ export function toAlertRecord(a: AlertState, extra: { summary: string; heat: num
     updatedAt: new Date(a.updatedAt),
     firedAt: new Date(a.firedAt),
     reopenCount: a.reopenCount,
+    // left out (a state built without it) keeps the stored manual level; null clears it
+    ...(a.manualLevel !== undefined ? { manualLevel: a.manualLevel } : {}),
     acknowledgedBy: a.acknowledgedBy,
     acknowledgedAt: date(a.acknowledgedAt),
     resolvedBy: a.resolvedBy,

@@ -1,18 +1,24 @@
 /**
  * Authentication and role checks for every request. Credentials are either an API token
  * (`Authorization: Bearer yq_…`) or the session cookie set by POST /api/auth/login; both are
- * looked up by their SHA-256, and a revoked token, an expired session or a disabled user is
- * refused at once because every request checks the database.
+ * looked up by their SHA-256. A successful lookup is remembered for a few seconds in the process
+ * (auth-cache.ts): a revoked token, a disabled user or a logout is announced over Redis by the code
+ * that makes it, and every process forgets that user at once; an expired session ends at its
+ * expiry, cached or not.
  *
  * 401 means "who are you?" (no or bad credentials); 403 means "you may not" (wrong role).
  */
 import cookie from '@fastify/cookie';
 import type { Config } from '@yuqing/config';
-import { authenticateApiToken, authenticateSession, hashSecret, type Pool, type User } from '@yuqing/db';
-import type { FastifyRequest } from 'fastify';
+import { authenticateApiToken, authenticateSessionUntil, hashSecret, type Pool, type User } from '@yuqing/db';
+import { authEventMessage, authEventsChannel, publishAuthChange } from '@yuqing/queue';
+import type { FastifyBaseLogger, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import type { Redis } from 'ioredis';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { CredentialCache } from '../auth-cache';
 import { ApiError } from '../errors';
+import { InvalidationFeed } from '../invalidation-feed';
 
 /** Who is calling and how they proved it. */
 export interface Auth {
@@ -25,25 +31,56 @@ declare module 'fastify' {
     /** Set on every non-public route before its handler runs. */
     auth: Auth | null;
   }
+  interface FastifyInstance {
+    /** The credentials this process remembers (auth-cache.ts). */
+    credentialCache: CredentialCache;
+    /**
+     * Call after committing a change to a user's credentials (token revoked, user disabled, enabled
+     * or given another role, logout): forgets the user here at once and tells the other processes.
+     */
+    credentialsChanged(userId: number, log: FastifyBaseLogger): Promise<void>;
+  }
 }
 
 // Real tokens and session secrets are ~46 characters; anything far longer is not worth hashing.
 const MAX_SECRET_LENGTH = 200;
 
-async function authenticate(req: FastifyRequest, db: Pool, cookieName: string): Promise<Auth | null> {
+async function authenticate(req: FastifyRequest, db: Pool, cookieName: string, cache: CredentialCache): Promise<Auth | null> {
   const header = req.headers.authorization;
   if (header !== undefined) {
     // A request that sends an Authorization header is judged by it alone: falling back to the
     // cookie would hide a broken token behind a browser session.
     const m = /^Bearer\s+(\S+)$/i.exec(header);
     if (!m?.[1] || m[1].length > MAX_SECRET_LENGTH) return null;
-    const user = await authenticateApiToken(db, hashSecret(m[1]));
-    return user ? { user, via: 'token' } : null;
+    const hash = hashSecret(m[1]);
+    const cached = cache.get('token', hash);
+    if (cached) return { user: cached, via: 'token' };
+    const stamp = cache.stamp();
+    const user = await authenticateApiToken(db, hash);
+    if (!user) return null;
+    cache.store('token', hash, user, stamp);
+    return { user, via: 'token' };
   }
   const secret = req.cookies[cookieName];
   if (!secret || secret.length > MAX_SECRET_LENGTH) return null;
-  const user = await authenticateSession(db, hashSecret(secret));
-  return user ? { user, via: 'session' } : null;
+  const id = hashSecret(secret);
+  const cached = cache.get('session', id);
+  if (cached) return { user: cached, via: 'session' };
+  const stamp = cache.stamp();
+  const session = await authenticateSessionUntil(db, id);
+  if (!session) return null;
+  cache.store('session', id, session.user, stamp, session.expiresAt);
+  return { user: session.user, via: 'session' };
+}
+
+/** The user an auth event names, or null for a message that cannot be read. */
+function userOfAuthEvent(message: string): number | null {
+  try {
+    const parsed = authEventMessage.safeParse(JSON.parse(message));
+    return parsed.success ? parsed.data.userId : null;
+  } catch {
+    return null;
+  }
 }
 
 const sha256 = (s: string): Buffer => createHash('sha256').update(s).digest();
@@ -56,11 +93,38 @@ function presentsToken(req: FastifyRequest, expectedHash: Buffer): boolean {
 }
 
 /** The auth plugin: cookie parsing, `request.auth`, and the role check every route declared. */
-export const authPlugin = fp<{ cfg: Config; db: Pool }>(
-  async (app, { cfg, db }) => {
+export const authPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
+  async (app, { cfg, db, redis }) => {
     await app.register(cookie);
     const metricsTokenHash = cfg.METRICS_TOKEN ? sha256(cfg.METRICS_TOKEN) : null;
     app.decorateRequest('auth', null);
+
+    const cache = new CredentialCache({ ttlMs: cfg.AUTH_CACHE_TTL_MS });
+    const feed = new InvalidationFeed({
+      redis,
+      channel: authEventsChannel(cfg.QUEUE_PREFIX),
+      name: 'auth',
+      log: app.log,
+      onMessage: (message) => {
+        const userId = userOfAuthEvent(message);
+        // A message we cannot read still says that something changed: forget everything.
+        if (userId === null) cache.clear();
+        else cache.invalidateUser(userId);
+      },
+      onLive: (live) => cache.setLive(live),
+    });
+    if (cfg.AUTH_CACHE_TTL_MS > 0) {
+      app.addHook('onReady', async () => feed.start());
+      app.addHook('onClose', async () => feed.stop());
+    }
+    app.decorate('credentialCache', cache);
+    app.decorate('credentialsChanged', async (userId: number, log: FastifyBaseLogger) => {
+      cache.invalidateUser(userId);
+      // The change is committed; without the message the other processes notice within the TTL.
+      await publishAuthChange(redis, cfg.QUEUE_PREFIX, userId).catch((err: unknown) =>
+        log.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'credential change publish failed; other API processes apply it within AUTH_CACHE_TTL_MS'),
+      );
+    });
 
     // onRequest, before the body is read: an anonymous caller learns nothing from validation errors.
     app.addHook('onRequest', async (req) => {
@@ -68,7 +132,7 @@ export const authPlugin = fp<{ cfg: Config; db: Pool }>(
       const access = req.routeOptions.config;
       if (access.public === true) return;
       if (access.metricsToken && metricsTokenHash && presentsToken(req, metricsTokenHash)) return; // Prometheus: no user
-      const auth = await authenticate(req, db, cfg.AUTH_COOKIE_NAME);
+      const auth = await authenticate(req, db, cfg.AUTH_COOKIE_NAME, cache);
       if (!auth) throw new ApiError(401, 'UNAUTHENTICATED', '未登录或凭据无效', { 'www-authenticate': 'Bearer' });
       req.auth = auth;
       // Routes without roles never get this far (route-access.ts), but deny by default all the same.

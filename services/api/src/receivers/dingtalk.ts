@@ -32,6 +32,8 @@ export function dingtalkSignedUrl(url: string, secret: string | null, now: Date)
 export function dingtalkBody(input: Pick<FormatInput, 'notification'>): { msgtype: 'markdown'; markdown: { title: string; text: string } } {
   const n = input.notification;
   const title = headline(n);
+  // A digest comes rendered, paragraphs already separated by blank lines.
+  if (n.kind === 'digest' && n.markdown) return { msgtype: 'markdown', markdown: { title, text: n.markdown } };
   // Plain level words, no <font>: colour markup is not part of DingTalk's documented Markdown subset.
   const text = [`#### ${inertMarkdown(title, 200)}`, ...markdownLines(n, (t) => t)].join('\n\n');
   return { msgtype: 'markdown', markdown: { title, text } };

@@ -24,7 +24,7 @@ const TEMPLATE: Record<NotificationLevel, string> = { blue: 'blue', yellow: 'yel
 export function feishuBody(input: Pick<FormatInput, 'notification' | 'secret' | 'now'>): Record<string, unknown> {
   const n = input.notification;
   // The link gets a button of its own rather than a Markdown line.
-  const lines = markdownLines({ ...n, link: undefined }, (t) => t);
+  const lines = n.kind === 'digest' && n.markdown ? [n.markdown] : markdownLines({ ...n, link: undefined }, (t) => t);
   const elements: unknown[] = [{ tag: 'markdown', content: lines.join('\n') }];
   if (n.link) {
     elements.push({ tag: 'action', actions: [{ tag: 'button', text: { tag: 'plain_text', content: '查看详情' }, type: 'primary', url: n.link }] });

@@ -7,7 +7,7 @@ import { z } from 'zod';
 export const NOTIFICATION_LEVELS = ['blue', 'yellow', 'orange', 'red'] as const;
 export type NotificationLevel = (typeof NOTIFICATION_LEVELS)[number];
 
-export const NOTIFICATION_KINDS = ['firing', 'escalated', 'acknowledged', 'resolved', 'reopened', 'source_health'] as const;
+export const NOTIFICATION_KINDS = ['firing', 'escalated', 'acknowledged', 'resolved', 'reopened', 'source_health', 'digest'] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 /** 蓝色预警 … 红色预警: the words the public-security warning scale uses. */
@@ -26,6 +26,7 @@ export const KIND_LABELS: Record<NotificationKind, string> = {
   resolved: '已解除',
   reopened: '再次升温（次生）',
   source_health: '信源异常',
+  digest: '舆情简报',
 };
 
 /** Trend words the alerting code may use; any other text is shown as given. */
@@ -48,6 +49,11 @@ export const notificationSchema = z
     link: httpUrl.optional(),
     at: z.iso.datetime({ offset: true }),
     kind: z.enum(NOTIFICATION_KINDS),
+    /**
+     * A digest's message, rendered by @yuqing/digest (outside text already inert, at most ~3.5 KB):
+     * robots show it as it is instead of the alert layout. Only with kind 'digest'.
+     */
+    markdown: z.string().max(8000).optional(),
   })
   .transform((n) => ({ ...n, levelLabel: n.levelLabel ?? LEVEL_LABELS[n.level] }));
 
@@ -106,6 +112,7 @@ export function markdownUrl(link: string): string {
 
 /** The headline of a notification: `【红色预警】标题` (with what happened, when it is not a new alert). */
 export function headline(n: Notification): string {
+  if (n.kind === 'digest') return n.title.replace(/\s+/g, ' ').trim();
   const what = n.kind === 'firing' ? '' : `${KIND_LABELS[n.kind]}：`;
   return `【${n.levelLabel}】${what}${n.title.replace(/\s+/g, ' ').trim()}`;
 }

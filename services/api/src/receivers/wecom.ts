@@ -23,8 +23,24 @@ function content(input: Pick<FormatInput, 'notification'>, summaryChars: number)
   return [`### ${inertMarkdown(headline(n), 200)}`, ...markdownLines(n, colour, { summaryChars })].join('\n');
 }
 
+/** At most `max` bytes of UTF-8, cut at a line end (never inside a character). */
+function fitBytes(text: string, max: number): string {
+  if (Buffer.byteLength(text, 'utf8') <= max) return text;
+  const kept: string[] = [];
+  let size = 0;
+  for (const line of text.split('\n')) {
+    const add = Buffer.byteLength(line, 'utf8') + (kept.length ? 1 : 0);
+    if (size + add > max) break;
+    kept.push(line);
+    size += add;
+  }
+  return kept.join('\n');
+}
+
 /** The markdown message body, shortened (summary first) to fit WeCom's 4096-byte limit. */
 export function wecomBody(input: Pick<FormatInput, 'notification'>): { msgtype: 'markdown'; markdown: { content: string } } {
+  const n = input.notification;
+  if (n.kind === 'digest' && n.markdown) return { msgtype: 'markdown', markdown: { content: fitBytes(n.markdown, WECOM_MAX_BYTES) } };
   let text = content(input, 300);
   for (const chars of [150, 50, 0]) {
     if (Buffer.byteLength(text, 'utf8') <= WECOM_MAX_BYTES) break;

@@ -7,6 +7,12 @@
  *
  * Each caller sees the alerts whose audience (that of their latest event) names their role, the
  * same rule the live stream applies.
+ *
+ * PATCH /api/alerts/:id/level sets the level by hand, with a reason (who, when and why are kept on
+ * the alert; the automatic level stays in the events). It goes through the same lifecycle
+ * (nextAlertState 'manual_level'): a raise is an escalation, anything else an update, and the
+ * live alerter then keeps that level against the topic's automatic changes unless the automatic
+ * level rises above it (see @yuqing/alerting lifecycle.ts).
  */
 import { ALERT_LEVELS, ALERT_STATES, nextAlertState, type AlertState as LifecycleAlert } from '@yuqing/alerting';
 import type { Config } from '@yuqing/config';
@@ -19,6 +25,7 @@ import {
   listAdminAlertEvents,
   listAdminAlerts,
   recordAudit,
+  setAdminAlertLevel,
   setAdminAlertState,
   withTransaction,
   type AdminAlert,
@@ -30,6 +37,7 @@ import { publishAlertEvents } from '@yuqing/queue';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { AlertListCache, alertListKey } from '../alerts-list-cache';
 import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
@@ -37,6 +45,8 @@ import { idParams } from '../schemas';
 
 const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
 const HANDLE = { roles: ['admin', 'pr'] } as const;
+/** Who may set an alert's level by hand: the duty officers and the analysts who assess it. */
+const SET_LEVEL = { roles: ['admin', 'pr', 'analyst'] } as const;
 
 /** An alert as the API shows it. */
 export const alertOut = z.object({
@@ -46,6 +56,8 @@ export const alertOut = z.object({
   ruleName: z.string().nullable(),
   topicId: z.number().nullable(),
   sourceId: z.number().nullable(),
+  /** The incident an overdue-incident alert (kind incident) is about. */
+  incidentId: z.number().nullable(),
   level: z.enum(ALERT_LEVELS),
   state: z.enum(ALERT_STATES),
   title: z.string(),
@@ -57,6 +69,12 @@ export const alertOut = z.object({
   acknowledgedAt: z.date().nullable(),
   resolvedBy: z.number().nullable(),
   resolvedAt: z.date().nullable(),
+  /** A level set by hand that automatic changes keep; null when none stands (any more). */
+  manualLevel: z.enum(ALERT_LEVELS).nullable(),
+  /** The last change of the level by hand: who, when and why. */
+  levelChangedBy: z.number().nullable(),
+  levelChangedAt: z.date().nullable(),
+  levelChangeReason: z.string().nullable(),
 });
 
 /** One event of an alert (its id is the stream's event id). */
@@ -112,6 +130,17 @@ const actionBody = z
 
 const actionResponse = z.object({ alert: alertOut, changed: z.boolean(), event: alertEventOut.nullable() });
 
+/** The body of PATCH /api/alerts/:id/level. */
+export const alertLevelBody = z
+  .object(
+    {
+      level: z.enum(ALERT_LEVELS, { error: '级别只能是 blue、yellow、orange 或 red' }),
+      reason: z.string({ error: '请填写调整级别的原因' }).trim().min(1, '请填写调整级别的原因').max(500, '原因最多 500 字'),
+    },
+    { error: (iss) => (iss.code === 'unrecognized_keys' ? `不支持的字段：${iss.keys.join('、')}` : undefined) },
+  )
+  .strict();
+
 /** The stored alert as the lifecycle sees it (labels are not needed by acknowledge and resolve). */
 function lifecycleView(a: AdminAlert): LifecycleAlert {
   return {
@@ -127,6 +156,7 @@ function lifecycleView(a: AdminAlert): LifecycleAlert {
     labels: { categories: [], places: [], sources: [], keywords: [] },
     audienceRoles: a.audienceRoles.length ? [...a.audienceRoles] : [...ALERT_AUDIENCE_ROLES],
     cause: 'firing',
+    manualLevel: a.manualLevel,
     createdAt: a.createdAt.getTime(),
     updatedAt: a.updatedAt.getTime(),
     firedAt: a.createdAt.getTime(),
@@ -140,15 +170,34 @@ function lifecycleView(a: AdminAlert): LifecycleAlert {
 
 const toDate = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
-/** GET /api/alerts, GET /api/alerts/:id, POST /api/alerts/:id/acknowledge, POST /api/alerts/:id/resolve. */
+/** What fastify sends for a JSON body (a cached list is sent as bytes and must say the same). */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/** GET /api/alerts, GET /api/alerts/:id, POST /api/alerts/:id/acknowledge, POST /api/alerts/:id/resolve, PATCH /api/alerts/:id/level. */
 export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: Redis }> = async (app, { cfg, db, redis }) => {
+  // The list as serialized JSON per role and query (alerts-list-cache.ts), emptied whenever the
+  // process's live stream hears of new alert events (stream/hub.ts) and, before the answer leaves,
+  // by every write made through these routes (acknowledge, resolve, level): the writer's next read
+  // sees its change.
+  const listCache = new AlertListCache({ ttlMs: cfg.ALERT_LIST_CACHE_TTL_MS });
+  if (cfg.ALERT_LIST_CACHE_TTL_MS > 0) app.alertStream.watch({ changed: () => listCache.invalidate(), live: (live) => listCache.setLive(live) });
+  app.addHook('onSend', async (req) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') listCache.invalidate();
+  });
+
   app.get(
     '/api/alerts',
     { config: READ, schema: { querystring: alertListQuery, response: { 200: z.object({ alerts: z.array(alertOut), nextCursor: z.number().nullable() }) } } },
-    async (req) => {
+    async (req, reply) => {
       const q = req.query;
+      const role = callerOf(req).user.role;
       const states = q.state.includes('all') ? [...ALERT_STATES] : [...new Set(q.state.filter((s) => s !== 'all'))];
       const levels = q.level ? ALERT_LEVELS.filter((l) => LEVEL_RANK[l] >= LEVEL_RANK[q.level ?? 'blue']) : undefined;
+      const key = alertListKey(role, { states, levels, kind: q.kind, since: q.since, cursor: q.cursor, limit: q.limit });
+      const cached = key ? listCache.get(key) : null;
+      // Bytes, not the schema's type: `as never` tells the type provider so (they are that type, serialized).
+      if (cached) return reply.type(JSON_TYPE).send(cached as never);
+      const stamp = listCache.stamp();
       const alerts = await listAdminAlerts(db, {
         states,
         ...(levels ? { levels } : {}),
@@ -156,10 +205,17 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
         ...(q.since ? { since: q.since } : {}),
         ...(q.cursor ? { beforeId: q.cursor } : {}),
         limit: q.limit,
-        role: callerOf(req).user.role,
+        role,
       });
       const last = alerts.at(-1);
-      return { alerts, nextCursor: alerts.length === q.limit && last ? last.id : null };
+      const body = { alerts, nextCursor: alerts.length === q.limit && last ? last.id : null };
+      if (!key || !listCache.isLive) return body;
+      // Serialized by this route's own response schema: a cached answer is byte for byte an uncached one.
+      const serialized = reply.serialize(body);
+      if (typeof serialized !== 'string') return body;
+      const json = Buffer.from(serialized);
+      listCache.store(key, json, stamp);
+      return reply.type(JSON_TYPE).send(json as never);
     },
   );
 
@@ -226,4 +282,62 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
       },
     );
   }
+
+  app.patch(
+    '/api/alerts/:id/level',
+    { config: SET_LEVEL, schema: { params: idParams, body: alertLevelBody, response: { 200: actionResponse } } },
+    async (req) => {
+      const { user } = callerOf(req);
+      const { level, reason } = req.body;
+      const result = await withTransaction(db, async (client): Promise<{ alert: AdminAlert; event: AlertEvent | null }> => {
+        const current = await getAdminAlert(client, req.params.id, user.role, { forUpdate: true });
+        if (!current) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${req.params.id} 不存在`);
+        if (current.state === 'resolved') throw new ApiError(409, 'ALERT_RESOLVED', `预警 ${current.id} 已解除，不能再调整级别`);
+        const now = Date.now();
+        const t = nextAlertState(lifecycleView(current), { type: 'manual_level', level, by: user.id, reason }, now);
+        const draft = t.events[0];
+        if (!t.changed || !t.alert || !draft) return { alert: current, event: null };
+        const next = t.alert;
+        const updatedAt = new Date(next.updatedAt);
+        await setAdminAlertLevel(client, current.id, {
+          level: next.level,
+          manualLevel: next.manualLevel ?? null,
+          state: next.state,
+          cause: draft.type === 'escalated' ? 'escalated' : null,
+          acknowledgedBy: next.acknowledgedBy,
+          acknowledgedAt: toDate(next.acknowledgedAt),
+          by: user.id,
+          reason,
+          updatedAt,
+        });
+        const event = await appendAlertEvent(client, {
+          alertId: current.id,
+          type: draft.type,
+          level: draft.level,
+          payload: { ...draft.payload, byName: user.displayName || user.name },
+          audienceRoles: draft.audienceRoles,
+        });
+        const alert: AdminAlert = {
+          ...current,
+          level: next.level,
+          manualLevel: next.manualLevel ?? null,
+          state: next.state,
+          acknowledgedBy: next.acknowledgedBy,
+          acknowledgedAt: toDate(next.acknowledgedAt),
+          levelChangedBy: user.id,
+          levelChangedAt: updatedAt,
+          levelChangeReason: reason,
+          updatedAt,
+        };
+        await recordAudit(client, { ...auditActor(req), action: 'alert.level', entity: 'alert', entityId: current.id, before: current, after: alert });
+        return { alert, event };
+      });
+      if (result.event) {
+        metrics().alertEvents.inc({ type: result.event.type });
+        // As for acknowledge: committed first, then a wake-up for the streams.
+        await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
+      }
+      return { alert: result.alert, changed: result.event !== null, event: result.event };
+    },
+  );
 };

@@ -6,6 +6,10 @@
 import { listAudit, type AuditFilter, type AuditRecord, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { beijing, csvDocument, csvFileName } from '../csv';
+
+// Kept exported from here too: csvField lived in this module before csv.ts.
+export { csvField } from '../csv';
 
 const ADMIN = { roles: ['admin'] } as const;
 
@@ -68,22 +72,16 @@ function filterOf(q: { from?: Date | undefined; to?: Date | undefined; actor?: s
   };
 }
 
-const beijing = (d: Date): string => new Date(d.getTime() + 8 * 3600_000).toISOString().slice(0, 19).replace('T', ' ');
-
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled. */
-export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
-}
-
 const json = (v: unknown): string => (v === null || v === undefined ? '' : JSON.stringify(v));
 
 export const AUDIT_CSV_HEADER = ['时间(北京时间)', '操作人', '操作', '对象', '对象ID', '变更前', '变更后'] as const;
 
 /** The CSV text: BOM, header row, one row per entry, CRLF line ends. */
 export function auditCsv(rows: readonly AuditRecord[]): string {
-  const lines = [AUDIT_CSV_HEADER.join(',')];
-  for (const r of rows) lines.push([beijing(r.at), r.actorName, r.action, r.entity, r.entityId ?? '', json(r.before), json(r.after)].map(csvField).join(','));
-  return `\uFEFF${lines.join('\r\n')}\r\n`;
+  return csvDocument(
+    AUDIT_CSV_HEADER,
+    rows.map((r) => [beijing(r.at), r.actorName, r.action, r.entity, r.entityId ?? '', json(r.before), json(r.after)]),
+  );
 }
 
 /** GET /api/audit, GET /api/audit.csv. */
@@ -101,10 +99,9 @@ export const auditRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db
 
   app.get('/api/audit.csv', { config: ADMIN, schema: { querystring: z.object(filterQuery).strict() } }, async (req, reply) => {
     const rows = await listAudit(db, { ...filterOf(req.query), limit: AUDIT_CSV_MAX_ROWS });
-    const day = beijing(new Date()).slice(0, 10).replaceAll('-', '');
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
-      .header('content-disposition', `attachment; filename="audit-${day}.csv"`)
+      .header('content-disposition', `attachment; filename="${csvFileName('audit')}"`)
       .send(auditCsv(rows));
   });
 };

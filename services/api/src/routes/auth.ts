@@ -1,6 +1,6 @@
 /** Browser login: POST /api/auth/login sets an HttpOnly, SameSite=Strict session cookie. */
 import type { Config } from '@yuqing/config';
-import { deleteSession, getLoginCandidate, hashSecret, insertSession, newSessionSecret, verifyNoPassword, verifyPassword, type Pool } from '@yuqing/db';
+import { endSession, getLoginCandidate, hashSecret, insertSession, newSessionSecret, verifyNoPassword, verifyPassword, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors';
@@ -42,10 +42,12 @@ export const authRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; limiter:
     },
   );
 
-  // Public and idempotent: logging out with an expired or unknown cookie still clears it.
+  // Public and idempotent: logging out with an expired or unknown cookie still clears it. Every
+  // API process forgets the session at once (it may have remembered it: auth-cache.ts).
   app.post('/api/auth/logout', { config: { public: true } }, async (req, reply) => {
     const secret = req.cookies[cfg.AUTH_COOKIE_NAME];
-    if (secret) await deleteSession(db, hashSecret(secret));
+    const userId = secret ? await endSession(db, hashSecret(secret)) : null;
+    if (userId !== null) await app.credentialsChanged(userId, req.log);
     reply.clearCookie(cfg.AUTH_COOKIE_NAME, cookieOptions);
     return reply.code(204).send();
   });

@@ -1,10 +1,12 @@
 /**
- * The PR duty officer's live page: `GET /` (one HTML page, the login form until signed in) and its
- * two assets under `/assets/` (app.js, app.css), all from services/api/web/, read once at start.
- * Public routes: they hold no data; the page reads everything through the API with the session
- * cookie. Nothing is loaded from elsewhere (isolated intranets): a strict Content-Security-Policy
- * keeps it so. Assets are referenced with a content hash (`?v=`), so a matching request may be
- * cached for a year; any other is revalidated by ETag.
+ * The page of duty officers, analysts and leaders: `GET /` (one HTML page, the login form until
+ * signed in; the views are hash routes of a single page) and its assets under `/assets/` (the
+ * entry module app.js, the modules it imports, app.css), all from services/api/web/, read once at
+ * start. Public routes: they hold no data; the page reads everything through the API with the
+ * session cookie. Nothing is loaded from elsewhere (isolated intranets): a strict
+ * Content-Security-Policy keeps it so. The page references app.js and app.css with a content hash
+ * (`?v=`), so a matching request may be cached for a year; any other (the modules app.js imports by
+ * plain relative URL) is revalidated by ETag on every load, so an imported module is never stale.
  */
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -30,8 +32,15 @@ export const LIVE_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
+const JS = 'text/javascript; charset=utf-8';
+/** Every file served under /assets/ (anything else there is a 404): the modules and the style sheet. */
 const ASSET_TYPES: Record<string, string> = {
-  'app.js': 'text/javascript; charset=utf-8',
+  'app.js': JS,
+  'core.js': JS,
+  'alerts.js': JS,
+  'incidents.js': JS,
+  'digests.js': JS,
+  'items.js': JS,
   'app.css': 'text/css; charset=utf-8',
 };
 
@@ -61,7 +70,7 @@ async function loadAssets(): Promise<Map<string, Asset>> {
 /** GET / and GET /assets/:name. */
 export const livePageRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = async (app, { cfg, db }) => {
   const assets = await loadAssets();
-  const template = (await readFile(new URL('index.html', WEB_DIR), 'utf8')).replace(/\{\{(app\.(?:js|css))\}\}/g, (_m, name: string) => assets.get(name)?.hash ?? '');
+  const template = (await readFile(new URL('index.html', WEB_DIR), 'utf8')).replace(/\{\{([a-z-]+\.(?:js|css))\}\}/g, (_m, name: string) => assets.get(name)?.hash ?? '');
   const pages = { signedIn: template.replace('{{session}}', '1'), anonymous: template.replace('{{session}}', '0') };
 
   // Not part of the API: kept out of the OpenAPI document (hide).

@@ -82,6 +82,8 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
       return r;
     });
     if (!record) throw new ApiError(404, 'TOKEN_NOT_FOUND', `令牌 ${req.params.id} 不存在`);
+    // Committed: every API process forgets the token now rather than at the end of its cache lifetime.
+    await app.credentialsChanged(record.userId, req.log);
     return { record };
   });
 };

@@ -10,6 +10,10 @@
  * its Last-Event-ID), waiting for the socket to drain between frames. Live: the hub reads each new
  * event once and writes it to every live client allowed to see it. The switch is made only when
  * the client has covered everything the hub has already dispatched, so nothing falls between.
+ *
+ * Per-process caches of what alert events change (the alert list, alerts-list-cache.ts) watch the
+ * hub rather than subscribing themselves: they are told when the log may have grown (a
+ * notification, or a read that found new events) and whether notifications are being received.
  */
 import { alertEventsAfter, lastAlertEventId, type AlertEvent, type Pool, type Role } from '@yuqing/db';
 import { alertEventsChannel } from '@yuqing/queue';
@@ -53,6 +57,14 @@ export interface NewStream {
   after: number;
 }
 
+/** A per-process cache of what alert events change, told by the hub (see the module comment). */
+export interface AlertChangeWatcher {
+  /** The event log may have grown: forget. */
+  changed(): void;
+  /** Whether notifications are being received; while they are not, the cache must not answer. */
+  live(live: boolean): void;
+}
+
 /** Live alert stream of one process; see the module comment. */
 export class AlertStreamHub {
   private readonly clients = new Set<Client>();
@@ -68,6 +80,8 @@ export class AlertStreamHub {
   private reading: Promise<void> | null = null;
   private readAgain = false;
   private readonly batchSize: number;
+  private readonly watchers = new Set<AlertChangeWatcher>();
+  private subscribed = false;
 
   constructor(private readonly o: HubOptions) {
     this.batchSize = o.batchSize ?? 500;
@@ -76,6 +90,27 @@ export class AlertStreamHub {
   /** Connected clients. */
   get size(): number {
     return this.clients.size;
+  }
+
+  /** True while subscribed to the notifications (a subscription confirmed since the last disconnect). */
+  get isSubscribed(): boolean {
+    return this.subscribed;
+  }
+
+  /** Adds a watcher; it is told the current liveness at once. */
+  watch(w: AlertChangeWatcher): void {
+    this.watchers.add(w);
+    w.live(this.subscribed);
+  }
+
+  private setSubscribed(subscribed: boolean): void {
+    if (this.subscribed === subscribed) return;
+    this.subscribed = subscribed;
+    for (const w of this.watchers) w.live(subscribed);
+  }
+
+  private changed(): void {
+    for (const w of this.watchers) w.changed();
   }
 
   /** True once shutdown has begun: new streams are refused. */
@@ -94,10 +129,22 @@ export class AlertStreamHub {
     const sub = this.o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
     this.subscriber = sub;
     sub.on('error', (err: Error) => this.o.log.warn({ err: err.message }, 'alert stream: redis subscriber error'));
-    sub.on('message', () => this.wake());
-    sub.on('ready', () => this.wake());
-    sub.subscribe(alertEventsChannel(this.o.prefix)).catch((err: unknown) => {
-      this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'alert stream: subscribe failed; polling only');
+    sub.on('message', () => {
+      this.changed();
+      this.wake();
+    });
+    // Watchers trust notifications only from a subscription confirmed since the last disconnect
+    // (subscribing again on a reconnect is harmless: Redis counts a connection once per channel).
+    sub.on('close', () => this.setSubscribed(false));
+    const subscribe = (): void => {
+      sub.subscribe(alertEventsChannel(this.o.prefix)).then(
+        () => this.setSubscribed(this.subscriber === sub && !this.closing),
+        (err: unknown) => this.o.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'alert stream: subscribe failed; polling only'),
+      );
+    };
+    sub.on('ready', () => {
+      subscribe();
+      this.wake();
     });
     const poll = setInterval(() => this.wake(), this.o.pollMs);
     const beat = setInterval(() => this.heartbeat(), this.o.heartbeatMs);
@@ -181,6 +228,8 @@ export class AlertStreamHub {
   private async readNew(): Promise<void> {
     for (;;) {
       const rows = await alertEventsAfter(this.o.db, this.cursor, null, this.batchSize);
+      // Also when no notification came (it was lost): the poll found them.
+      if (rows.length) this.changed();
       for (const e of rows) this.dispatch(e);
       if (rows.length < this.batchSize || this.closing) return;
     }
@@ -263,6 +312,7 @@ export class AlertStreamHub {
     this.timers = [];
     this.subscriber?.disconnect();
     this.subscriber = null;
+    this.setSubscribed(false);
     await this.reading?.catch(() => undefined);
   }
 }

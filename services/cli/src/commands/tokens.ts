@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { getUserByName, insertApiToken, listApiTokens, newApiToken, recordAudit, revokeApiToken, userNameSchema, withTransaction } from '@yuqing/db';
 import { z } from 'zod';
+import { announceAuthChange } from '../auth-events';
 import { fmtBeijing } from '../beijing-time';
 import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
@@ -55,7 +56,8 @@ async function list(argv: string[], io: CliIO): Promise<number> {
 async function revoke(argv: string[], io: CliIO): Promise<number> {
   const [id] = argv;
   if (!id || argv.length > 1 || !/^\d+$/.test(id)) throw new CliError('usage: yuqing tokens revoke ID');
-  const record = await withDb(cliConfig(io), (db) =>
+  const cfg = cliConfig(io);
+  const record = await withDb(cfg, (db) =>
     withTransaction(db, async (c) => {
       const was = await c.query<{ revoked_at: Date | null }>('SELECT revoked_at FROM api_tokens WHERE id = $1 FOR UPDATE', [Number(id)]);
       const r = await revokeApiToken(c, Number(id));
@@ -64,6 +66,8 @@ async function revoke(argv: string[], io: CliIO): Promise<number> {
     }),
   );
   if (!record) throw new CliError(`no token ${id}`);
+  // Committed: the running API processes forget the token now, not at the end of their cache lifetime.
+  await announceAuthChange(cfg, record.userId, io);
   println(io.stdout, `revoked token ${record.id} of ${record.userName} (${record.prefix}…)`);
   return 0;
 }

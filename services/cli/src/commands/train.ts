@@ -3,7 +3,9 @@
  * hashed word and character features; naive Bayes with --algorithm nb) that
  * `yuqing analyze --model` and the analyzer combine with the lexicon engine (see
  * packages/nlp/src/model.ts for how). Deterministic: the same labels give the same model. Texts go through the analyzer's own normalize + tokenize,
- * so training and prediction see the same tokens. Needs no database or Redis.
+ * so training and prediction see the same tokens. Needs no database or Redis, except with
+ * --from-db: then the analysts' corrections stored in the database (item_labels, made through
+ * PUT /api/items/:id/label) are examples too, built exactly as `yuqing labels export` writes them.
  */
 import { createReadStream } from 'node:fs';
 import { stat, writeFile } from 'node:fs/promises';
@@ -11,9 +13,11 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { normalize, tokenize, train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
+import { cliConfig, withDb } from '../context';
 import { CliError, println, type Command } from '../io';
+import { describeStats, labelLines, type LabelLine } from './labels';
 
-const USAGE = `usage: yuqing train --in labels.jsonl --out model.json [--algorithm lr|nb]
+const USAGE = `usage: yuqing train [--in labels.jsonl] [--from-db] --out model.json [--algorithm lr|nb]
                     [--epochs 8] [--l2 0.0001] [--bits 18] [--class-weights balanced|none]   (lr)
                     [--alpha 1] [--min-count 2]                                            (nb)
   --algorithm lr (default): L2-regularized logistic regression over hashed word, word-bigram,
@@ -25,6 +29,9 @@ const USAGE = `usage: yuqing train --in labels.jsonl --out model.json [--algorit
     "negative": true | false                           → trains the negative-vs-not head
     "police_negative": true | false                    → trains the police-negative head
     ("police_related" is accepted and ignored: relevance stays rule-based.)
+  --from-db adds the analysts' corrections stored in the database (人工校正: the lines
+  \`yuqing labels export\` writes); with --in too, both are used, and a line of the file whose
+  "item_id" the database has a correction for gives way to the database's current one.
   A head is trained when its label has examples of at least two classes. Bad lines are reported
   on stderr by number and skipped; the exit code is 1 when any line was bad, 0 otherwise.`;
 
@@ -38,6 +45,21 @@ export function parseLabelLine(line: string): TrainingExample | string {
   } catch (err) {
     return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
   }
+  return labelExample(v);
+}
+
+/** The item id a labels line names (`item_id`, as `yuqing labels export` writes), if any. */
+function itemIdOf(line: string): number | undefined {
+  try {
+    const v = (JSON.parse(line) as { item_id?: unknown } | null)?.item_id;
+    return typeof v === 'number' && Number.isInteger(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A parsed labels line (or a database correction as a line) as an example, or the reason it is unusable. */
+export function labelExample(v: unknown): TrainingExample | string {
   if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
   const o = v as Record<string, unknown>;
   if (typeof o.text !== 'string') return '"text" must be a string';
@@ -63,12 +85,13 @@ export function parseLabelLine(line: string): TrainingExample | string {
 
 /** Runs `yuqing train`. */
 export const run: Command = async (argv, io) => {
-  let values: { in?: string; out?: string; algorithm?: string; epochs?: string; l2?: string; bits?: string; 'class-weights'?: string; alpha?: string; 'min-count'?: string; help?: boolean };
+  let values: { in?: string; 'from-db'?: boolean; out?: string; algorithm?: string; epochs?: string; l2?: string; bits?: string; 'class-weights'?: string; alpha?: string; 'min-count'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         in: { type: 'string' },
+        'from-db': { type: 'boolean' },
         out: { type: 'string' },
         algorithm: { type: 'string' },
         epochs: { type: 'string' },
@@ -89,7 +112,7 @@ export const run: Command = async (argv, io) => {
     println(io.stdout, USAGE);
     return 0;
   }
-  if (!values.in || !values.out) throw new CliError(`--in and --out are required\n${USAGE}`);
+  if ((!values.in && !values['from-db']) || !values.out) throw new CliError(`--out and at least one of --in and --from-db are required\n${USAGE}`);
   const alpha = values.alpha === undefined ? 1 : Number(values.alpha);
   if (!(alpha > 0) || !Number.isFinite(alpha)) throw new CliError(`--alpha must be a positive number\n${USAGE}`);
   const minCount = values['min-count'] === undefined ? 2 : Number(values['min-count']);
@@ -105,26 +128,51 @@ export const run: Command = async (argv, io) => {
   const classWeights = values['class-weights'] ?? 'balanced';
   if (classWeights !== 'balanced' && classWeights !== 'none') throw new CliError(`--class-weights must be balanced or none\n${USAGE}`);
 
-  const inPath = resolve(io.cwd, values.in);
-  const st = await stat(inPath).catch(() => null);
-  if (!st) throw new CliError(`cannot read ${values.in}: no such file`);
-  if (st.isDirectory()) throw new CliError(`cannot read ${values.in}: is a directory`);
-
-  const examples: TrainingExample[] = [];
-  let lineNo = 0;
+  const fromDb = values['from-db'] === true;
+  // Examples of the file, with the item id a line names (for --from-db to replace it).
+  const fileExamples: Array<{ ex: TrainingExample; itemId: number | undefined }> = [];
   let bad = 0;
-  for await (const line of createInterface({ input: createReadStream(inPath, 'utf8'), crlfDelay: Infinity })) {
-    lineNo++;
-    if (!line.trim()) continue;
-    const ex = parseLabelLine(line);
-    if (typeof ex === 'string') {
-      bad++;
-      println(io.stderr, `line ${lineNo}: ${ex}`);
-      continue;
+  if (values.in) {
+    const inPath = resolve(io.cwd, values.in);
+    const st = await stat(inPath).catch(() => null);
+    if (!st) throw new CliError(`cannot read ${values.in}: no such file`);
+    if (st.isDirectory()) throw new CliError(`cannot read ${values.in}: is a directory`);
+    let lineNo = 0;
+    for await (const line of createInterface({ input: createReadStream(inPath, 'utf8'), crlfDelay: Infinity })) {
+      lineNo++;
+      if (!line.trim()) continue;
+      const ex = parseLabelLine(line);
+      if (typeof ex === 'string') {
+        bad++;
+        println(io.stderr, `line ${lineNo}: ${ex}`);
+        continue;
+      }
+      fileExamples.push({ ex, itemId: fromDb ? itemIdOf(line) : undefined });
     }
-    examples.push(ex);
   }
-  if (examples.length === 0) throw new CliError(`no usable examples in ${values.in}${bad ? ` (${bad} bad lines)` : ''}`);
+
+  const dbExamples: TrainingExample[] = [];
+  const dbItems = new Set<number>();
+  if (fromDb) {
+    const lines: LabelLine[] = [];
+    const stats = await withDb(cliConfig(io), (db) => labelLines(db, (l) => void lines.push(l)));
+    for (const l of lines) {
+      const ex = labelExample(l);
+      // labelLines only hands over lines with a label, so this cannot happen; kept as a guard.
+      if (typeof ex === 'string') throw new Error(`item ${l.item_id}: ${ex}`);
+      dbExamples.push(ex);
+      dbItems.add(l.item_id);
+    }
+    println(io.stderr, `数据库 (--from-db): ${describeStats(stats)}`);
+  }
+  const kept = fileExamples.filter((f) => f.itemId === undefined || !dbItems.has(f.itemId));
+  if (kept.length < fileExamples.length) {
+    println(io.stderr, `${values.in}: ${fileExamples.length - kept.length} lines replaced by the database's current correction of the same item`);
+  }
+  const examples: TrainingExample[] = [...kept.map((f) => f.ex), ...dbExamples];
+  if (fromDb && values.in) println(io.stderr, `examples: ${kept.length} from ${values.in}, ${dbExamples.length} from the database`);
+  const where = [values.in, fromDb ? 'the database' : null].filter(Boolean).join(' or ');
+  if (examples.length === 0) throw new CliError(`no usable examples in ${where}${bad ? ` (${bad} bad lines)` : ''}`);
   const model = train(examples, { algorithm, alpha, minCount, epochs, l2, bits, classWeights });
   const heads = Object.keys(model.heads);
   if (heads.length === 0) throw new CliError('no head could be trained: every label needs examples of at least two classes');
@@ -134,6 +182,6 @@ export const run: Command = async (argv, io) => {
   } catch (err) {
     throw new CliError(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  println(io.stdout, JSON.stringify({ out: values.out, format: model.format, modelVersion: model.modelVersion, examples: examples.length, badLines: bad, heads: Object.fromEntries(Object.entries(model.heads as Partial<Record<string, HeadJson>>).map(([h, j]) => [h, Object.fromEntries((j?.classes ?? []).map((c, i) => [c, j?.docs[i]]))])) }));
+  println(io.stdout, JSON.stringify({ out: values.out, format: model.format, modelVersion: model.modelVersion, examples: examples.length, ...(fromDb ? { fromFile: kept.length, fromDb: dbExamples.length } : {}), badLines: bad, heads: Object.fromEntries(Object.entries(model.heads as Partial<Record<string, HeadJson>>).map(([h, j]) => [h, Object.fromEntries((j?.classes ?? []).map((c, i) => [c, j?.docs[i]]))])) }));
   return bad > 0 ? 1 : 0;
 };

@@ -4,6 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import { hashPassword, insertUser, listUsers, randomPassword, recordAudit, setUserDisabled, userInputSchema, withTransaction, type User } from '@yuqing/db';
+import { announceAuthChange } from '../auth-events';
 import { fmtBeijing } from '../beijing-time';
 import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
@@ -75,7 +76,8 @@ async function list(argv: string[], io: CliIO): Promise<number> {
 async function setDisabled(action: 'disable' | 'enable', argv: string[], io: CliIO): Promise<number> {
   const [name] = argv;
   if (!name || argv.length > 1) throw new CliError(`usage: yuqing users ${action} NAME`);
-  const user = await withDb(cliConfig(io), (db) =>
+  const cfg = cliConfig(io);
+  const user = await withDb(cfg, (db) =>
     withTransaction(db, async (c) => {
       const u = await setUserDisabled(c, name, action === 'disable');
       if (u) await recordAudit(c, { ...cliActor(), action: `user.${action}`, entity: 'user', entityId: u.id, before: { ...u, disabled: !u.disabled }, after: u });
@@ -83,6 +85,8 @@ async function setDisabled(action: 'disable' | 'enable', argv: string[], io: Cli
     }),
   );
   if (!user) throw new CliError(`no user ${name}`);
+  // Committed: the running API processes forget what they cached about the user.
+  await announceAuthChange(cfg, user.id, io);
   println(io.stdout, `${action}d user ${describe(user)}`);
   return 0;
 }

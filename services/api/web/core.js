@@ -1,0 +1,199 @@
+// What every view of the page shares: DOM helpers, Beijing time, the API client, labels, and what
+// each role may do. Plain browser JavaScript (ES2022 modules), no libraries, nothing loaded from
+// anywhere but this service. Every text from the server is set with textContent, never as HTML.
+
+export const LEVELS = ['blue', 'yellow', 'orange', 'red'];
+export const LEVEL_LABELS = { none: '无', blue: '蓝色', yellow: '黄色', orange: '橙色', red: '红色' };
+export const ROLE_LABELS = { admin: '管理员', pr: '值班员', leader: '领导', analyst: '研判员', ingest: '数据推送' };
+
+/**
+ * What each role may do on the page. Only the choice of buttons and views: the server decides
+ * (and refuses with a message the page shows) whatever the page offers.
+ */
+const ABILITIES = {
+  alerts: ['admin', 'pr', 'analyst', 'leader'],
+  acknowledge: ['admin', 'pr'],
+  adjustAlertLevel: ['admin', 'pr', 'analyst'],
+  createIncident: ['admin', 'analyst', 'pr'],
+  incidents: ['admin', 'pr', 'analyst', 'leader'],
+  editIncident: ['admin', 'analyst', 'pr'],
+  noteIncident: ['admin', 'analyst', 'pr', 'leader'],
+  instruction: ['leader'],
+  digests: ['admin', 'pr', 'analyst', 'leader'],
+  generateDigest: ['admin', 'analyst', 'leader'],
+  items: ['admin', 'analyst'],
+  labelItem: ['admin', 'analyst'],
+};
+
+/** The signed-in user and what happens when the session turns out to be gone. */
+export const session = {
+  me: null,
+  /** Set by app.js: back to the login form. */
+  onExpired: () => undefined,
+};
+
+export const can = (ability) => Boolean(session.me && (ABILITIES[ability] || []).includes(session.me.role));
+
+// --- DOM ---
+export const $ = (id) => document.getElementById(id);
+
+/** An element with a class and a text (never HTML). */
+export function el(tag, cls, text) {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined && text !== null) e.textContent = String(text);
+  return e;
+}
+
+export function button(text, cls, onClick) {
+  const b = el('button', cls, text);
+  b.type = 'button';
+  if (onClick) b.addEventListener('click', onClick);
+  return b;
+}
+
+/**
+ * A link that opens in a new tab and tells the other side nothing. Only web addresses and this
+ * service's own paths become links: a crawled item's `javascript:` or `data:` URL stays plain text.
+ */
+export function outLink(href, text, cls) {
+  let url = null;
+  try {
+    url = new URL(href, location.href);
+  } catch {
+    url = null;
+  }
+  if (!url || !['http:', 'https:'].includes(url.protocol)) return el('span', cls, text);
+  const a = el('a', cls, text);
+  a.href = url.href;
+  a.target = '_blank';
+  a.rel = 'noopener noreferrer';
+  return a;
+}
+
+export function levelBadge(level) {
+  return el('span', `badge ${level}`, LEVEL_LABELS[level] || level);
+}
+
+/** A <label> holding a caption and a control. */
+export function field(caption, control, cls) {
+  const l = el('label', cls || 'field');
+  l.append(el('span', 'caption', caption), control);
+  return l;
+}
+
+export function select(options, value) {
+  const s = el('select');
+  for (const [v, text] of options) {
+    const o = el('option', null, text);
+    o.value = v;
+    s.append(o);
+  }
+  if (value !== undefined && value !== null) s.value = value;
+  return s;
+}
+
+export function input(type, value, attrs) {
+  const i = el('input');
+  i.type = type;
+  if (value !== undefined && value !== null) i.value = value;
+  for (const [k, v] of Object.entries(attrs || {})) i.setAttribute(k, v);
+  return i;
+}
+
+export function textarea(value, attrs) {
+  const t = el('textarea');
+  if (value) t.value = value;
+  for (const [k, v] of Object.entries(attrs || {})) t.setAttribute(k, v);
+  return t;
+}
+
+/** Shows (or hides, with no message) an error paragraph. */
+export function showError(p, message) {
+  p.textContent = message || '';
+  p.hidden = !message;
+}
+
+// --- time: always Beijing time (Asia/Shanghai), whatever the machine's zone ---
+const SHANGHAI = new Intl.DateTimeFormat('zh-CN', {
+  timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+});
+function parts(iso) {
+  if (!iso) return null;
+  const d = new Date(iso);
+  if (Number.isNaN(d.getTime())) return null;
+  const p = {};
+  for (const x of SHANGHAI.formatToParts(d)) p[x.type] = x.value;
+  return p;
+}
+/** `2025-01-02 08:00:00` in Beijing time. */
+export function beijing(iso) {
+  const p = parts(iso);
+  return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}` : '';
+}
+/** `2025-01-02 08:00` in Beijing time. */
+export function beijingMinute(iso) {
+  const p = parts(iso);
+  return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : '';
+}
+/** The value of an <input type="datetime-local"> showing this instant in Beijing time. */
+export function toBeijingInput(iso) {
+  const p = parts(iso);
+  return p ? `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` : '';
+}
+/** An <input type="datetime-local"> value read as Beijing time → ISO 8601 (UTC), or null. */
+export function fromBeijingInput(value) {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value || '')) return null;
+  const d = new Date(`${value.length === 16 ? `${value}:00` : value}+08:00`);
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
+/** A span of time in words: `2天3小时`, `3小时5分钟`, `12分钟`, `不到1分钟`. */
+export function duration(ms) {
+  const min = Math.floor(Math.abs(ms) / 60_000);
+  if (min < 1) return '不到1分钟';
+  const d = Math.floor(min / 1440);
+  const h = Math.floor((min % 1440) / 60);
+  const m = min % 60;
+  if (d > 0) return h > 0 ? `${d}天${h}小时` : `${d}天`;
+  if (h > 0) return m > 0 ? `${h}小时${m}分钟` : `${h}小时`;
+  return `${m}分钟`;
+}
+
+// --- HTTP ---
+/** One request to the API: `{status, data}`; a 401 also sends the page back to the login form. */
+export async function api(method, url, body) {
+  const init = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+  if (body !== undefined) {
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  let res;
+  try {
+    res = await fetch(url, init);
+  } catch {
+    return { status: 0, data: { error: { code: 'NETWORK', message: '无法连接服务器，请检查网络' } } };
+  }
+  let data = null;
+  if (res.status !== 204) data = await res.json().catch(() => null);
+  if (res.status === 401 && !url.startsWith('/api/auth/')) session.onExpired('登录已过期，请重新登录');
+  return { status: res.status, data };
+}
+
+/** The Chinese message of an error answer (the service's one error shape), else the fallback. */
+export function errorText(r, fallback) {
+  const e = r.data && r.data.error;
+  if (!e) return r.status === 403 ? '无权执行此操作' : fallback;
+  // A refused form: the service's own (Chinese) reasons say what to fix; a library's English
+  // default texts would not help the user, so only Chinese ones are shown.
+  const reasons = (Array.isArray(e.issues) ? e.issues : []).map((i) => i.message).filter((m) => typeof m === 'string' && /[\u4e00-\u9fff]/.test(m));
+  if (reasons.length) return `${e.message}：${[...new Set(reasons)].join('；')}`;
+  return e.message || fallback;
+}
+
+/** A query string from the non-empty entries. */
+export function query(params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) q.set(k, String(v));
+  const s = q.toString();
+  return s ? `?${s}` : '';
+}
