@@ -68,7 +68,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(silenceRoutes, { db });
   app.register(receiverRoutes, { db });
   app.register(auditRoutes, { db });
-  app.register(digestRoutes, { cfg, db });
+  app.register(digestRoutes, { cfg, db, redis });
   app.register(incidentRoutes, { cfg, db });
   app.register(registerRoutes, { db });
   app.register(livePageRoutes, { cfg, db });

@@ -475,6 +475,37 @@ describe('digest routes', () => {
     ]);
   });
 
+  it('POST with push sends the regenerated digest to DIGEST_RECEIVERS once per request, and refuses when none are configured', async () => {
+    const body = { kind: 'custom', from: '2026-11-27T08:00+08:00', to: '2026-11-27T20:00+08:00', push: true };
+    const none = await app.inject({ method: 'POST', url: '/api/digests', headers: as('leader'), payload: body });
+    expect(none.statusCode).toBe(400);
+    expect(none.json().error.code).toBe('DIGEST_NO_RECEIVERS');
+
+    const pushing = buildApp({ cfg: { ...t.cfg, DIGEST_RECEIVERS: receiverIds }, db: t.db, redis: t.redis });
+    try {
+      const deliveriesOf = async (id: number) =>
+        (await t.db.query<{ receiver_id: number; payload: { kind: string; markdown: string } }>('SELECT receiver_id, payload FROM deliveries WHERE dedup_key LIKE $1 ORDER BY id', [`digest:${id}:%`])).rows;
+      const first = await pushing.inject({ method: 'POST', url: '/api/digests', headers: as('leader'), payload: body });
+      expect(first.statusCode, first.body).toBe(201);
+      const id = first.json().digest.id as number;
+      expect(first.json().pushed).toBe(receiverIds.length);
+      const sent = await deliveriesOf(id);
+      expect(sent.map((r) => r.receiver_id).sort((a, b) => a - b)).toEqual([...receiverIds].sort((a, b) => a - b));
+      const stored = (await t.db.query<{ markdown: string }>('SELECT markdown FROM digests WHERE id = $1', [id])).rows[0]!;
+      for (const r of sent) expect(r.payload).toMatchObject({ kind: 'digest', markdown: stored.markdown });
+      // Regenerated and pushed again on request: a new message for each receiver, not taken for a repeat.
+      const again = await pushing.inject({ method: 'POST', url: '/api/digests', headers: as('leader'), payload: body });
+      expect(again.json()).toMatchObject({ created: false, pushed: receiverIds.length, digest: { id } });
+      expect(await deliveriesOf(id)).toHaveLength(2 * receiverIds.length);
+      // Without push nothing is sent.
+      const quiet = await pushing.inject({ method: 'POST', url: '/api/digests', headers: as('leader'), payload: { ...body, push: false } });
+      expect(quiet.json().pushed).toBe(0);
+      expect(await deliveriesOf(id)).toHaveLength(2 * receiverIds.length);
+    } finally {
+      await pushing.close();
+    }
+  });
+
   it('refuses periods that cannot be a digest, zoneless times and unknown fields, in Chinese', async () => {
     const post = (payload: unknown) => app.inject({ method: 'POST', url: '/api/digests', headers: as('leader'), payload: payload as object });
     const twoDays = await post({ kind: 'daily', from: '2026-11-27T08:00+08:00', to: '2026-11-29T08:00+08:00' });

@@ -86,7 +86,7 @@ function setUp() {
     if (Date.parse(from) >= Date.parse(to)) return showError($('generate-error'), '结束时间应晚于开始时间');
     $('g-submit').disabled = true;
     $('g-submit').textContent = '生成中…';
-    const r = await api('POST', '/api/digests', { kind: $('g-kind').value, from, to });
+    const r = await api('POST', '/api/digests', { kind: $('g-kind').value, from, to, push: $('g-push').checked });
     $('g-submit').disabled = false;
     $('g-submit').textContent = '生成';
     if (r.status === 401) return;
@@ -94,7 +94,8 @@ function setUp() {
     showError($('generate-error'), '');
     const d = (r.data && r.data.digest) || r.data;
     const done = $('generate-done');
-    done.replaceChildren(document.createTextNode('已生成：'), outLink(`/api/digests/${d.id}/html`, d.title || `#${d.id}`));
+    const pushed = r.data && r.data.pushed ? `（已推送到 ${r.data.pushed} 个接收群）` : '';
+    done.replaceChildren(document.createTextNode('已生成：'), outLink(`/api/digests/${d.id}/html`, d.title || `#${d.id}`), document.createTextNode(pushed));
     done.hidden = false;
     await load();
   });

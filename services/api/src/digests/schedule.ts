@@ -70,8 +70,18 @@ export function digestPageUrl(baseUrl: string | undefined, id: number): string |
   return digestHtmlLink({ ...(baseUrl ? { baseUrl } : {}), digestId: id }) ?? undefined;
 }
 
-/** Queues the digest's Markdown for each receiver (once per digest and receiver). Unknown receivers are logged and skipped. */
-export async function pushDigest(notifier: NotifierDeps, receivers: readonly number[], g: Pick<GeneratedDigest, 'digest' | 'stored'>, baseUrl?: string): Promise<number> {
+/**
+ * Queues the digest's Markdown for each receiver (once per digest and receiver). Unknown receivers
+ * are logged and skipped. `edition` tells a regenerated digest (same id, new content, pushed on
+ * request) from the scheduled one, so its push is not taken for a repeat of the first.
+ */
+export async function pushDigest(
+  notifier: NotifierDeps,
+  receivers: readonly number[],
+  g: Pick<GeneratedDigest, 'digest' | 'stored'>,
+  baseUrl?: string,
+  edition?: string,
+): Promise<number> {
   let queued = 0;
   const link = digestPageUrl(baseUrl, g.stored.id);
   for (const receiverId of receivers) {
@@ -90,7 +100,7 @@ export async function pushDigest(notifier: NotifierDeps, receivers: readonly num
           markdown: g.stored.markdown,
           ...(link ? { link } : {}),
         },
-        `digest:${g.stored.id}:receiver:${receiverId}`,
+        edition ? `digest:${g.stored.id}:${edition}:receiver:${receiverId}` : `digest:${g.stored.id}:receiver:${receiverId}`,
       );
       queued++;
     } catch (err) {

@@ -6,7 +6,8 @@
  *                                       only its inline style and data: images — no script, nothing from elsewhere;
  * - GET  /api/digests/:id/markdown      the robot message;
  * - GET  /api/digests/latest/html?kind= 302 to the newest digest's page (what a bookmark opens at 08:00);
- * - POST /api/digests {kind, from, to}  (re)generate a period now; replaces the stored one, audited (digest.generate).
+ * - POST /api/digests {kind, from, to, push?}  (re)generate a period now; replaces the stored one, audited
+ *                                       (digest.generate); with push, also sends it to DIGEST_RECEIVERS.
  *
  * Roles: reading is for everyone who reads alerts — leaders, analysts, admins and the PR duty
  * officers (pr), who see every figure in it elsewhere already; generating is for leaders, analysts
@@ -16,9 +17,11 @@ import type { Config } from '@yuqing/config';
 import { DIGEST_KIND_VALUES, getDigest, latestDigestId, listDigests, type DigestSummary, type Pool } from '@yuqing/db';
 import { addLocalDays, formatDateTime, zoneLabel } from '@yuqing/digest';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { auditActor } from '../audit-actor';
-import { generateDigest } from '../digests';
+import { generateDigest, pushDigest } from '../digests';
+import { createDeliveryQueue } from '../receivers';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { idParams } from '../schemas';
@@ -104,6 +107,8 @@ export const digestGenerateBody = z
     kind: kindEnum,
     from: zonedTime,
     to: zonedTime,
+    /** Also push the Markdown to DIGEST_RECEIVERS (as the scheduled runs do). */
+    push: z.boolean().default(false),
   })
   .strict();
 
@@ -124,7 +129,14 @@ export function periodProblem(kind: 'daily' | 'weekly' | 'custom', from: Date, t
 }
 
 /** GET/POST /api/digests, GET /api/digests/:id[/html|/markdown], GET /api/digests/latest/html. */
-export const digestRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = async (app, { cfg, db }) => {
+export const digestRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: Redis }> = async (app, { cfg, db, redis }) => {
+  // The delivery queue for pushes on request, made on first use (most API calls never push).
+  let deliveryQueue: ReturnType<typeof createDeliveryQueue> | null = null;
+  const deliveries = (): ReturnType<typeof createDeliveryQueue> => (deliveryQueue ??= createDeliveryQueue(cfg, redis));
+  app.addHook('onClose', async () => {
+    await deliveryQueue?.close();
+  });
+
   app.get('/api/digests', { config: READ, schema: { querystring: digestListQuery, response: { 200: z.object({ digests: z.array(digestSummaryOut) }) } } }, async (req) => ({
     digests: (await listDigests(db, { ...(req.query.kind ? { kind: req.query.kind } : {}), limit: req.query.limit })).map(summaryOf),
   }));
@@ -174,9 +186,10 @@ export const digestRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = as
 
   app.post(
     '/api/digests',
-    { config: GENERATE, schema: { body: digestGenerateBody, response: { 201: z.object({ digest: digestSummaryOut, created: z.boolean() }) } } },
+    { config: GENERATE, schema: { body: digestGenerateBody, response: { 201: z.object({ digest: digestSummaryOut, created: z.boolean(), pushed: z.number() }) } } },
     async (req, reply) => {
-      const { kind, from, to } = req.body;
+      const { kind, from, to, push } = req.body;
+      if (push && cfg.DIGEST_RECEIVERS.length === 0) throw new ApiError(400, 'DIGEST_NO_RECEIVERS', '未配置日报推送接收端（DIGEST_RECEIVERS），无法推送');
       const problem = periodProblem(kind, from, to, cfg.DIGEST_TIMEZONE);
       if (problem) throw new ApiError(400, 'DIGEST_PERIOD_INVALID', problem);
       const g = await generateDigest(db, {
@@ -190,7 +203,9 @@ export const digestRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = as
         replace: true,
         audit: auditActor(req),
       });
-      return reply.code(201).send({ digest: summaryOf(g.stored), created: g.created });
+      // The edition is the generation time: pushing a regenerated digest again is a new message, not a repeat.
+      const pushed = push ? await pushDigest({ db, queue: deliveries() }, cfg.DIGEST_RECEIVERS, g, cfg.PUBLIC_BASE_URL, String(g.stored.generatedAt.getTime())) : 0;
+      return reply.code(201).send({ digest: summaryOf(g.stored), created: g.created, pushed });
     },
   );
 };
