@@ -13,6 +13,9 @@
  * afterwards. An automatic level that is above the manual one but falling (orange → yellow after
  * a person lowered orange to blue) is not an escalation and keeps the manual level. A re-open
  * (次生) starts a new episode at the automatic level and clears the manual level too.
+ *
+ * ALERT_AUTO_RESOLVE=faded: the topic entering 消散期 resolves its alerts (the system, auto); the
+ * topic flaring up again (stage 次生, or a level rise) reopens them.
  */
 import type { Level } from '@yuqing/topics';
 import {
@@ -57,6 +60,19 @@ export type AlertInput =
     }
   /** The topic faded (消散期) or closed. */
   | { type: 'faded'; closed: boolean; reason: string }
+  /**
+   * The topic flared up again (stage 次生) and the rule matches it as it now is. Its level may be
+   * unchanged (a live topic's automatic level never drops), so no level change would reopen what
+   * the fade resolved: this does, with ALERT_AUTO_RESOLVE=faded.
+   */
+  | {
+      type: 'flare';
+      ruleId: number;
+      ruleName?: string | null;
+      topic: TopicView;
+      reason: string;
+      audienceRoles: AudienceRole[];
+    }
   | { type: 'acknowledge'; by: number; comment?: string }
   | { type: 'resolve'; by: number; comment?: string }
   /** A person sets the level by hand (with the reason, which is required). */
@@ -82,6 +98,8 @@ export function nextAlertState(current: AlertState | null, input: AlertInput, no
       return fade(current, input.closed, input.reason, now, opts);
     case 'level':
       return levelChange(current, input, now, opts);
+    case 'flare':
+      return flare(current, input, now, opts);
     case 'manual_level':
       return manualLevel(current, input, now);
   }
@@ -142,35 +160,11 @@ function levelChange(current: AlertState | null, input: Extract<AlertInput, { ty
     return { alert, events: [alertEvent(alert, 'firing', now, base)], notify: true, changed: true };
   }
 
-  const refreshed = { ...current, title: topic.title, labels: labelsOf(topic), audienceRoles: [...input.audienceRoles], ruleName: input.ruleName ?? current.ruleName, updatedAt: now };
+  const refreshed = refresh(current, input, now);
   if (current.state === 'resolved') {
     // Only a rise is a flare-up; a sideways change of a resolved topic is no news.
     if (!levelAbove(level, input.previous)) return unchanged(current);
-    const alert: AlertState = {
-      ...refreshed,
-      level,
-      // a new episode: a manual level set during the last one does not carry over
-      manualLevel: null,
-      state: 'firing',
-      cause: 'reopened',
-      firedAt: now,
-      reopenCount: current.reopenCount + 1,
-      acknowledgedBy: null,
-      acknowledgedAt: null,
-      resolvedBy: null,
-      resolvedAt: null,
-    };
-    const payload = {
-      ...base,
-      from: current.level,
-      secondary: true,
-      label: '次生',
-      reopenCount: alert.reopenCount,
-      previouslyResolvedBy: current.resolvedBy,
-      previouslyResolvedAt: current.resolvedAt,
-      ...(current.manualLevel ? { manualLevelCleared: current.manualLevel } : {}),
-    };
-    return { alert, events: [alertEvent(alert, 'reopened', now, payload)], notify: true, changed: true };
+    return reopen(current, refreshed, level, now, base);
   }
 
   const manual = current.manualLevel ?? null;
@@ -196,12 +190,71 @@ function levelChange(current: AlertState | null, input: Extract<AlertInput, { ty
   return { alert, events: [alertEvent(alert, 'updated', now, base)], notify: false, changed: true };
 }
 
+/** The alert with what the topic and rule say now (title, labels, audience, rule name). */
+const refresh = (current: AlertState, input: { topic: TopicView; audienceRoles: AudienceRole[]; ruleName?: string | null }, now: number): AlertState => ({
+  ...current,
+  title: input.topic.title,
+  labels: labelsOf(input.topic),
+  audienceRoles: [...input.audienceRoles],
+  ruleName: input.ruleName ?? current.ruleName,
+  updatedAt: now,
+});
+
+/** A resolved alert fires again as a flare-up (次生): a new episode at `level`. */
+function reopen(current: AlertState, refreshed: AlertState, level: AlertLevel, now: number, base: Record<string, unknown>): AlertTransition {
+  const alert: AlertState = {
+    ...refreshed,
+    level,
+    // a new episode: a manual level set during the last one does not carry over
+    manualLevel: null,
+    state: 'firing',
+    cause: 'reopened',
+    firedAt: now,
+    reopenCount: current.reopenCount + 1,
+    acknowledgedBy: null,
+    acknowledgedAt: null,
+    resolvedBy: null,
+    resolvedAt: null,
+  };
+  const payload = {
+    ...base,
+    from: current.level,
+    secondary: true,
+    label: '次生',
+    reopenCount: alert.reopenCount,
+    previouslyResolvedBy: current.resolvedBy,
+    previouslyResolvedAt: current.resolvedAt,
+    ...(current.manualLevel ? { manualLevelCleared: current.manualLevel } : {}),
+  };
+  return { alert, events: [alertEvent(alert, 'reopened', now, payload)], notify: true, changed: true };
+}
+
+/**
+ * The topic faded or closed. Resolved by the system when ALERT_AUTO_RESOLVE says so; otherwise a
+ * close is recorded on the alert ('updated', not announced) and a mere fade changes nothing — with
+ * `closed` or `never` a topic past its peak is still worth watching, and nothing about it is news.
+ */
 function fade(current: AlertState | null, closed: boolean, reason: string, now: number, opts: LifecycleOptions): AlertTransition {
   if (!current || current.state === 'resolved') return unchanged(current);
   const auto = opts.autoResolve === 'faded' || (opts.autoResolve === 'closed' && closed);
   if (auto) return resolve(current, null, now, { auto: true, reason, topicClosed: closed });
+  if (!closed) return unchanged(current);
   const alert = { ...current, updatedAt: now };
   return { alert, events: [alertEvent(alert, 'updated', now, { reason, topicClosed: closed, topicFaded: true })], notify: false, changed: true };
+}
+
+/**
+ * The topic flared up (次生). With `faded`, an alert the system resolved (resolvedBy null: the fade
+ * or the close) fires again at the topic's level. An alert a person resolved stays resolved (a
+ * level rise still reopens it), and with `closed` or `never` nothing was resolved by a fade, so a
+ * flare at the same level is no news.
+ */
+function flare(current: AlertState | null, input: Extract<AlertInput, { type: 'flare' }>, now: number, opts: LifecycleOptions): AlertTransition {
+  if (opts.autoResolve !== 'faded' || !current || current.state !== 'resolved' || current.resolvedBy !== null) return unchanged(current);
+  const { topic } = input;
+  if (topic.level === 'none') return unchanged(current);
+  const base = { from: current.level, to: topic.level, reason: input.reason, topicId: topic.id, ruleId: input.ruleId, indicators: null, stage: '次生' };
+  return reopen(current, refresh(current, input, now), topic.level, now, base);
 }
 
 /** Acknowledges a firing alert; acknowledging anything else changes nothing. */

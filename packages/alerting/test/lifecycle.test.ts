@@ -112,14 +112,72 @@ describe('topic alert lifecycle', () => {
 
   it('auto-resolve is configurable: faded resolves on 消散期, closed waits, never leaves it to people', () => {
     const open = nextAlertState(null, levelInput('yellow', 'blue'), T0).alert;
-    const fade = { type: 'faded' as const, closed: false, reason: '进入消散期' };
+    const fade = { type: 'faded' as const, closed: false, reason: '话题进入消散期' };
     expect(nextAlertState(open, fade, T0 + HOUR, { autoResolve: 'faded' }).alert!.state).toBe('resolved');
+    // A mere fade is nothing to `closed` (nor `never`): no event, nothing to store or announce.
     const waits = nextAlertState(open, fade, T0 + HOUR, { autoResolve: 'closed' });
-    expect(waits.alert!.state).toBe('firing');
-    expect(waits.events.map((e) => e.type)).toEqual(['updated']);
-    expect(waits.notify).toBe(false);
+    expect(waits).toEqual({ alert: open, events: [], notify: false, changed: false });
+    expect(nextAlertState(open, fade, T0 + HOUR, { autoResolve: 'never' }).changed).toBe(false);
     const never = nextAlertState(open, { type: 'faded', closed: true, reason: '关闭' }, T0 + HOUR, { autoResolve: 'never' });
     expect(never.alert!.state).toBe('firing');
+    expect(never.events.map((e) => e.type)).toEqual(['updated']);
+    expect(never.notify).toBe(false);
+  });
+
+  it('with faded, a fade resolves an open (also an acknowledged) alert by the system, once', () => {
+    const faded = { autoResolve: 'faded' as const };
+    const fade = { type: 'faded' as const, closed: false, reason: '话题进入消散期' };
+    const [, acked, resolved, again] = run(
+      [
+        [levelInput('orange', 'yellow'), T0],
+        [{ type: 'acknowledge', by: 3 }, T0 + MIN],
+        [fade, T0 + 5 * HOUR],
+        [fade, T0 + 6 * HOUR],
+      ],
+      null,
+      faded,
+    );
+    expect(acked!.alert!.state).toBe('acknowledged');
+    expect(resolved!.alert).toMatchObject({ state: 'resolved', resolvedBy: null, resolvedAt: T0 + 5 * HOUR, level: 'orange', acknowledgedBy: 3 });
+    expect(resolved!.events).toEqual([expect.objectContaining({ type: 'resolved', level: 'orange', payload: expect.objectContaining({ auto: true, by: null, reason: '话题进入消散期', topicClosed: false }) })]);
+    expect(resolved!.notify).toBe(true);
+    expect(again!.changed).toBe(false);
+    expect(again!.events).toEqual([]);
+  });
+
+  it('with faded, a later flare (次生) at the same level reopens what the fade resolved; a level rise does too', () => {
+    const faded = { autoResolve: 'faded' as const };
+    const fade = { type: 'faded' as const, closed: false, reason: '话题进入消散期' };
+    const flare = { type: 'flare' as const, ruleId: 1, ruleName: '测试规则', topic: topic({ level: 'orange' }), reason: '话题再度升温（次生）', audienceRoles: ['pr' as const] };
+    const [first, , re, refade, rise] = run(
+      [
+        [levelInput('orange', 'yellow'), T0],
+        [fade, T0 + 5 * HOUR],
+        [flare, T0 + 8 * HOUR],
+        [fade, T0 + 12 * HOUR],
+        [levelInput('red', 'orange'), T0 + 20 * HOUR],
+      ],
+      null,
+      faded,
+    );
+    expect(re!.alert).toMatchObject({ key: first!.alert!.key, state: 'firing', level: 'orange', cause: 'reopened', reopenCount: 1, firedAt: T0 + 8 * HOUR, resolvedBy: null, resolvedAt: null, audienceRoles: ['pr'] });
+    expect(re!.events).toEqual([expect.objectContaining({ type: 'reopened', payload: expect.objectContaining({ secondary: true, label: '次生', stage: '次生', previouslyResolvedAt: T0 + 5 * HOUR }) })]);
+    expect(re!.notify).toBe(true);
+    expect(refade!.alert!.state).toBe('resolved');
+    expect(rise!.alert).toMatchObject({ state: 'firing', level: 'red', cause: 'reopened', reopenCount: 2 });
+  });
+
+  it('a flare reopens nothing a person resolved, nothing open, and nothing unless auto-resolve is faded', () => {
+    const flare = { type: 'flare' as const, ruleId: 1, topic: topic({ level: 'orange' }), reason: '次生', audienceRoles: ['pr' as const] };
+    const open = nextAlertState(null, levelInput('orange', 'yellow'), T0).alert!;
+    expect(nextAlertState(open, flare, T0 + HOUR, { autoResolve: 'faded' }).changed).toBe(false);
+    const byPerson = nextAlertState(open, { type: 'resolve', by: 4 }, T0 + HOUR).alert!;
+    expect(nextAlertState(byPerson, flare, T0 + 2 * HOUR, { autoResolve: 'faded' }).changed).toBe(false);
+    const closed = nextAlertState(open, { type: 'faded', closed: true, reason: '关闭' }, T0 + HOUR, { autoResolve: 'closed' }).alert!;
+    expect(closed.state).toBe('resolved');
+    expect(nextAlertState(closed, flare, T0 + 2 * HOUR, { autoResolve: 'closed' }).changed).toBe(false);
+    expect(nextAlertState(closed, flare, T0 + 2 * HOUR, { autoResolve: 'faded' }).alert!.state).toBe('firing');
+    expect(nextAlertState(null, flare, T0, { autoResolve: 'faded' }).alert).toBeNull();
   });
 
   it('a resolved alert re-opens as a flare-up (次生) when the topic rises again, on the same key', () => {

@@ -60,6 +60,13 @@ const schema = z.object({
   SSE_MAX_BUFFERED_BYTES: int(4096).default(1024 * 1024),
   /** The reconnect delay the stream asks EventSource to use. */
   SSE_RETRY_MS: int(100, 600_000).default(3_000),
+  /**
+   * An open stream checks its credential (token or session) against PostgreSQL this often and ends
+   * when it is no longer valid (services/api/src/stream/reauth.ts). Revocations, disabled users and
+   * logouts end streams at once over Redis, and a session's stream ends at its expiry by a timer;
+   * this bounds how long one is missed should that message be lost.
+   */
+  SSE_REAUTH_MS: int(100, 3_600_000).default(60_000),
 
   /** How many crawl jobs one crawler process runs at once. */
   CRAWL_CONCURRENCY: int(1, 256).default(8),

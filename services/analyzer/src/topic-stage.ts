@@ -6,7 +6,7 @@
  * topics by two writers racing.
  *
  * Each batch: items (in event time) → engine → one transaction with everything the batch changed
- * → level changes announced on Redis pub/sub after the commit.
+ * → level and stage changes announced on Redis pub/sub after the commit.
  */
 import type { Config, Logger } from '@yuqing/config';
 import {
@@ -24,7 +24,7 @@ import {
 } from '@yuqing/db';
 import { metrics } from '@yuqing/metrics';
 import { QUEUE_NAMES, createRedis, enqueueTopics, topicLevelChannel, topicPayload, type TopicLevelMessage, type TopicPayload } from '@yuqing/queue';
-import { TopicEngine, type EngineState, type Level, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
+import { TopicEngine, type EngineState, type Level, type Stage, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
 import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatcher } from './batcher';
@@ -102,6 +102,30 @@ function toTopicItem(i: TopicStageItem): TopicItem {
   };
 }
 
+/** Why a topic's stage changed, in words for the alert's history. */
+export function stageReason(stage: Stage, previous: Stage | null): string {
+  if (stage === '消散期') return '话题进入消散期';
+  if (stage === '次生') return '话题再度升温（次生）';
+  return previous ? `话题由${previous}进入${stage}` : `话题进入${stage}`;
+}
+
+/**
+ * Gives each stage row the level its topic had at that moment: the level at the end of the batch,
+ * walked back through the batch's applied level changes. A topic merged away in the batch has no
+ * end level; its rows keep 'none' (the alerter acts on no merged topic's flare).
+ */
+function fillStageLevels(batch: TopicBatch, topics: TopicSnapshot[]): void {
+  const level = new Map(topics.map((t) => [t.id, t.level as string]));
+  for (let k = batch.changes.length - 1; k >= 0; k--) {
+    const c = batch.changes[k]!;
+    if (c.kind === 'level') {
+      if (c.applied) level.set(c.topicId, c.previous);
+    } else {
+      c.level = level.get(c.topicId) ?? 'none';
+    }
+  }
+}
+
 /** Turns the events and changes of one batch into the rows to store. */
 export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch {
   const changes = engine.takeChanges();
@@ -150,7 +174,7 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
     })),
     mergedTopics: [],
     series: [],
-    levelChanges: [],
+    changes: [],
     termBursts: [],
     clock: new Date(engine.now),
     ...engine.nextIds,
@@ -164,7 +188,13 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
       row.items++;
       series.set(key, row);
     } else if (e.type === 'level') {
-      batch.levelChanges.push({ topicId: Number(e.topicId), at: new Date(e.at), level: e.level, previous: e.previous, automatic: e.automatic, applied: e.applied, indicators: e.indicators, reason: e.reason });
+      batch.changes.push({ kind: 'level', topicId: Number(e.topicId), at: new Date(e.at), level: e.level, previous: e.previous, automatic: e.automatic, applied: e.applied, indicators: e.indicators, reason: e.reason });
+    } else if (e.type === 'stage') {
+      batch.changes.push({ kind: 'stage', topicId: Number(e.topicId), at: new Date(e.at), stage: e.stage, previous: e.previous, level: 'none', closed: false, reason: stageReason(e.stage, e.previous) });
+    } else if (e.type === 'close') {
+      // Told to the alerter once: by the drop to none when there is one (level rows), else here.
+      const drops = events.some((d) => d.type === 'level' && d.applied && d.level === 'none' && d.topicId === e.topicId);
+      if (!drops) batch.changes.push({ kind: 'stage', topicId: Number(e.topicId), at: new Date(e.at), stage: '消散期', previous: null, level: 'none', closed: true, reason: `事件已平息：${Math.round(engine.cfg.closeAfterMs / 3600_000)} 小时无新增，话题关闭` });
     } else if (e.type === 'merge') {
       batch.mergedTopics.push({ from: Number(e.from), into: Number(e.into), at: new Date(e.at) });
       // Links already written point at the merged topic; story_items is corrected by topic id.
@@ -173,6 +203,7 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
     }
   }
   batch.series = [...series.values()];
+  fillStageLevels(batch, changes.topics);
   // An item assigned to a topic that was merged away in the same batch belongs to the survivor.
   const into = new Map(batch.mergedTopics.map((m) => [m.from, m.into]));
   for (const l of batch.links) while (into.has(l.topicId)) l.topicId = into.get(l.topicId)!;
@@ -201,22 +232,29 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
       const events: TopicEvent[] = [];
       for (const i of items) events.push(...engine.process(toTopicItem(i)));
       const rows = batchRows(engine, events);
-      let levelIds: number[];
+      let changeIds: number[];
       try {
-        levelIds = await withTransaction(db, (c) => persistTopicBatch(c, rows));
+        changeIds = await withTransaction(db, (c) => persistTopicBatch(c, rows));
       } catch (err) {
         // The engine moved ahead of the database: start again from what is stored.
         engine = await restore();
         throw err;
       }
-      const applied = rows.levelChanges.map((c, k) => ({ c, id: levelIds[k]! })).filter((x) => x.c.applied);
+      // What the alerter acts on: applied level changes and stage changes.
+      const announced = rows.changes.map((c, k) => ({ c, id: changeIds[k]! })).filter((x) => x.c.kind === 'stage' || x.c.applied);
       const m = metrics();
       m.topicItemsPlaced.inc(rows.links.length);
-      for (const { c } of applied) m.topicLevelChanges.inc({ level: c.level });
-      for (const { c, id } of applied) {
-        const msg: TopicLevelMessage = { id, topicId: c.topicId, level: c.level as Level, previous: c.previous as Level, at: c.at.toISOString() };
-        await deps.publisher.publish(topicLevelChannel(cfg.QUEUE_PREFIX), JSON.stringify(msg)).catch((err: unknown) => {
-          log.warn({ err: String(err) }, 'could not announce a level change (it is stored)');
+      for (const { c } of announced) if (c.kind === 'level') m.topicLevelChanges.inc({ level: c.level });
+      for (const { c, id } of announced) {
+        // A stage change goes out on the same channel with the level unchanged (the alerter only
+        // takes a message as a hint to read its cursor); `kind` and `stage` tell it apart.
+        const msg: TopicLevelMessage =
+          c.kind === 'level'
+            ? { id, topicId: c.topicId, level: c.level as Level, previous: c.previous as Level, at: c.at.toISOString() }
+            : { id, topicId: c.topicId, level: c.level as Level, previous: c.level as Level, at: c.at.toISOString() };
+        const body = c.kind === 'level' ? msg : { ...msg, kind: 'stage', stage: c.stage, closed: c.closed };
+        await deps.publisher.publish(topicLevelChannel(cfg.QUEUE_PREFIX), JSON.stringify(body)).catch((err: unknown) => {
+          log.warn({ err: String(err) }, 'could not announce a topic change (it is stored)');
         });
       }
       return ids.map(() => 'placed');

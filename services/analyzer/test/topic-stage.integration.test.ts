@@ -74,7 +74,8 @@ describe('live topic stage', () => {
       expect(yellow?.reason).toMatch(/条数 \d+ ≥ 8/);
       expect(yellow?.indicators).toMatchObject({ policeNegativeShare: expect.any(Number), items: expect.any(Number) });
       expect((yellow?.indicators as { items: number }).items).toBeGreaterThanOrEqual(8);
-      await waitFor(async () => announced.some((m) => JSON.parse(m).level === 'yellow'), 5000);
+      // a level change (stage changes go out on the same channel, marked kind 'stage')
+      await waitFor(async () => announced.some((m) => JSON.parse(m).level === 'yellow' && JSON.parse(m).kind === undefined), 5000);
       expect(source?.id).toBeGreaterThan(0);
     } finally {
       await sub.quit();

@@ -1,6 +1,7 @@
 /**
  * A Redis subscription that tells a per-process cache to forget (the credential cache, auth-cache.ts;
- * the alert list cache listens to the live stream's subscription instead, stream/hub.ts).
+ * the alert list cache listens to the live stream's subscription instead, stream/hub.ts). The auth
+ * feed also tells open alert streams to check their credential (plugins/auth.ts, stream/reauth.ts).
  *
  * A cache may only answer while the feed is live — subscribed, so that no message can be missed.
  * When the subscriber's connection drops the feed goes dead at once (the cache stops answering and

@@ -9,6 +9,8 @@ const STATE_LABELS = { firing: '未确认', acknowledged: '已确认', resolved:
 const EVENT_TYPES = ['firing', 'escalated', 'reopened', 'updated', 'acknowledged', 'resolved'];
 const NEWS = new Set(['firing', 'escalated', 'reopened']);
 const FLASH_PREFIX = '【新预警】';
+/** What the login form says after the stream's `auth` event when it carries no message of its own. */
+const LOGIN_GONE = '登录已失效，请重新登录';
 const BASE_TITLE = document.title;
 
 /** State of the live list. */
@@ -338,6 +340,14 @@ function openStream() {
       refresh(data.alertId, NEWS.has(type)).catch(() => undefined);
     });
   }
+  // The server ends the stream this way when the login is no longer valid (token revoked, user
+  // disabled, session logged out or run out): back to the login form with its message, rather
+  // than reconnecting to be refused.
+  es.addEventListener('auth', (ev) => {
+    if (es !== s.es) return;
+    closeStream();
+    session.onExpired(authEndMessage(ev.data));
+  });
   es.addEventListener('error', () => {
     if (es !== s.es) return;
     if (es.readyState === EventSource.CONNECTING) {
@@ -355,6 +365,17 @@ function openStream() {
       if (session.me) openStream();
     }, 3000);
   });
+}
+
+/** The message of the stream's last `auth` event: the server's own (Chinese) text, else the usual one. */
+function authEndMessage(data) {
+  try {
+    const m = JSON.parse(data).message;
+    if (typeof m === 'string' && /[\u4e00-\u9fff]/.test(m)) return m;
+  } catch {
+    // unreadable: the usual text
+  }
+  return LOGIN_GONE;
 }
 
 function closeStream() {

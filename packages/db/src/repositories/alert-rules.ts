@@ -376,6 +376,59 @@ export async function levelChangesAfter(db: Queryable, afterId: number, limit: n
   return rows.map((r) => ({ id: r.id, topicId: r.topic_id, at: r.at, recordedAt: r.recorded_at, level: r.level, previous: r.previous, applied: r.applied, indicators: r.indicators, reason: r.reason }));
 }
 
+/** A stored stage change (topic_stage_changes), as the alerter reads it. */
+export interface StoredStageChange {
+  id: number;
+  topicId: number;
+  at: Date;
+  recordedAt: Date;
+  stage: string;
+  previous: string | null;
+  /** The topic's level then (unchanged by the stage change). */
+  level: string;
+  /** The topic closed without its level dropping to none (a person's level stood). */
+  closed: boolean;
+  reason: string;
+}
+
+/** One row of the alerter's topic stream: a level change or a stage change. */
+export type StoredTopicChange = ({ kind: 'level' } & StoredLevelChange) | ({ kind: 'stage' } & StoredStageChange);
+
+/**
+ * Level and stage changes after `afterId`, in id order: the two tables share one id sequence
+ * (migration 015), so one cursor covers both and keeps the order the topic stage wrote them in.
+ */
+export async function topicChangesAfter(db: Queryable, afterId: number, limit: number): Promise<StoredTopicChange[]> {
+  const { rows } = await db.query<{
+    kind: 'level' | 'stage';
+    id: number;
+    topic_id: number;
+    at: Date;
+    recorded_at: Date;
+    level: string;
+    previous: string | null;
+    applied: boolean;
+    indicators: unknown;
+    reason: string;
+    stage: string | null;
+    closed: boolean;
+  }>(
+    `(SELECT 'level' AS kind, id, topic_id, at, recorded_at, level, previous, applied, indicators, reason, NULL::text AS stage, false AS closed
+        FROM topic_level_changes WHERE id > $1 ORDER BY id LIMIT $2)
+     UNION ALL
+     (SELECT 'stage', id, topic_id, at, recorded_at, level, previous, true, NULL::jsonb, reason, stage, closed
+        FROM topic_stage_changes WHERE id > $1 ORDER BY id LIMIT $2)
+     ORDER BY id LIMIT $2`,
+    [afterId, limit],
+  );
+  return rows.map((r): StoredTopicChange => {
+    const base = { id: r.id, topicId: r.topic_id, at: r.at, recordedAt: r.recorded_at, level: r.level, reason: r.reason };
+    return r.kind === 'level'
+      ? { kind: 'level', ...base, previous: r.previous ?? 'none', applied: r.applied, indicators: r.indicators }
+      : { kind: 'stage', ...base, stage: r.stage ?? '', previous: r.previous, closed: r.closed };
+  });
+}
+
 /** A source health event with its source's name (null when the source is gone). */
 export interface StoredSourceHealthEvent {
   id: number;

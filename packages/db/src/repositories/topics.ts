@@ -1,6 +1,6 @@
 /**
  * Raw SQL of the topic stage: what it reads for each item, and one transaction per batch that
- * stores assignments, topics, stories, series, level changes, merges and bursts together — so a
+ * stores assignments, topics, stories, series, level and stage changes, merges and bursts together — so a
  * crash leaves either all of a batch or none of it.
  */
 import type { PoolClient, Queryable } from '../pool';
@@ -115,20 +115,41 @@ export interface LevelChangeRow {
   actor?: string | null;
 }
 
+/** A topic's stage change (topic_stage_changes, migration 015). */
+export interface StageChangeRow {
+  topicId: number;
+  at: Date;
+  stage: string;
+  /** null: the topic's first stage, or a close. */
+  previous: string | null;
+  /** The topic's level when its stage changed. */
+  level: string;
+  /** The topic closed (recorded here only when its level did not drop to none: see 015). */
+  closed: boolean;
+  reason: string;
+}
+
+/** A level or stage change of a topic. */
+export type TopicChangeRow = ({ kind: 'level' } & LevelChangeRow) | ({ kind: 'stage' } & StageChangeRow);
+
 export interface TopicBatch {
   links: Array<{ itemId: number; storyId: number; topicId: number }>;
   topics: TopicRow[];
   stories: StoryRow[];
   mergedTopics: Array<{ from: number; into: number; at: Date }>;
   series: Array<{ topicId: number; bucketStart: Date; items: number }>;
-  levelChanges: LevelChangeRow[];
+  /**
+   * Level and stage changes in the order the engine reported them. They are stored in this order
+   * and take their ids from one sequence, so the alerter reads them in it (see migration 015).
+   */
+  changes: TopicChangeRow[];
   termBursts: Array<{ term: string; count: number; baseline: number; at: Date }>;
   clock: Date;
   nextStoryId: number;
   nextTopicId: number;
 }
 
-/** Stores one batch of the topic stage; returns the ids of the level changes written, in order. */
+/** Stores one batch of the topic stage; returns the ids of the changes written, in the order of `b.changes`. */
 export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Promise<number[]> {
   for (const t of b.topics) {
     await client.query(
@@ -180,12 +201,19 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
     );
   }
   const ids: number[] = [];
-  for (const c of b.levelChanges) {
-    const { rows } = await client.query<{ id: number }>(
-      `INSERT INTO topic_level_changes (topic_id, at, level, previous, automatic, applied, indicators, reason, actor)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
-      [c.topicId, c.at, c.level, c.previous, c.automatic, c.applied, JSON.stringify(c.indicators), c.reason, c.actor ?? null],
-    );
+  for (const c of b.changes) {
+    const { rows } =
+      c.kind === 'level'
+        ? await client.query<{ id: number }>(
+            `INSERT INTO topic_level_changes (topic_id, at, level, previous, automatic, applied, indicators, reason, actor)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9) RETURNING id`,
+            [c.topicId, c.at, c.level, c.previous, c.automatic, c.applied, JSON.stringify(c.indicators), c.reason, c.actor ?? null],
+          )
+        : await client.query<{ id: number }>(
+            `INSERT INTO topic_stage_changes (topic_id, at, stage, previous, level, closed, reason)
+             VALUES ($1,$2,$3,$4,$5,$6,$7) RETURNING id`,
+            [c.topicId, c.at, c.stage, c.previous, c.level, c.closed, c.reason],
+          );
     ids.push(rows[0]!.id);
   }
   for (const t of b.termBursts) {
@@ -311,4 +339,10 @@ export async function listLevelChanges(db: Queryable, topicId: number): Promise<
     reason: r.reason,
     actor: r.actor,
   }));
+}
+
+/** A topic's stage history, oldest first. */
+export async function listStageChanges(db: Queryable, topicId: number): Promise<Array<StageChangeRow & { id: number }>> {
+  const { rows } = await db.query('SELECT * FROM topic_stage_changes WHERE topic_id = $1 ORDER BY id', [topicId]);
+  return rows.map((r) => ({ id: r.id, topicId: r.topic_id, at: r.at, stage: r.stage, previous: r.previous, level: r.level, closed: r.closed, reason: r.reason }));
 }

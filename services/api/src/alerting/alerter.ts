@@ -5,8 +5,9 @@
  * lost the leader stops at once, and standbys try again every ALERTER_RETRY_MS.
  *
  * As leader:
- * - reads `topic_level_changes` (and `source_health_events`) by id after its cursor, when the topic
- *   stage announces a change on Redis, every ALERTER_POLL_MS (pub/sub is a hint only) and at start;
+ * - reads `topic_level_changes` with `topic_stage_changes` (one id sequence, one cursor: see
+ *   migration 015) and `source_health_events` by id after its cursor, when the topic stage
+ *   announces a change on Redis, every ALERTER_POLL_MS (pub/sub is a hint only) and at start;
  * - for each change, in ONE transaction: the alert of each matching rule (upsert by dedup key),
  *   its events (appendAlertEvent keeps their ids in commit order) and the cursor, moved only if it
  *   still is where this leader read it (a second writer would fail rather than double). Event ids
@@ -44,10 +45,12 @@ import {
   incidentOverdueSummary,
   inputForLevelChange,
   isOverdue,
+  matchRule,
   nextAlertState,
   nextSourceHealthState,
   parseIncidentOverdueKey,
   resolve,
+  topicAlertKey,
   type AlertState,
   type AlertTransition,
   type Batch,
@@ -66,7 +69,6 @@ import {
   getTopicsForRules,
   incidentsOverdueToAlert,
   lastAlertEventId,
-  levelChangesAfter,
   listActiveSilences,
   listAlertRules,
   listOpenAlertRecords,
@@ -74,6 +76,7 @@ import {
   markIncidentOverdueAlerted,
   openIncidentAlerts,
   sourceHealthEventsAfter,
+  topicChangesAfter,
   upsertAlertRecord,
   withTransaction,
   type AlerterStream,
@@ -81,6 +84,7 @@ import {
   type PoolClient,
   type StoredLevelChange,
   type StoredSourceHealthEvent,
+  type StoredStageChange,
   type TopicForRules,
 } from '@yuqing/db';
 import { metrics } from '@yuqing/metrics';
@@ -265,14 +269,17 @@ export function startAlerter(deps: AlerterDeps): Alerter {
     for (;;) {
       if (l.stopped) return;
       const cursor = await cursorOf('topic_level_changes');
-      const changes = await levelChangesAfter(db, cursor, BATCH);
+      // Level and stage changes, in the order the topic stage wrote them (one id sequence, one cursor).
+      const changes = await topicChangesAfter(db, cursor, BATCH);
       if (!changes.length) return;
       const topics = new Map((await getTopicsForRules(db, [...new Set(changes.map((c) => c.topicId))])).map((t) => [t.id, t]));
       let expected = cursor;
       for (const change of changes) {
         if (l.stopped) return;
         const result = await fenced(l, 'topic_level_changes', expected, async (c) => {
-          const stored = change.applied ? await decideLevelChange(c, l, change, topics.get(change.topicId)) : NOTHING_STORED;
+          const topic = topics.get(change.topicId);
+          const stored =
+            change.kind === 'stage' ? await decideStageChange(c, l, change, topic) : change.applied ? await decideLevelChange(c, l, change, topic) : NOTHING_STORED;
           await advanceAlerterCursor(c, 'topic_level_changes', change.id);
           return stored;
         });
@@ -306,6 +313,38 @@ export function startAlerter(deps: AlerterDeps): Alerter {
       if (!input) continue;
       const key = `rule:${rule.id}:topic:${topic.id}`;
       steps.push({ t: nextAlertState(current.get(key) ?? null, input, at, opts), summary, heat: topic.reach });
+    }
+    return store(c, steps);
+  };
+
+  /**
+   * A stage change: 消散期 (faded, or closed while a person's level stood) reaches every open alert
+   * of the topic, whatever became of its rule, as a drop to none does; 次生 reaches the alerts of
+   * the rules that match the topic now. Other stages are nothing to alerts. The lifecycle decides
+   * by ALERT_AUTO_RESOLVE.
+   */
+  const decideStageChange = async (c: PoolClient, l: Leadership, change: StoredStageChange, topic: TopicForRules | undefined) => {
+    const opts = { autoResolve: cfg.ALERT_AUTO_RESOLVE };
+    if (change.stage === '消散期') {
+      const at = now();
+      const steps: Array<{ t: AlertTransition; summary: string; heat: number | null }> = [];
+      for (const r of await lockTopicAlertRecords(c, change.topicId)) {
+        const t = nextAlertState(toAlertState(r), { type: 'faded', closed: change.closed, reason: change.reason }, at, opts);
+        steps.push({ t, summary: topic ? topicSummary(topic) : r.summary, heat: topic ? topic.reach : r.heat });
+      }
+      return store(c, steps);
+    }
+    if (change.stage !== '次生' || opts.autoResolve !== 'faded' || !topic || topic.status === 'merged') return NOTHING_STORED;
+    const current = new Map((await lockTopicAlertRecords(c, change.topicId)).map((r) => [r.dedupKey, toAlertState(r)]));
+    const at = now();
+    const view = { ...toTopicView(topic), level: asLevel(change.level) };
+    const summary = topicSummary(topic);
+    const steps: Array<{ t: AlertTransition; summary: string; heat: number | null }> = [];
+    for (const rule of l.rules.values()) {
+      const alert = current.get(topicAlertKey(rule.id, topic.id));
+      if (!rule.enabled || !alert || !matchRule(rule, view).matched) continue;
+      const input = { type: 'flare' as const, ruleId: rule.id, ruleName: rule.name, topic: view, reason: change.reason, audienceRoles: rule.audienceRoles };
+      steps.push({ t: nextAlertState(alert, input, at, opts), summary, heat: topic.reach });
     }
     return store(c, steps);
   };

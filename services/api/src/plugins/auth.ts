@@ -4,7 +4,8 @@
  * looked up by their SHA-256. A successful lookup is remembered for a few seconds in the process
  * (auth-cache.ts): a revoked token, a disabled user or a logout is announced over Redis by the code
  * that makes it, and every process forgets that user at once; an expired session ends at its
- * expiry, cached or not.
+ * expiry, cached or not. Open alert streams are told of every such change too
+ * (onCredentialsChanged), and check their credential again (stream/reauth.ts).
  *
  * 401 means "who are you?" (no or bad credentials); 403 means "you may not" (wrong role).
  */
@@ -24,6 +25,11 @@ import { InvalidationFeed } from '../invalidation-feed';
 export interface Auth {
   user: User;
   via: 'token' | 'session';
+  /**
+   * The SHA-256 of the secret (the token's stored hash, or the session's id): what a long-lived
+   * response (the alert stream) keeps in order to check the credential again. Never sent out.
+   */
+  hash: string;
 }
 
 declare module 'fastify' {
@@ -39,6 +45,12 @@ declare module 'fastify' {
      * or given another role, logout): forgets the user here at once and tells the other processes.
      */
     credentialsChanged(userId: number, log: FastifyBaseLogger): Promise<void>;
+    /**
+     * Calls `listener` on every credential change this process learns of — made here, or announced
+     * by another process or the CLI — with the user's id, or null when it cannot be told whose
+     * (an unreadable message; the subscription back after an outage, when some may have been missed).
+     */
+    onCredentialsChanged(listener: (userId: number | null) => void): void;
   }
 }
 
@@ -54,23 +66,23 @@ async function authenticate(req: FastifyRequest, db: Pool, cookieName: string, c
     if (!m?.[1] || m[1].length > MAX_SECRET_LENGTH) return null;
     const hash = hashSecret(m[1]);
     const cached = cache.get('token', hash);
-    if (cached) return { user: cached, via: 'token' };
+    if (cached) return { user: cached, via: 'token', hash };
     const stamp = cache.stamp();
     const user = await authenticateApiToken(db, hash);
     if (!user) return null;
     cache.store('token', hash, user, stamp);
-    return { user, via: 'token' };
+    return { user, via: 'token', hash };
   }
   const secret = req.cookies[cookieName];
   if (!secret || secret.length > MAX_SECRET_LENGTH) return null;
   const id = hashSecret(secret);
   const cached = cache.get('session', id);
-  if (cached) return { user: cached, via: 'session' };
+  if (cached) return { user: cached, via: 'session', hash: id };
   const stamp = cache.stamp();
   const session = await authenticateSessionUntil(db, id);
   if (!session) return null;
   cache.store('session', id, session.user, stamp, session.expiresAt);
-  return { user: session.user, via: 'session' };
+  return { user: session.user, via: 'session', hash: id };
 }
 
 /** The user an auth event names, or null for a message that cannot be read. */
@@ -100,6 +112,16 @@ export const authPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
     app.decorateRequest('auth', null);
 
     const cache = new CredentialCache({ ttlMs: cfg.AUTH_CACHE_TTL_MS });
+    const listeners = new Set<(userId: number | null) => void>();
+    const tell = (userId: number | null): void => {
+      for (const l of listeners) {
+        try {
+          l(userId);
+        } catch (err) {
+          app.log.error({ err, userId }, 'credential change listener failed');
+        }
+      }
+    };
     const feed = new InvalidationFeed({
       redis,
       channel: authEventsChannel(cfg.QUEUE_PREFIX),
@@ -110,16 +132,25 @@ export const authPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
         // A message we cannot read still says that something changed: forget everything.
         if (userId === null) cache.clear();
         else cache.invalidateUser(userId);
+        tell(userId);
       },
-      onLive: (live) => cache.setLive(live),
+      onLive: (live) => {
+        cache.setLive(live);
+        // Back after an outage: whatever was announced meanwhile is lost, and nobody knows whose.
+        if (live) tell(null);
+      },
     });
-    if (cfg.AUTH_CACHE_TTL_MS > 0) {
-      app.addHook('onReady', async () => feed.start());
-      app.addHook('onClose', async () => feed.stop());
-    }
+    // Also without a cache: open streams rely on the feed to end at once.
+    app.addHook('onReady', async () => feed.start());
+    app.addHook('onClose', async () => feed.stop());
     app.decorate('credentialCache', cache);
+    app.decorate('onCredentialsChanged', (listener: (userId: number | null) => void) => {
+      listeners.add(listener);
+    });
     app.decorate('credentialsChanged', async (userId: number, log: FastifyBaseLogger) => {
       cache.invalidateUser(userId);
+      // Here at once, not only when our own message comes back (Redis may be down).
+      tell(userId);
       // The change is committed; without the message the other processes notice within the TTL.
       await publishAuthChange(redis, cfg.QUEUE_PREFIX, userId).catch((err: unknown) =>
         log.warn({ err: err instanceof Error ? err.message : String(err), userId }, 'credential change publish failed; other API processes apply it within AUTH_CACHE_TTL_MS'),

@@ -11,6 +11,10 @@
  * event once and writes it to every live client allowed to see it. The switch is made only when
  * the client has covered everything the hub has already dispatched, so nothing falls between.
  *
+ * A stream serves only as long as the credential it connected with is valid: the hub ends it with a
+ * final `auth` event when it is revoked, its user disabled, its session ended or run out
+ * (stream/reauth.ts).
+ *
  * Per-process caches of what alert events change (the alert list, alerts-list-cache.ts) watch the
  * hub rather than subscribing themselves: they are told when the log may have grown (a
  * notification, or a read that found new events) and whether notifications are being received.
@@ -20,7 +24,8 @@ import { alertEventsChannel } from '@yuqing/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServerResponse } from 'node:http';
-import { eventFrame, HEARTBEAT_FRAME } from './sse';
+import { StreamReauth, type StreamCredential } from './reauth';
+import { authEndFrame, eventFrame, HEARTBEAT_FRAME, type AuthEndReason } from './sse';
 
 export interface HubOptions {
   db: Pool;
@@ -34,6 +39,8 @@ export interface HubOptions {
   maxBufferedBytes: number;
   /** Events per read of the log. */
   batchSize?: number;
+  /** How often each stream checks its credential without being asked (SSE_REAUTH_MS). */
+  reauthMs: number;
 }
 
 /** One connected stream. */
@@ -43,6 +50,8 @@ interface Client {
   userName: string;
   role: Role;
   res: ServerResponse;
+  /** What it connected with: the hash, never the secret. */
+  credential: StreamCredential;
   /** Every event with an id up to this one has been sent or is not for this client. */
   covered: number;
   live: boolean;
@@ -53,6 +62,10 @@ interface Client {
 export interface NewStream {
   res: ServerResponse;
   user: { id: number; name: string; role: Role };
+  /** The credential it connected with, as found valid in PostgreSQL since `reauthStamp`, and a session's expiry. */
+  credential: StreamCredential;
+  expiresAt: Date | null;
+  reauthStamp: number;
   /** Send events after this id. */
   after: number;
 }
@@ -82,9 +95,26 @@ export class AlertStreamHub {
   private readonly batchSize: number;
   private readonly watchers = new Set<AlertChangeWatcher>();
   private subscribed = false;
+  private readonly reauth: StreamReauth<Client>;
 
   constructor(private readonly o: HubOptions) {
     this.batchSize = o.batchSize ?? 500;
+    this.reauth = new StreamReauth<Client>({ db: o.db, intervalMs: o.reauthMs, log: o.log, end: (c, reason) => this.endForAuth(c, reason) });
+  }
+
+  /** Credential checks completed (tests wait on it). */
+  get reauthChecks(): number {
+    return this.reauth.checks;
+  }
+
+  /** Take before looking up the credential of a stream about to be added (NewStream.reauthStamp). */
+  reauthStamp(): number {
+    return this.reauth.stamp();
+  }
+
+  /** A user's credentials changed (null: anybody's may have): their streams check theirs in PostgreSQL. */
+  credentialsChanged(userId: number | null): void {
+    this.reauth.changed(userId);
   }
 
   /** Connected clients. */
@@ -156,9 +186,10 @@ export class AlertStreamHub {
 
   /** Adds a stream whose head and opening frame are written; it catches up, then goes live. */
   add(s: NewStream): void {
-    const c: Client = { seq: ++this.seq, userId: s.user.id, userName: s.user.name, role: s.user.role, res: s.res, covered: s.after, live: false, closed: false };
+    const c: Client = { seq: ++this.seq, userId: s.user.id, userName: s.user.name, role: s.user.role, res: s.res, credential: s.credential, covered: s.after, live: false, closed: false };
     this.clients.add(c);
     s.res.on('close', () => this.remove(c));
+    this.reauth.add(c, s.expiresAt, s.reauthStamp);
     this.o.log.debug({ client: c.seq, user: c.userName, after: c.covered, clients: this.clients.size }, 'alert stream: client connected');
     this.catchUp(c).catch((err: unknown) => {
       this.o.log.error({ err, client: c.seq, user: c.userName }, 'alert stream: catch-up failed; closing the stream');
@@ -276,6 +307,7 @@ export class AlertStreamHub {
     if (c.closed) return;
     c.closed = true;
     this.clients.delete(c);
+    this.reauth.remove(c);
     this.o.log.debug({ client: c.seq, user: c.userName, clients: this.clients.size }, 'alert stream: client gone');
   }
 
@@ -285,29 +317,45 @@ export class AlertStreamHub {
    */
   async closeStreams(graceMs = 1000): Promise<void> {
     this.closing = true;
-    const ending = [...this.clients].map(
-      (c) =>
-        new Promise<void>((resolve) => {
-          this.remove(c);
-          // A client that reads nothing would keep end() from finishing: cut it after the grace.
-          const cut = setTimeout(() => {
-            c.res.destroy();
-            resolve();
-          }, graceMs);
-          cut.unref();
-          c.res.once('close', () => {
-            clearTimeout(cut);
-            resolve();
-          });
-          c.res.end();
-        }),
-    );
-    await Promise.all(ending);
+    await Promise.all([...this.clients].map((c) => this.end(c, undefined, graceMs)));
+  }
+
+  /**
+   * Ends a stream whose credential is no longer valid: a last `auth` event says why (the page shows
+   * the login form with its message), and nothing more is sent.
+   */
+  private endForAuth(c: Client, reason: AuthEndReason): void {
+    if (c.closed) return;
+    this.o.log.info({ client: c.seq, user: c.userName, reason }, 'alert stream: credential no longer valid; stream closed');
+    // A client too far behind to read it is cut like any slow one.
+    if (c.res.writableLength > this.o.maxBufferedBytes) this.drop(c);
+    else void this.end(c, authEndFrame(reason));
+  }
+
+  /** Ends a stream, with a last frame; resolves once its connection is closed. */
+  private end(c: Client, lastFrame: string | undefined, graceMs = 1000): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.remove(c);
+      if (c.res.destroyed) return resolve();
+      // A client that reads nothing would keep end() from finishing: cut it after the grace.
+      const cut = setTimeout(() => {
+        c.res.destroy();
+        resolve();
+      }, graceMs);
+      cut.unref();
+      c.res.once('close', () => {
+        clearTimeout(cut);
+        resolve();
+      });
+      if (lastFrame === undefined) c.res.end();
+      else c.res.end(lastFrame);
+    });
   }
 
   /** Stops timers and the subscriber (after closeStreams). */
   async stop(): Promise<void> {
     this.closing = true;
+    await this.reauth.stop();
     for (const t of this.timers) clearInterval(t);
     this.timers = [];
     this.subscriber?.disconnect();

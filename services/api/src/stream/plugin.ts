@@ -2,6 +2,8 @@
  * The live alert stream as a plugin: one hub per app (so one Redis subscriber per process), the
  * route, and the lifecycle — the hub starts when the app is ready, and on close the streams end
  * first (preClose), before the server waits for open connections, then the subscriber stops.
+ * Every credential change the auth plugin learns of is passed on, so that the streams of that user
+ * check theirs (stream/reauth.ts).
  */
 import type { Config } from '@yuqing/config';
 import type { Pool } from '@yuqing/db';
@@ -28,8 +30,10 @@ export const alertStreamPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
       heartbeatMs: cfg.SSE_HEARTBEAT_MS,
       pollMs: cfg.SSE_POLL_MS,
       maxBufferedBytes: cfg.SSE_MAX_BUFFERED_BYTES,
+      reauthMs: cfg.SSE_REAUTH_MS,
     });
     app.decorate('alertStream', hub);
+    app.onCredentialsChanged((userId) => hub.credentialsChanged(userId));
     app.addHook('onReady', async () => hub.start());
     app.addHook('preClose', async () => hub.closeStreams());
     app.addHook('onClose', async () => hub.stop());

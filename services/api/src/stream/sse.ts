@@ -32,6 +32,25 @@ export function openingFrame(retryMs: number): string {
   return `retry: ${retryMs}\n: connected\n\n`;
 }
 
+/** Why a stream was ended for its credential (the `reason` of the final `auth` event). */
+export type AuthEndReason = 'revoked' | 'expired' | 'role-changed';
+
+/** What the page shows for each reason: the user can do nothing but sign in again. */
+export const AUTH_END_MESSAGES: Readonly<Record<AuthEndReason, string>> = {
+  revoked: '登录已失效，请重新登录',
+  expired: '登录已过期，请重新登录',
+  'role-changed': '账号角色已变更，请重新登录',
+};
+
+/**
+ * The last frame of a stream whose credential is no longer valid. No `id:`, so a client's
+ * Last-Event-ID still names the last alert event it received; a page closes its EventSource on it
+ * rather than reconnecting (a reconnect would only be refused).
+ */
+export function authEndFrame(reason: AuthEndReason): string {
+  return `event: auth\ndata: ${JSON.stringify({ reason, message: AUTH_END_MESSAGES[reason] })}\n\n`;
+}
+
 /** The Last-Event-ID a client resumes from: the header (EventSource sets it on reconnect) wins over the query. */
 export function parseLastEventId(header: string | string[] | undefined, query: string | undefined): number | null | 'invalid' {
   const raw = (Array.isArray(header) ? header[0] : header)?.trim() || query?.trim() || '';
