@@ -18,11 +18,7 @@
  *   `maxEntries` of them.
  */
 import type { Role } from '@yuqing/db';
-
-interface Entry {
-  body: Buffer;
-  until: number;
-}
+import { FencedCache } from './fenced-cache';
 
 export interface AlertListCacheOptions {
   /** How long an entry is used; 0 turns the cache off. */
@@ -50,72 +46,9 @@ export function alertListKey(role: Role, q: AlertListKeyQuery): string | null {
   return `${role}|${[...q.states].sort().join(',')}|${q.levels ? [...q.levels].sort().join(',') : ''}|${q.kind ?? ''}|${q.limit}`;
 }
 
-/** The alert list cache of one process; see the module comment. */
-export class AlertListCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
-  private generation = 0;
-  private live = false;
-  /** Invalidations received or made (tests wait on it). */
-  invalidations = 0;
-
+/** The alert list cache of one process (serialized responses by alertListKey); see the module comment. */
+export class AlertListCache extends FencedCache<Buffer> {
   constructor(o: AlertListCacheOptions) {
-    this.ttlMs = o.ttlMs;
-    this.maxEntries = o.maxEntries ?? 64;
-    this.now = o.now ?? Date.now;
-  }
-
-  /** Entries held (some may have run out). */
-  get size(): number {
-    return this.entries.size;
-  }
-
-  /** Whether the cache answers: only while the live stream's hub is subscribed. */
-  get isLive(): boolean {
-    return this.live;
-  }
-
-  /** The serialized response for a key, if cached and fresh. */
-  get(key: string): Buffer | null {
-    if (!this.live) return null;
-    const e = this.entries.get(key);
-    if (!e) return null;
-    if (this.now() >= e.until) {
-      this.entries.delete(key);
-      return null;
-    }
-    return e.body;
-  }
-
-  /** Take before the query whose answer is to be stored. */
-  stamp(): number {
-    return this.generation;
-  }
-
-  /** Stores a serialized response read since `stamp`, unless an invalidation came in between. */
-  store(key: string, body: Buffer, stamp: number): void {
-    if (!this.live || this.ttlMs <= 0 || stamp !== this.generation) return;
-    this.entries.delete(key);
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
-    this.entries.set(key, { body, until: this.now() + this.ttlMs });
-  }
-
-  /** Forgets every list: an alert changed. */
-  invalidate(): void {
-    this.generation++;
-    this.invalidations++;
-    this.entries.clear();
-  }
-
-  /** Set by the live stream's hub: the cache is used only while it is subscribed, and starts empty. */
-  setLive(live: boolean): void {
-    this.invalidate();
-    this.live = live;
+    super({ ttlMs: o.ttlMs, maxEntries: o.maxEntries ?? 64, ...(o.now ? { now: o.now } : {}) });
   }
 }

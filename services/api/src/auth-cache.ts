@@ -17,15 +17,10 @@
  *   came back after the message) is not stored: stamp() before, store() compares.
  */
 import type { User } from '@yuqing/db';
+import { FencedCache } from './fenced-cache';
 
 /** How a caller proved who they are. */
 export type CredentialKind = 'token' | 'session';
-
-interface Entry {
-  user: User;
-  /** Epoch ms after which the entry is not used. */
-  until: number;
-}
 
 export interface CredentialCacheOptions {
   /** How long an entry is used; 0 turns the cache off. */
@@ -37,89 +32,62 @@ export interface CredentialCacheOptions {
 /** Enough for every token and session of a large deployment; ~0.5 kB each. */
 const DEFAULT_MAX_ENTRIES = 10_000;
 
+const keyOf = (kind: CredentialKind, hash: string): string => (kind === 'token' ? `t:${hash}` : `s:${hash}`);
+
 /** The credential cache of one process; see the module comment. */
 export class CredentialCache {
-  private readonly entries = new Map<string, Entry>();
-  private readonly ttlMs: number;
-  private readonly maxEntries: number;
-  private readonly now: () => number;
-  private generation = 0;
-  private live = false;
-  /** Invalidations received or made (tests wait on it). */
-  invalidations = 0;
+  private readonly cache: FencedCache<User>;
 
   constructor(o: CredentialCacheOptions) {
-    this.ttlMs = o.ttlMs;
-    this.maxEntries = o.maxEntries ?? DEFAULT_MAX_ENTRIES;
-    this.now = o.now ?? Date.now;
+    this.cache = new FencedCache<User>({ ttlMs: o.ttlMs, maxEntries: o.maxEntries ?? DEFAULT_MAX_ENTRIES, ...(o.now ? { now: o.now } : {}) });
   }
 
   /** Entries held (some may have run out). */
   get size(): number {
-    return this.entries.size;
+    return this.cache.size;
   }
 
   /** Whether the cache answers: only while its invalidation feed is subscribed. */
   get isLive(): boolean {
-    return this.live;
+    return this.cache.isLive;
+  }
+
+  /** Invalidations received or made (tests wait on it). */
+  get invalidations(): number {
+    return this.cache.invalidations;
   }
 
   /** The user of a credential by the hash of its secret, if known and still fresh. */
   get(kind: CredentialKind, hash: string): User | null {
-    if (!this.live) return null;
-    const key = kind === 'token' ? `t:${hash}` : `s:${hash}`;
-    const e = this.entries.get(key);
-    if (!e) return null;
-    if (this.now() >= e.until) {
-      this.entries.delete(key);
-      return null;
-    }
-    return e.user;
+    return this.cache.get(keyOf(kind, hash));
   }
 
   /** Take before a database lookup whose answer is to be stored. */
   stamp(): number {
-    return this.generation;
+    return this.cache.stamp();
   }
 
   /**
    * Remembers a successful lookup made since `stamp`, unless an invalidation came in between;
-   * `expiresAt` is the session's expiry (tokens have none).
+   * `expiresAt` is the session's expiry (tokens have none), which the entry never outlives.
    */
   store(kind: CredentialKind, hash: string, user: User, stamp: number, expiresAt: Date | null = null): void {
-    if (!this.live || this.ttlMs <= 0 || stamp !== this.generation) return;
-    const now = this.now();
-    const until = Math.min(now + this.ttlMs, expiresAt ? expiresAt.getTime() : Infinity);
-    if (until <= now) return;
-    const key = kind === 'token' ? `t:${hash}` : `s:${hash}`;
-    this.entries.delete(key);
-    // Map order is insertion order: the first key is the oldest entry, the first to run out.
-    while (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (oldest.done) break;
-      this.entries.delete(oldest.value);
-    }
     // Frozen: many requests share the object.
-    this.entries.set(key, { user: Object.freeze({ ...user }), until });
+    this.cache.store(keyOf(kind, hash), Object.freeze({ ...user }), stamp, expiresAt ? expiresAt.getTime() : Infinity);
   }
 
   /** Forgets every credential of a user (a token revoked, the user disabled or changed, a logout). */
   invalidateUser(userId: number): void {
-    this.generation++;
-    this.invalidations++;
-    for (const [key, e] of this.entries) if (e.user.id === userId) this.entries.delete(key);
+    this.cache.invalidate((user) => user.id === userId);
   }
 
   /** Forgets everything. */
   clear(): void {
-    this.generation++;
-    this.invalidations++;
-    this.entries.clear();
+    this.cache.invalidate();
   }
 
   /** Set by the invalidation feed (invalidation-feed.ts): the cache is used only while it is subscribed, and starts empty. */
   setLive(live: boolean): void {
-    this.clear();
-    this.live = live;
+    this.cache.setLive(live);
   }
 }

@@ -14,7 +14,7 @@
  * live alerter then keeps that level against the topic's automatic changes unless the automatic
  * level rises above it (see @yuqing/alerting lifecycle.ts).
  */
-import { ALERT_LEVELS, ALERT_STATES, nextAlertState, type AlertState as LifecycleAlert } from '@yuqing/alerting';
+import { ALERT_LEVELS, ALERT_STATES, nextAlertState, type AlertEventDraft, type AlertInput, type AlertState as LifecycleAlert } from '@yuqing/alerting';
 import type { Config } from '@yuqing/config';
 import {
   ALERT_AUDIENCE_ROLES,
@@ -31,9 +31,11 @@ import {
   type AdminAlert,
   type AlertEvent,
   type Pool,
+  type PoolClient,
 } from '@yuqing/db';
 import { metrics } from '@yuqing/metrics';
 import { publishAlertEvents } from '@yuqing/queue';
+import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
@@ -230,6 +232,50 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
     },
   );
 
+  /**
+   * A change a person makes to an alert, the way the alerter makes its own: in one transaction the
+   * alert is locked, the lifecycle decides (nothing changes → the alert as it is, no event, no audit),
+   * `write` stores the row, the event is appended and the audit entry recorded; after the commit the
+   * event is announced — only a wake-up for the streams, which read PostgreSQL.
+   */
+  async function changeAlert(
+    req: FastifyRequest,
+    id: number,
+    action: string,
+    change: {
+      input: AlertInput;
+      /** An error when the change may not be made to this alert at all. */
+      refuse?: (current: AdminAlert) => ApiError | null;
+      write(client: PoolClient, current: AdminAlert, next: LifecycleAlert, updatedAt: Date, draft: AlertEventDraft): Promise<AdminAlert>;
+    },
+  ): Promise<{ alert: AdminAlert; changed: boolean; event: AlertEvent | null }> {
+    const { user } = callerOf(req);
+    const result = await withTransaction(db, async (client): Promise<{ alert: AdminAlert; event: AlertEvent | null }> => {
+      const current = await getAdminAlert(client, id, user.role, { forUpdate: true });
+      if (!current) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${id} 不存在`);
+      const refusal = change.refuse?.(current);
+      if (refusal) throw refusal;
+      const t = nextAlertState(lifecycleView(current), change.input, Date.now());
+      const draft = t.events[0];
+      if (!t.changed || !t.alert || !draft) return { alert: current, event: null };
+      const alert = await change.write(client, current, t.alert, new Date(t.alert.updatedAt), draft);
+      const event = await appendAlertEvent(client, {
+        alertId: current.id,
+        type: draft.type,
+        level: draft.level,
+        payload: { ...draft.payload, byName: user.displayName || user.name },
+        audienceRoles: draft.audienceRoles,
+      });
+      await recordAudit(client, { ...auditActor(req), action, entity: 'alert', entityId: current.id, before: current, after: alert });
+      return { alert, event };
+    });
+    if (result.event) {
+      metrics().alertEvents.inc({ type: result.event.type });
+      await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
+    }
+    return { alert: result.alert, changed: result.event !== null, event: result.event };
+  }
+
   for (const action of ['acknowledge', 'resolve'] as const) {
     app.post(
       `/api/alerts/:id/${action}`,
@@ -237,48 +283,21 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
       async (req) => {
         const { user } = callerOf(req);
         const comment = req.body?.comment || undefined;
-        const result = await withTransaction(db, async (client): Promise<{ alert: AdminAlert; event: AlertEvent | null }> => {
-          const current = await getAdminAlert(client, req.params.id, user.role, { forUpdate: true });
-          if (!current) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${req.params.id} 不存在`);
-          const now = Date.now();
-          const t = nextAlertState(lifecycleView(current), { type: action, by: user.id, ...(comment ? { comment } : {}) }, now);
-          const draft = t.events[0];
-          if (!t.changed || !t.alert || !draft) return { alert: current, event: null };
-          const next = t.alert;
-          const updatedAt = new Date(next.updatedAt);
-          await setAdminAlertState(client, current.id, {
-            state: next.state,
-            acknowledgedBy: next.acknowledgedBy,
-            acknowledgedAt: toDate(next.acknowledgedAt),
-            resolvedBy: next.resolvedBy,
-            resolvedAt: toDate(next.resolvedAt),
-            updatedAt,
-          });
-          const event = await appendAlertEvent(client, {
-            alertId: current.id,
-            type: draft.type,
-            level: draft.level,
-            payload: { ...draft.payload, byName: user.displayName || user.name },
-            audienceRoles: draft.audienceRoles,
-          });
-          const alert: AdminAlert = {
-            ...current,
-            state: next.state,
-            acknowledgedBy: next.acknowledgedBy,
-            acknowledgedAt: toDate(next.acknowledgedAt),
-            resolvedBy: next.resolvedBy,
-            resolvedAt: toDate(next.resolvedAt),
-            updatedAt,
-          };
-          await recordAudit(client, { ...auditActor(req), action: `alert.${action}`, entity: 'alert', entityId: current.id, before: current, after: alert });
-          return { alert, event };
+        return changeAlert(req, req.params.id, `alert.${action}`, {
+          input: { type: action, by: user.id, ...(comment ? { comment } : {}) },
+          async write(client, current, next, updatedAt) {
+            const changes = {
+              state: next.state,
+              acknowledgedBy: next.acknowledgedBy,
+              acknowledgedAt: toDate(next.acknowledgedAt),
+              resolvedBy: next.resolvedBy,
+              resolvedAt: toDate(next.resolvedAt),
+              updatedAt,
+            };
+            await setAdminAlertState(client, current.id, changes);
+            return { ...current, ...changes };
+          },
         });
-        if (result.event) {
-          metrics().alertEvents.inc({ type: result.event.type });
-          // The event is committed; the publish is only a wake-up for the streams, which read PostgreSQL.
-          await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
-        }
-        return { alert: result.alert, changed: result.event !== null, event: result.event };
       },
     );
   }
@@ -289,55 +308,35 @@ export const alertRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; redis: 
     async (req) => {
       const { user } = callerOf(req);
       const { level, reason } = req.body;
-      const result = await withTransaction(db, async (client): Promise<{ alert: AdminAlert; event: AlertEvent | null }> => {
-        const current = await getAdminAlert(client, req.params.id, user.role, { forUpdate: true });
-        if (!current) throw new ApiError(404, 'ALERT_NOT_FOUND', `预警 ${req.params.id} 不存在`);
-        if (current.state === 'resolved') throw new ApiError(409, 'ALERT_RESOLVED', `预警 ${current.id} 已解除，不能再调整级别`);
-        const now = Date.now();
-        const t = nextAlertState(lifecycleView(current), { type: 'manual_level', level, by: user.id, reason }, now);
-        const draft = t.events[0];
-        if (!t.changed || !t.alert || !draft) return { alert: current, event: null };
-        const next = t.alert;
-        const updatedAt = new Date(next.updatedAt);
-        await setAdminAlertLevel(client, current.id, {
-          level: next.level,
-          manualLevel: next.manualLevel ?? null,
-          state: next.state,
-          cause: draft.type === 'escalated' ? 'escalated' : null,
-          acknowledgedBy: next.acknowledgedBy,
-          acknowledgedAt: toDate(next.acknowledgedAt),
-          by: user.id,
-          reason,
-          updatedAt,
-        });
-        const event = await appendAlertEvent(client, {
-          alertId: current.id,
-          type: draft.type,
-          level: draft.level,
-          payload: { ...draft.payload, byName: user.displayName || user.name },
-          audienceRoles: draft.audienceRoles,
-        });
-        const alert: AdminAlert = {
-          ...current,
-          level: next.level,
-          manualLevel: next.manualLevel ?? null,
-          state: next.state,
-          acknowledgedBy: next.acknowledgedBy,
-          acknowledgedAt: toDate(next.acknowledgedAt),
-          levelChangedBy: user.id,
-          levelChangedAt: updatedAt,
-          levelChangeReason: reason,
-          updatedAt,
-        };
-        await recordAudit(client, { ...auditActor(req), action: 'alert.level', entity: 'alert', entityId: current.id, before: current, after: alert });
-        return { alert, event };
+      return changeAlert(req, req.params.id, 'alert.level', {
+        input: { type: 'manual_level', level, by: user.id, reason },
+        refuse: (current) => (current.state === 'resolved' ? new ApiError(409, 'ALERT_RESOLVED', `预警 ${current.id} 已解除，不能再调整级别`) : null),
+        async write(client, current, next, updatedAt, draft) {
+          await setAdminAlertLevel(client, current.id, {
+            level: next.level,
+            manualLevel: next.manualLevel ?? null,
+            state: next.state,
+            cause: draft.type === 'escalated' ? 'escalated' : null,
+            acknowledgedBy: next.acknowledgedBy,
+            acknowledgedAt: toDate(next.acknowledgedAt),
+            by: user.id,
+            reason,
+            updatedAt,
+          });
+          return {
+            ...current,
+            level: next.level,
+            manualLevel: next.manualLevel ?? null,
+            state: next.state,
+            acknowledgedBy: next.acknowledgedBy,
+            acknowledgedAt: toDate(next.acknowledgedAt),
+            levelChangedBy: user.id,
+            levelChangedAt: updatedAt,
+            levelChangeReason: reason,
+            updatedAt,
+          };
+        },
       });
-      if (result.event) {
-        metrics().alertEvents.inc({ type: result.event.type });
-        // As for acknowledge: committed first, then a wake-up for the streams.
-        await publishAlertEvents(redis, cfg.QUEUE_PREFIX, [result.event.id]).catch((err: unknown) => req.log.warn({ err }, 'alert event publish failed'));
-      }
-      return { alert: result.alert, changed: result.event !== null, event: result.event };
     },
   );
 };
