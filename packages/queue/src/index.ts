@@ -90,13 +90,21 @@ export async function enqueueAnalysis(queue: Queue<AnalyzePayload>, itemIds: num
 /** Redis pub/sub channel on which the topic stage announces each stored level change. */
 export const topicLevelChannel = (prefix: string): string => `${prefix}:events:topic-level`;
 
-/** The message published on topicLevelChannel (the row id lets readers fetch the full record). */
+/**
+ * The message published on topicLevelChannel: a level change (`kind` absent or 'level', the id a
+ * topic_level_changes row) or a stage change (`kind` 'stage', the id a topic_stage_changes row, the
+ * level unchanged). Both tables share one id sequence; readers take the message as a hint and read
+ * the rows after their cursor.
+ */
 export const topicLevelMessage = z.object({
   id: z.number().int(),
   topicId: z.number().int(),
   level: z.enum(['none', 'blue', 'yellow', 'orange', 'red']),
   previous: z.enum(['none', 'blue', 'yellow', 'orange', 'red']),
   at: z.string(),
+  kind: z.enum(['level', 'stage']).optional(),
+  stage: z.string().optional(),
+  closed: z.boolean().optional(),
 });
 export type TopicLevelMessage = z.infer<typeof topicLevelMessage>;
 

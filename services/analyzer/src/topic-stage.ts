@@ -248,11 +248,10 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
       for (const { c, id } of announced) {
         // A stage change goes out on the same channel with the level unchanged (the alerter only
         // takes a message as a hint to read its cursor); `kind` and `stage` tell it apart.
-        const msg: TopicLevelMessage =
+        const body: TopicLevelMessage =
           c.kind === 'level'
             ? { id, topicId: c.topicId, level: c.level as Level, previous: c.previous as Level, at: c.at.toISOString() }
-            : { id, topicId: c.topicId, level: c.level as Level, previous: c.level as Level, at: c.at.toISOString() };
-        const body = c.kind === 'level' ? msg : { ...msg, kind: 'stage', stage: c.stage, closed: c.closed };
+            : { id, topicId: c.topicId, level: c.level as Level, previous: c.level as Level, at: c.at.toISOString(), kind: 'stage', stage: c.stage, closed: c.closed };
         await deps.publisher.publish(topicLevelChannel(cfg.QUEUE_PREFIX), JSON.stringify(body)).catch((err: unknown) => {
           log.warn({ err: String(err) }, 'could not announce a topic change (it is stored)');
         });
