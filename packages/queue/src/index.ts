@@ -174,8 +174,11 @@ export async function publishAuthChange(redis: Pick<Redis, 'publish'>, prefix: s
 /** Name of the queue whose job schedulers make the daily and weekly digests. */
 export const DIGEST_QUEUE_NAME = 'digest' as const;
 
-/** A digest job: make the digest of this kind for the period ending at the job's scheduled time. */
-export const digestPayload = z.object({ kind: z.enum(['daily', 'weekly']) });
+/**
+ * A digest job: make the digest of this kind for the period ending at the job's scheduled time —
+ * or at `fireTime` (epoch ms) for a run queued to catch up a missed one.
+ */
+export const digestPayload = z.object({ kind: z.enum(['daily', 'weekly']), fireTime: z.number().int().positive().optional() });
 export type DigestPayload = z.infer<typeof digestPayload>;
 
 /** Id of the job scheduler of a digest kind (one per kind: upserting it again replaces it). */

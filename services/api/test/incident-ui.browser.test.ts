@@ -34,7 +34,7 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     t = await createTestEnv('incidentui');
     analystToken = (await makeCaller(t.db, 'analyst1', 'analyst', PASSWORD)).token;
     await makeCaller(t.db, 'leader1', 'leader', PASSWORD);
-    rig = await startPageRig(t, { env: { SSE_HEARTBEAT_MS: '5000' } });
+    rig = await startPageRig(t, { env: { SSE_HEARTBEAT_MS: '5000', DIGEST_ENABLED: 'false' } });
     page = rig.page;
   });
 

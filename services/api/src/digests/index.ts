@@ -2,6 +2,7 @@
 export { buildDigest, digestAuditView, generateDigest, type DigestPeriodOptions, type GenerateOptions, type GeneratedDigest } from './generate';
 export { assertScheduleValid, lastFireTime, lastFireTimeOnDate, nextFireTime, PERIOD_DAYS, scheduledPeriod, type ScheduledKind } from './period';
 export {
+  catchUpDigests,
   createDigestQueue,
   digestPageUrl,
   fireTimeOf,

@@ -11,13 +11,13 @@
  * Deliveries are keyed by digest and receiver, so a retried job never sends twice either.
  */
 import type { Config, Logger } from '@yuqing/config';
-import type { Pool, StoredDigest } from '@yuqing/db';
+import { findDigestByPeriod, type Pool, type StoredDigest } from '@yuqing/db';
 import { digestHtmlLink, KIND_NAMES, levelRank, type Digest, type WarningLevel } from '@yuqing/digest';
 import { createRedis, DIGEST_QUEUE_NAME, digestPayload, digestSchedulerId, queueOptions, type DigestPayload } from '@yuqing/queue';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { createDeliveryQueue, enqueueNotification, UnknownReceiverError, type NotifierDeps } from '../receivers';
 import { generateDigest, type GeneratedDigest } from './generate';
-import { assertScheduleValid, scheduledPeriod, type ScheduledKind } from './period';
+import { assertScheduleValid, lastFireTime, scheduledPeriod, type ScheduledKind } from './period';
 
 type DigestSettings = Pick<Config, 'DIGEST_TIMEZONE' | 'DIGEST_DAILY_CRON' | 'DIGEST_WEEKLY_CRON' | 'DIGEST_RECEIVERS' | 'PUBLIC_BASE_URL'>;
 
@@ -39,8 +39,7 @@ export async function upsertDigestSchedulers(queue: Queue<DigestPayload>, cfg: P
         data: { kind },
         opts: {
           // A failed run (database briefly away) is tried again; the stored row makes a retry harmless.
-          attempts: 5,
-          backoff: { type: 'exponential', delay: 60_000 },
+          ...JOB_RETRIES,
           removeOnComplete: { age: 90 * 86_400, count: 1000 },
           removeOnFail: { age: 90 * 86_400, count: 1000 },
         },
@@ -49,13 +48,44 @@ export async function upsertDigestSchedulers(queue: Queue<DigestPayload>, cfg: P
   }
 }
 
-/** The fire time a scheduler job stands for: its scheduled timestamp (opts.prevMillis, also the end of its id). */
-export function fireTimeOf(job: Pick<Job, 'id' | 'opts'>): Date {
+/**
+ * The fire time a digest job stands for: a catch-up job's own `fireTime`, else the scheduler's
+ * scheduled timestamp (opts.prevMillis, also the end of its id).
+ */
+export function fireTimeOf(job: Pick<Job<DigestPayload>, 'id' | 'opts' | 'data'>): Date {
+  if (typeof job.data?.fireTime === 'number') return new Date(job.data.fireTime);
   const scheduled = job.opts.prevMillis;
   if (typeof scheduled === 'number' && Number.isFinite(scheduled)) return new Date(scheduled);
   const m = /:(\d{10,})$/.exec(job.id ?? '');
   if (m) return new Date(Number(m[1]));
   throw new Error(`digest job ${job.id ?? '?'} carries no scheduled time`);
+}
+
+const JOB_RETRIES = { attempts: 5, backoff: { type: 'exponential', delay: 60_000 } } as const;
+
+/**
+ * Queues, for its own fire time, the latest scheduled run of each kind whose digest is not stored:
+ * a run missed while no API process was up *and* Redis lost the scheduler's waiting job (it keeps
+ * nothing on disk here), so the leader still finds the morning's digest. Called at start; one job
+ * per kind and fire time across processes (its id), and a run that did happen stores nothing twice.
+ */
+export async function catchUpDigests(
+  queue: Queue<DigestPayload>,
+  db: Pool,
+  cfg: Pick<Config, 'DIGEST_TIMEZONE' | 'DIGEST_DAILY_CRON' | 'DIGEST_WEEKLY_CRON'>,
+  now: Date = new Date(),
+): Promise<Array<{ kind: ScheduledKind; fireTime: Date }>> {
+  const patterns: Record<ScheduledKind, string> = { daily: cfg.DIGEST_DAILY_CRON, weekly: cfg.DIGEST_WEEKLY_CRON };
+  const queued: Array<{ kind: ScheduledKind; fireTime: Date }> = [];
+  for (const kind of ['daily', 'weekly'] as const) {
+    const fireTime = lastFireTime(patterns[kind], cfg.DIGEST_TIMEZONE, now);
+    if (!fireTime) continue;
+    const { from, to } = scheduledPeriod(kind, fireTime, cfg.DIGEST_TIMEZONE);
+    if (await findDigestByPeriod(db, kind, from, to)) continue;
+    await queue.add(`digest-${kind}`, { kind, fireTime: fireTime.getTime() }, { jobId: `catchup-${kind}-${fireTime.getTime()}`, ...JOB_RETRIES });
+    queued.push({ kind, fireTime });
+  }
+  return queued;
 }
 
 /** The level a digest message is coloured with: the highest level of a warning that opened, escalated or came back. */
@@ -158,6 +188,8 @@ export async function startDigests(cfg: Config, deps: { db: Pool; log: Logger })
   let worker: Worker<DigestPayload> | null = null;
   try {
     await upsertDigestSchedulers(queue, cfg);
+    const missed = await catchUpDigests(queue, db, cfg);
+    if (missed.length) log.info({ missed: missed.map((m) => `${m.kind}@${m.fireTime.toISOString()}`) }, 'queued digests missed while no API process ran');
     const notifier: NotifierDeps = { db, queue: deliverQueue, log };
     worker = new Worker<DigestPayload>(
       DIGEST_QUEUE_NAME,
