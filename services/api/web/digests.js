@@ -35,7 +35,7 @@ function digestRow(d) {
   const headline = typeof d.headline === 'string' ? d.headline : headlineText(d.headline);
   if (headline) title.append(el('div', 'summary headline', headline));
   tr.append(
-    el('td', null, KIND_LABELS[d.kind] || d.kind),
+    el('td', 'kind', KIND_LABELS[d.kind] || d.kind),
     title,
     el('td', 'time', `${beijingMinute(d.periodStart)} 至 ${beijingMinute(d.periodEnd)}`),
     el('td', 'time', beijingMinute(d.generatedAt)),
