@@ -4,9 +4,15 @@
  * times written in Beijing time.
  */
 
-/** One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled. */
+/**
+ * One CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF; quotes doubled. A field
+ * that Excel would take for a formula (it starts with = + - @, a tab or CR — titles and posts come
+ * from the internet: "=HYPERLINK(…)" is an attack, not a headline) gets a leading apostrophe, which
+ * Excel shows as text and does not evaluate (OWASP, CSV injection).
+ */
 export function csvField(v: string): string {
-  return /[",\r\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
+  const text = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
 /** `2024-05-01 14:03:05` in Beijing time (UTC+8, no daylight saving). */

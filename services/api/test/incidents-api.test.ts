@@ -449,6 +449,19 @@ describe('CSV exports', () => {
     expect(parseCsv(later.raw.slice(1))).toHaveLength(1);
   });
 
+  it('a field Excel would run as a formula is written as text (a leading apostrophe), whatever it starts with', async () => {
+    const titles = ['=HYPERLINK("http://evil.example/x","点我")', '+1+2 某地热议', '-2+3 网传', '@SUM(A1:A9)'];
+    const ids: number[] = [];
+    for (const title of titles) ids.push((await newIncident('analyst', { title })).id);
+    const res = await call('leader', 'GET', '/api/incidents.csv');
+    const rows = parseCsv(res.raw.slice(1));
+    for (const [k, id] of ids.entries()) expect(rows.find((r) => r[0] === String(id))?.[1]).toBe(`'${titles[k]}`);
+    // An ordinary title is untouched.
+    const plain = await newIncident('analyst', { title: '普通标题 A-1' });
+    const again = parseCsv((await call('leader', 'GET', '/api/incidents.csv')).raw.slice(1));
+    expect(again.find((r) => r[0] === String(plain.id))?.[1]).toBe('普通标题 A-1');
+  });
+
   it('the warning record: acknowledged by whom, which incidents', async () => {
     const { topicId } = await seedTopic(t.db, { level: 'red' });
     const alertId = await newAlert({ level: 'red', topicId, title: '预警,标题' });
