@@ -33,7 +33,7 @@ export const REPRESENTATIVE_ITEMS = 8;
 export const HEAT_DEFINITION =
   '热度＝统计时段内发布、归入该话题的条目数（按话题的转载链归并，含并入该话题的其他话题）；热度相同时涉警负面条目多者在前，再按话题编号。';
 export const SHARE_DEFINITION = '负面占比＝涉警负面条目数 ÷ 涉警条目数';
-export const OVERDUE_DEFINITION = '超期＝状态为新建、研判中或处置中，且应回应时间早于统计时段结束';
+export const OVERDUE_DEFINITION = '超期＝统计时段结束前开立、生成本报告时仍为新建、研判中或处置中，且应回应时间早于统计时段结束（事件状态按生成时计，重新生成往期报告时以当时状态为准）';
 
 const round = (v: number, digits: number): number => {
   const f = 10 ** digits;

@@ -141,7 +141,7 @@ function recount(w: World, from: Date, to: Date) {
   const opened = inc.filter((n) => inRange(n.createdAt, from, to)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id! - b.id!);
   const closed = inc.filter((n) => n.status === 'closed' && n.closedAt && inRange(n.closedAt, from, to)).sort((a, b) => a.closedAt!.getTime() - b.closedAt!.getTime() || a.id! - b.id!);
   const overdue = inc
-    .filter((n) => ['new', 'assessing', 'handling'].includes(n.status) && n.dueAt.getTime() < to.getTime())
+    .filter((n) => ['new', 'assessing', 'handling'].includes(n.status) && n.dueAt.getTime() < to.getTime() && n.createdAt.getTime() < to.getTime())
     .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id! - b.id!);
 
   // Places and jurisdictions of police-related items.

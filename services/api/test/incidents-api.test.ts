@@ -393,10 +393,11 @@ describe('the register list', () => {
 });
 
 describe('the timeline is append-only', () => {
-  it('the database refuses UPDATE and DELETE of timeline entries', async () => {
+  it('the database refuses UPDATE, DELETE and TRUNCATE of timeline entries', async () => {
     const inc = await newIncident();
     await expect(t.db.query('UPDATE incident_timeline SET body = $2 WHERE incident_id = $1', [inc.id, '改写'])).rejects.toThrow(/append-only/);
     await expect(t.db.query('DELETE FROM incident_timeline WHERE incident_id = $1', [inc.id])).rejects.toThrow(/append-only/);
+    await expect(t.db.query('TRUNCATE incident_timeline')).rejects.toThrow(/append-only/);
     const { rows } = await t.db.query<{ body: string }>('SELECT body FROM incident_timeline WHERE incident_id = $1', [inc.id]);
     expect(rows).toHaveLength(1);
     expect(rows[0]!.body).not.toBe('改写');
@@ -585,5 +586,31 @@ describe('who an incident may be assigned to', () => {
     } finally {
       await t.db.query('UPDATE users SET disabled = false WHERE id = $1', [callers.leader.user.id]);
     }
+  });
+});
+
+describe('alerts a role may not see', () => {
+  it('cannot be linked by that role (answered as for an id that does not exist), and are not shown to it on the incident', async () => {
+    const a = await insertAlert(t.db, { kind: 'source_health', dedupKey: `admins-only:${++seq}`, level: 'red', title: '仅管理员可见的预警' });
+    await appendAlertEvent(t.db, { alertId: a!.id, type: 'firing', level: 'red', audienceRoles: ['admin'] });
+    const missing = 987_654_321;
+    for (const role of ['pr', 'analyst'] as const) {
+      const hidden = await call(role, 'POST', '/api/incidents', { alertIds: [a!.id] });
+      const absent = await call(role, 'POST', '/api/incidents', { alertIds: [missing] });
+      expect(hidden.status, hidden.raw).toBe(400);
+      expect(hidden.body.error.code).toBe('INCIDENT_LINK_NOT_FOUND');
+      expect(hidden.body.error.message).toBe(absent.body.error.message.replace(String(missing), String(a!.id)));
+    }
+    // An admin may link it; other readers see the incident without it.
+    const byAdmin = await call('admin', 'POST', '/api/incidents', { alertIds: [a!.id] });
+    expect(byAdmin.status, byAdmin.raw).toBe(201);
+    expect(byAdmin.body.links.alerts.map((x: { id: number }) => x.id)).toEqual([a!.id]);
+    for (const role of ['pr', 'analyst', 'leader'] as const) {
+      const seen = await call(role, 'GET', `/api/incidents/${byAdmin.body.id}`);
+      expect(seen.status).toBe(200);
+      expect(seen.body.links.alerts).toEqual([]);
+    }
+    const linkLater = await call('analyst', 'POST', `/api/incidents/${byAdmin.body.id}/links`, { alertIds: [a!.id] });
+    expect(linkLater.status).toBe(400);
   });
 });

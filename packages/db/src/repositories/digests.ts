@@ -255,7 +255,7 @@ export async function loadDigestInput(db: Queryable, p: { from: Date; to: Date; 
 
   const opened = await incidentList(db, 'n.created_at >= $1 AND n.created_at < $2', 'n.created_at, n.id', [from, to], lim.incidents);
   const closed = await incidentList(db, `n.status = 'closed' AND n.closed_at >= $1 AND n.closed_at < $2`, 'n.closed_at, n.id', [from, to], lim.incidents);
-  const overdue = await incidentList(db, `n.status IN ('new', 'assessing', 'handling') AND n.due_at < $1`, 'n.due_at, n.id', [to], lim.incidents);
+  const overdue = await incidentList(db, `n.status IN ('new', 'assessing', 'handling') AND n.due_at < $1 AND n.created_at < $1`, 'n.due_at, n.id', [to], lim.incidents);
   const prevIncidents = await db.query<{ opened: number; closed: number }>(
     `SELECT count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS opened,
             count(*) FILTER (WHERE status = 'closed' AND closed_at >= $1 AND closed_at < $2)::int AS closed

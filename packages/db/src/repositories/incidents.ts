@@ -173,11 +173,22 @@ export interface IncidentLinks {
 
 const uniq = (ids: readonly number[] | undefined): number[] => [...new Set(ids ?? [])];
 
-/** The linked ids that do not exist, by kind (empty lists when all do). */
-export async function missingLinkTargets(db: Queryable, links: IncidentLinkIds): Promise<{ alertIds: number[]; topicIds: number[]; itemIds: number[] }> {
-  const missing = async (table: string, ids: number[]): Promise<number[]> => {
+/**
+ * The linked ids that do not exist, by kind (empty lists when all do). With a `role`, an alert whose
+ * audience does not name it counts as not existing — the same answer as for an id that does not
+ * exist, so linking cannot be used to read, or to probe for, alerts the caller may not see.
+ */
+export async function missingLinkTargets(
+  db: Queryable,
+  links: IncidentLinkIds,
+  role: string | null = null,
+): Promise<{ alertIds: number[]; topicIds: number[]; itemIds: number[] }> {
+  const missing = async (table: 'alerts' | 'topics' | 'items', ids: number[]): Promise<number[]> => {
     if (!ids.length) return [];
-    const { rows } = await db.query<{ id: number }>(`SELECT id FROM ${table} WHERE id = ANY($1::bigint[])`, [ids]);
+    const { rows } =
+      table === 'alerts' && role !== null
+        ? await db.query<{ id: number }>('SELECT id FROM alerts WHERE id = ANY($1::bigint[]) AND audience_roles @> ARRAY[$2::text]', [ids, role])
+        : await db.query<{ id: number }>(`SELECT id FROM ${table} WHERE id = ANY($1::bigint[])`, [ids]);
     const found = new Set(rows.map((r) => Number(r.id)));
     return ids.filter((id) => !found.has(id));
   };
@@ -203,9 +214,9 @@ export async function topicsOfAlerts(db: Queryable, alertIds: readonly number[] 
   return rows.map((r) => Number(r.id));
 }
 
-/** Refuses links to things that do not exist, naming them (a 400 IncidentError). */
-export async function assertIncidentLinks(db: Queryable, links: IncidentLinkIds): Promise<void> {
-  const m = await missingLinkTargets(db, links);
+/** Refuses links to things that do not exist (or, with a `role`, alerts it may not see), naming them (a 400 IncidentError). */
+export async function assertIncidentLinks(db: Queryable, links: IncidentLinkIds, role: string | null = null): Promise<void> {
+  const m = await missingLinkTargets(db, links, role);
   const parts = [
     m.alertIds.length ? `预警 ${m.alertIds.join('、')}` : '',
     m.topicIds.length ? `话题 ${m.topicIds.join('、')}` : '',
@@ -233,13 +244,17 @@ async function insertLinks(db: Queryable, incidentId: number, links: IncidentLin
   };
 }
 
-/** Everything an incident is linked to, in the order it was linked. */
-export async function getIncidentLinks(db: Queryable, incidentId: number): Promise<IncidentLinks> {
+/**
+ * Everything an incident is linked to, in the order it was linked. With a `role`, only the linked
+ * alerts whose audience names it (as everywhere else alerts are read).
+ */
+export async function getIncidentLinks(db: Queryable, incidentId: number, role: string | null = null): Promise<IncidentLinks> {
   const [alerts, topics, items] = await Promise.all([
     db.query<{ id: number; title: string; level: string; state: string }>(
       `SELECT a.id, a.title, a.level, a.state FROM incident_links l JOIN alerts a ON a.id = l.target_id
-        WHERE l.incident_id = $1 AND l.kind = 'alert' ORDER BY l.added_at, a.id`,
-      [incidentId],
+        WHERE l.incident_id = $1 AND l.kind = 'alert' AND ($2::text IS NULL OR a.audience_roles @> ARRAY[$2::text])
+        ORDER BY l.added_at, a.id`,
+      [incidentId, role],
     ),
     db.query<{ id: number; title: string; level: string; stage: string | null }>(
       `SELECT t.id, t.title, t.level, t.stage FROM incident_links l JOIN topics t ON t.id = l.target_id

@@ -43,7 +43,7 @@ import { AlertListCache, alertListKey } from '../alerts-list-cache';
 import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
-import { idParams } from '../schemas';
+import { idParams, timeParam } from '../schemas';
 
 const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
 const HANDLE = { roles: ['admin', 'pr'] } as const;
@@ -96,17 +96,6 @@ const stateList = z.preprocess(
   z.array(z.union([z.enum(ALERT_STATES), z.literal('all')], { error: '状态只能是 firing、acknowledged、resolved 或 all' })).min(1),
 );
 
-const timeParam = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: '时间应为 ISO 8601 或毫秒时间戳' });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
 
 /** Filters of GET /api/alerts. */
 export const alertListQuery = z

@@ -7,6 +7,7 @@ import { listAudit, type AuditFilter, type AuditRecord, type Pool } from '@yuqin
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { beijing, csvDocument, csvFileName } from '../csv';
+import { timeParam } from '../schemas';
 
 // Kept exported from here too: csvField lived in this module before csv.ts.
 export { csvField } from '../csv';
@@ -16,17 +17,6 @@ const ADMIN = { roles: ['admin'] } as const;
 /** The most rows one CSV export holds. */
 export const AUDIT_CSV_MAX_ROWS = 100_000;
 
-const timeParam = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: '时间应为 ISO 8601 或毫秒时间戳' });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
 
 const filterQuery = {
   /** At or after this time. */

@@ -59,7 +59,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
-import { idParams } from '../schemas';
+import { idParams, timeInput } from '../schemas';
 
 const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
 const WRITE = { roles: ['admin', 'analyst', 'pr'] } as const;
@@ -74,15 +74,6 @@ export const HEAT_HOURS = 24;
 
 const LEVEL_RANK = Object.fromEntries(INCIDENT_LEVELS.map((l, i) => [l, i])) as Record<IncidentLevel, number>;
 
-/** A time in a query or body: ISO 8601 or ms since the epoch. */
-export const timeInput = z.union([z.string().trim(), z.number()]).transform((v, ctx) => {
-  const ms = typeof v === 'number' ? v : /^\d+$/.test(v) ? Number(v) : Date.parse(v);
-  if (!Number.isFinite(ms)) {
-    ctx.addIssue({ code: 'custom', message: '时间应为 ISO 8601 或毫秒时间戳' });
-    return z.NEVER;
-  }
-  return new Date(ms);
-});
 
 const statusList = z.preprocess(
   (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter(Boolean) : v),
@@ -297,7 +288,7 @@ const timelineView = (e: IncidentTimelineEntry) => ({ id: e.id, at: e.at, kind: 
 /** Everything GET /api/incidents/:id shows, for a caller of `role`. */
 async function detailOf(db: Queryable, i: Incident, role: IncidentRole): Promise<z.infer<typeof incidentDetailOut>> {
   const now = new Date();
-  const [links, timeline, heat] = await Promise.all([getIncidentLinks(db, i.id), listIncidentTimeline(db, i.id), incidentHeat(db, i, { hours: HEAT_HOURS, now })]);
+  const [links, timeline, heat] = await Promise.all([getIncidentLinks(db, i.id, role), listIncidentTimeline(db, i.id), incidentHeat(db, i, { hours: HEAT_HOURS, now })]);
   return { ...incidentView(i, now.getTime()), links, timeline: timeline.map(timelineView), allowedTransitions: allowedTransitions(i.status, role), heat };
 }
 
@@ -336,7 +327,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
     const linkCount = links.alertIds!.length + links.topicIds!.length + links.itemIds!.length;
     if (!b.title && linkCount === 0) throw new ApiError(400, 'INCIDENT_EMPTY', '请填写事件标题，或关联至少一条预警、话题或信息');
     const incident = await tx(db, async (c) => {
-      await assertIncidentLinks(c, links);
+      await assertIncidentLinks(c, links, roleOf(req));
       links.topicIds = [...new Set([...(links.topicIds ?? []), ...(await topicsOfAlerts(c, links.alertIds))])];
       const origin = await incidentOrigin(c, links);
       const autoLevel = asLevel(origin?.autoLevel ?? null);
@@ -463,7 +454,7 @@ export const incidentRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
     const incident = await tx(db, async (c) => {
       const current = await getIncident(c, req.params.id, { forUpdate: true });
       if (!current) throw notFound(req.params.id);
-      await assertIncidentLinks(c, links);
+      await assertIncidentLinks(c, links, roleOf(req));
       const topicIds = [...new Set([...(links.topicIds ?? []), ...(await topicsOfAlerts(c, links.alertIds))])];
       await addIncidentLinks(c, current.id, { ...links, topicIds }, actorOf(req));
       return getIncident(c, current.id);

@@ -38,7 +38,7 @@ import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { effectiveValues } from '../item-feedback';
 import { callerOf } from '../plugins/auth';
-import { idParams } from '../schemas';
+import { idParams, timeParam } from '../schemas';
 import { searchTerms } from '../search-terms';
 
 /** Most items one push may carry. */
@@ -49,18 +49,6 @@ const PUSH = { roles: ['admin', 'ingest'] } as const;
 /** Who may correct an item's analysis. */
 const LABEL = { roles: ['admin', 'analyst'] } as const;
 
-/** A time in a query: ISO 8601 or epoch milliseconds. */
-export const timeParam = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const ms = /^\d+$/.test(s) ? Number(s) : Date.parse(s);
-    if (!Number.isFinite(ms)) {
-      ctx.addIssue({ code: 'custom', message: '时间应为 ISO 8601 或毫秒时间戳' });
-      return z.NEVER;
-    }
-    return new Date(ms);
-  });
 
 /** A boolean in a query string. */
 const boolParam = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');

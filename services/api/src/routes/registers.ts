@@ -11,7 +11,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { beijingOrEmpty, csvDocument, csvFileName } from '../csv';
 import { callerOf } from '../plugins/auth';
-import { timeInput } from './incidents';
+import { timeInput } from '../schemas';
 
 const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
 
@@ -56,12 +56,14 @@ const levelWord = (l: string | null): string => (l === null ? '' : l === 'none' 
 const ids = (list: readonly number[]): string => list.join('、');
 
 /**
- * 是否超时 as a register means it: a response given after its due time, or none given while it is
- * still due and the time has passed. An incident closed after 研判 without a response was never late.
+ * 是否超时 as a register means it: while a response is due (new/assessing/handling — also after a
+ * reopen, whose clock started again even though an earlier response is still on record), whether
+ * the due time has passed, as the list, the digest and the overdue alert say; once responded or
+ * closed, whether the response came after its due time. Closed after 研判 without one: never late.
  */
 export function wasLate(i: Pick<IncidentRegisterRow, 'status' | 'dueAt' | 'responseAt'>, now: Date): boolean {
-  if (i.responseAt) return i.responseAt.getTime() > i.dueAt.getTime();
-  return RESPONSE_DUE_STATUSES.includes(i.status) && now.getTime() > i.dueAt.getTime();
+  if (RESPONSE_DUE_STATUSES.includes(i.status)) return now.getTime() > i.dueAt.getTime();
+  return i.responseAt !== null && i.responseAt.getTime() > i.dueAt.getTime();
 }
 
 /** The incident register as CSV. */

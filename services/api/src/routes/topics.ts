@@ -7,8 +7,8 @@ import { getStoryDetail, getTopicDetail, listTopics, type Pool, type TopicFilter
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors';
-import { idParams } from '../schemas';
-import { cursorParam, itemOut, timeParam } from './items';
+import { idParams, timeParam } from '../schemas';
+import { cursorParam, itemOut } from './items';
 
 const READ = { roles: ['admin', 'pr', 'analyst', 'leader'] } as const;
 const LEVELS = ['none', 'blue', 'yellow', 'orange', 'red'] as const;
