@@ -612,5 +612,9 @@ describe('alerts a role may not see', () => {
     }
     const linkLater = await call('analyst', 'POST', `/api/incidents/${byAdmin.body.id}/links`, { alertIds: [a!.id] });
     expect(linkLater.status).toBe(400);
+    // The register: the admin sees the link, a leader does not.
+    const rowOf = async (role: Role) => parseCsv((await call(role, 'GET', '/api/incidents.csv')).raw.slice(1)).find((r) => r[0] === String(byAdmin.body.id));
+    expect((await rowOf('admin'))?.[17]).toBe(String(a!.id));
+    expect((await rowOf('leader'))?.[17]).toBe('');
   });
 });

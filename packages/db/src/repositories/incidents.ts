@@ -897,14 +897,15 @@ export interface IncidentRegisterRow extends Incident {
 }
 
 /** Incidents created in [from, to), oldest first, with their linked alert and topic ids. */
-export async function listIncidentRegister(db: Queryable, f: { from?: Date; to?: Date; limit: number }): Promise<IncidentRegisterRow[]> {
+export async function listIncidentRegister(db: Queryable, f: { from?: Date; to?: Date; limit: number; role?: string }): Promise<IncidentRegisterRow[]> {
   const { rows } = await db.query<IncidentRow & { alert_ids: number[] | null; topic_ids: number[] | null }>(
     `SELECT x.*,
-       (SELECT array_agg(l.target_id ORDER BY l.target_id) FROM incident_links l WHERE l.incident_id = x.id AND l.kind = 'alert') AS alert_ids,
+       (SELECT array_agg(l.target_id ORDER BY l.target_id) FROM incident_links l JOIN alerts a ON a.id = l.target_id
+         WHERE l.incident_id = x.id AND l.kind = 'alert' AND ($4::text IS NULL OR a.audience_roles @> ARRAY[$4::text])) AS alert_ids,
        (SELECT array_agg(l.target_id ORDER BY l.target_id) FROM incident_links l WHERE l.incident_id = x.id AND l.kind = 'topic') AS topic_ids
      FROM (${INCIDENT_SELECT} WHERE ($1::timestamptz IS NULL OR i.created_at >= $1) AND ($2::timestamptz IS NULL OR i.created_at < $2)) x
      ORDER BY x.id LIMIT $3`,
-    [f.from ?? null, f.to ?? null, f.limit],
+    [f.from ?? null, f.to ?? null, f.limit, f.role ?? null],
   );
   return rows.map((r) => ({ ...incidentFromRow(r), alertIds: (r.alert_ids ?? []).map(Number), topicIds: (r.topic_ids ?? []).map(Number) }));
 }

@@ -120,7 +120,13 @@ export function warningRecordCsv(rows: readonly WarningRecordRow[]): string {
 /** GET /api/incidents.csv, GET /api/alerts.csv. */
 export const registerRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
   app.get('/api/incidents.csv', { config: READ, schema: { querystring: rangeQuery } }, async (req, reply) => {
-    const rows = await listIncidentRegister(db, { ...(req.query.from ? { from: req.query.from } : {}), ...(req.query.to ? { to: req.query.to } : {}), limit: REGISTER_CSV_MAX_ROWS });
+    // 关联预警 lists only the alerts the reader may see (their audience), as every other alert view.
+    const rows = await listIncidentRegister(db, {
+      ...(req.query.from ? { from: req.query.from } : {}),
+      ...(req.query.to ? { to: req.query.to } : {}),
+      limit: REGISTER_CSV_MAX_ROWS,
+      role: callerOf(req).user.role,
+    });
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="${csvFileName('incidents')}"`)
