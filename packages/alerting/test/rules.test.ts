@@ -1,6 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { inQuietHours, matchRule, parseRule, previewRule, quietMutes, ruleSchema, shanghaiMinuteOfDay, type HistoryEntry, type RuleInput, type TopicView } from '../src/index';
-import { HOUR, MIN, rule, shanghai, T0, topic } from './fixtures';
+import {
+  inputForStageChange,
+  inQuietHours,
+  matchRule,
+  nextAlertState,
+  parseRule,
+  previewRule,
+  quietMutes,
+  ruleSchema,
+  shanghaiMinuteOfDay,
+  type HistoryEntry,
+  type LevelHistoryEntry,
+  type RuleInput,
+  type StageHistoryEntry,
+  type TopicView,
+} from '../src/index';
+import { HOUR, levelInput, MIN, rule, shanghai, T0, topic } from './fixtures';
 
 describe('rule schema', () => {
   it('fills in defaults from a name alone', () => {
@@ -139,7 +154,7 @@ describe('quiet hours (Asia/Shanghai wall clock)', () => {
 });
 
 describe('previewRule', () => {
-  const change = (topicId: number, level: TopicView['level'], previous: TopicView['level'], at: number, over: Partial<TopicView> = {}): HistoryEntry => ({
+  const change = (topicId: number, level: TopicView['level'], previous: TopicView['level'], at: number, over: Partial<TopicView> = {}): LevelHistoryEntry => ({
     change: { topicId, level, previous, at, reason: `${previous} → ${level}` },
     topic: topic({ id: topicId, title: `事件${topicId}`, level, ...over }),
   });
@@ -189,5 +204,94 @@ describe('previewRule', () => {
       [7, false],
     ]);
     expect(p.summary).toContain('静默时段');
+  });
+});
+
+describe('previewRule with stage changes (消散期, 次生)', () => {
+  const level = (topicId: number, lv: TopicView['level'], previous: TopicView['level'], at: number, id?: number): LevelHistoryEntry => ({
+    id,
+    change: { topicId, level: lv, previous, at, reason: `${previous} → ${lv}` },
+    topic: topic({ id: topicId, title: `事件${topicId}`, level: lv }),
+  });
+  const stage = (topicId: number, name: string, lv: TopicView['level'], at: number, over: { id?: number; closed?: boolean; topic?: Partial<TopicView> } = {}): StageHistoryEntry => ({
+    kind: 'stage',
+    id: over.id,
+    change: { topicId, stage: name, level: lv, closed: over.closed ?? false, at, reason: `进入${name}` },
+    topic: topic({ id: topicId, title: `事件${topicId}`, level: lv, ...over.topic }),
+  });
+  const r = rule({ minLevel: 'yellow', categories: ['执法争议'] });
+  // Fires at yellow, fades, flares up again at the same (unchanged) level.
+  const fadeThenFlare: HistoryEntry[] = [level(1, 'yellow', 'blue', T0, 10), stage(1, '消散期', 'yellow', T0 + HOUR, { id: 11 }), stage(1, '次生', 'yellow', T0 + 2 * HOUR, { id: 12 })];
+
+  it('under faded, a fade then a 次生 at the same level reopens the alert (one more fire)', () => {
+    const p = previewRule(r, fadeThenFlare, { autoResolve: 'faded' });
+    expect(p.fires.map((f) => [f.topicId, f.type, f.level, f.at])).toEqual([
+      [1, 'firing', 'yellow', T0],
+      [1, 'reopened', 'yellow', T0 + 2 * HOUR],
+    ]);
+    expect(p.summary).toContain('事件1（次生）');
+  });
+
+  it('under closed (the default) or never, the fade resolves nothing and the 次生 is no news', () => {
+    for (const p of [previewRule(r, fadeThenFlare), previewRule(r, fadeThenFlare, { autoResolve: 'closed' }), previewRule(r, fadeThenFlare, { autoResolve: 'never' })]) {
+      expect(p.fires.map((f) => f.type)).toEqual(['firing']);
+    }
+  });
+
+  it('under faded, a 次生 reopens only for a rule that matches the topic now', () => {
+    const below = previewRule(r, [level(1, 'yellow', 'blue', T0), stage(1, '消散期', 'yellow', T0 + HOUR), stage(1, '次生', 'blue', T0 + 2 * HOUR)], { autoResolve: 'faded' });
+    expect(below.fires.map((f) => f.type)).toEqual(['firing']);
+    const otherCategory = [level(1, 'yellow', 'blue', T0), stage(1, '消散期', 'yellow', T0 + HOUR), stage(1, '次生', 'yellow', T0 + 2 * HOUR, { topic: { categories: ['交通'] } })];
+    expect(previewRule(r, otherCategory, { autoResolve: 'faded' }).count).toBe(1);
+    // A 次生 of a topic the rule never fired on creates nothing: there is no alert to reopen.
+    expect(previewRule(r, [stage(2, '次生', 'orange', T0)], { autoResolve: 'faded' }).count).toBe(0);
+  });
+
+  it('replays changes at the same time by id, the order the alerter reads them in', () => {
+    const at = T0 + HOUR;
+    // Given flare first, but the fade has the lower id: fade, then flare — a reopen.
+    const byId = [level(1, 'yellow', 'blue', T0, 1), stage(1, '次生', 'yellow', at, { id: 3 }), stage(1, '消散期', 'yellow', at, { id: 2 })];
+    expect(previewRule(r, byId, { autoResolve: 'faded' }).fires.map((f) => f.type)).toEqual(['firing', 'reopened']);
+    // The other way round the flare finds an open alert (nothing) and the fade resolves it.
+    const swapped = [level(1, 'yellow', 'blue', T0, 1), stage(1, '次生', 'yellow', at, { id: 2 }), stage(1, '消散期', 'yellow', at, { id: 3 })];
+    expect(previewRule(r, swapped, { autoResolve: 'faded' }).fires.map((f) => f.type)).toEqual(['firing']);
+  });
+
+  it('under closed, a close recorded as 消散期 resolves; a level rise (not the 次生) reopens', () => {
+    const p = previewRule(r, [
+      level(1, 'yellow', 'blue', T0),
+      stage(1, '消散期', 'yellow', T0 + HOUR, { closed: true }),
+      stage(1, '次生', 'yellow', T0 + 2 * HOUR),
+      level(1, 'orange', 'yellow', T0 + 3 * HOUR),
+    ]);
+    expect(p.fires.map((f) => [f.type, f.level])).toEqual([
+      ['firing', 'yellow'],
+      ['reopened', 'orange'],
+    ]);
+  });
+});
+
+describe('inputForStageChange', () => {
+  const r = rule({ minLevel: 'yellow' });
+  const open = nextAlertState(null, levelInput('yellow', 'blue'), T0).alert!;
+  const change = (stage: string, over: { closed?: boolean; level?: TopicView['level'] } = {}) => ({ topicId: 7, stage, level: over.level ?? 'yellow', closed: over.closed ?? false, at: T0 + HOUR, reason: stage });
+
+  it('fades every alert of the topic on 消散期, with or without its rule and topic', () => {
+    expect(inputForStageChange(null, null, change('消散期', { closed: true }), open)).toEqual({ type: 'faded', closed: true, reason: '消散期' });
+    expect(inputForStageChange(r, topic(), change('消散期'), open)).toEqual({ type: 'faded', closed: false, reason: '消散期' });
+  });
+
+  it('gives a 次生 to the alert of a matching rule, at the level the stage change recorded', () => {
+    const input = inputForStageChange(r, topic({ level: 'blue' }), change('次生', { level: 'orange' }), open);
+    expect(input).toMatchObject({ type: 'flare', ruleId: 1, ruleName: '测试规则', topic: { id: 7, level: 'orange' } });
+    expect(inputForStageChange(r, topic(), change('次生', { level: 'blue' }), open)).toBeNull();
+    expect(inputForStageChange(null, topic(), change('次生'), open)).toBeNull();
+    expect(inputForStageChange(r, null, change('次生'), open)).toBeNull();
+  });
+
+  it('is nothing without an alert, and for the other stages', () => {
+    expect(inputForStageChange(r, topic(), change('消散期'), null)).toBeNull();
+    expect(inputForStageChange(r, topic(), change('次生'), null)).toBeNull();
+    for (const s of ['发生期', '扩散期', '高潮期']) expect(inputForStageChange(r, topic(), change(s), open)).toBeNull();
   });
 });

@@ -64,7 +64,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(metricsRoutes, { cfg, redis });
   app.register(docsRoutes);
   app.register(alertRoutes, { cfg, db, redis });
-  app.register(ruleRoutes, { db });
+  app.register(ruleRoutes, { cfg, db });
   app.register(silenceRoutes, { db });
   app.register(receiverRoutes, { db });
   app.register(auditRoutes, { db });

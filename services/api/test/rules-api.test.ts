@@ -1,4 +1,4 @@
-/** Alert rules through the API: CRUD round trip, validation, and the preview over stored level changes. */
+/** Alert rules through the API: CRUD round trip, validation, and the preview over stored level and stage changes. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import type { FastifyInstance } from 'fastify';
@@ -178,5 +178,74 @@ describe('preview', () => {
     }
     expect((await preview({ name: 'p', days: 90 })).statusCode).toBe(200);
     expect((await preview({ days: 3 })).statusCode).toBe(400);
+  });
+});
+
+describe('preview under ALERT_AUTO_RESOLVE (stage changes)', () => {
+  const now = Date.now();
+  // Two apps on the same data, as two deployments with different ALERT_AUTO_RESOLVE would be.
+  let faded: FastifyInstance;
+  let closed: FastifyInstance;
+  beforeAll(async () => {
+    faded = buildApp({ cfg: { ...t.cfg, ALERT_AUTO_RESOLVE: 'faded' }, db: t.db, redis: t.redis });
+    closed = buildApp({ cfg: { ...t.cfg, ALERT_AUTO_RESOLVE: 'closed' }, db: t.db, redis: t.redis });
+    await Promise.all([faded.ready(), closed.ready()]);
+    // A topic in 深圳市 (the other describe's topics are in 广州市), 40-45 days back: outside the
+    // 7 and 30 days the other preview tests replay.
+    await t.db.query(
+      `INSERT INTO topics (id, status, title, keywords, created_at, last_at, items, stories, police_related, police_negative, negative,
+                           reach, jurisdiction_hits, sources, places, categories, level, state)
+       VALUES (21, 'open', '深圳某所民警推搡群众', '{民警}', now(), now(), 10, 1, 10, 8, 8, 10, 1, '{微博}', '{"深圳市": 3}', '{"执法": 2}', 'yellow', '{}')`,
+    );
+    const at = (daysAgo: number) => new Date(now - daysAgo * DAY);
+    const level = (daysAgo: number, lv: string, previous: string) =>
+      t.db.query(`INSERT INTO topic_level_changes (topic_id, at, level, previous, automatic, applied, indicators, reason) VALUES (21, $1, $2, $3, true, true, '{}', '测试')`, [at(daysAgo), lv, previous]);
+    const stage = (daysAgo: number, name: string, lv: string) =>
+      t.db.query(`INSERT INTO topic_stage_changes (topic_id, at, stage, previous, level, closed, reason) VALUES (21, $1, $2, NULL, $3, false, '测试')`, [at(daysAgo), name, lv]);
+    await level(45, 'yellow', 'none'); // fires
+    await stage(44, '发生期', 'yellow'); // nothing to alerts
+    await stage(43, '消散期', 'yellow'); // faded: resolves; closed: nothing
+    await stage(42, '次生', 'yellow'); // faded: reopens at the same level; closed: no news
+    // At the same instant, written in this order (so by id): the fade, then a rise.
+    await stage(41, '消散期', 'yellow'); // faded: resolves again
+    await level(41, 'orange', 'yellow'); // faded: reopens at orange; closed: escalates
+  });
+  afterAll(async () => {
+    await Promise.all([faded.close(), closed.close()]);
+  });
+
+  const preview = (on: FastifyInstance) => on.inject({ method: 'POST', url: '/api/rules/preview', ...as(analyst), payload: { name: 'p', places: ['深圳市'], days: 60 } });
+  const fires = (body: { fires: Array<{ type: string; level: string }> }) => body.fires.map((f) => [f.type, f.level]);
+
+  it('under faded counts the 次生 reopens after a fade', async () => {
+    const res = await preview(faded);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().count).toBe(3);
+    expect(fires(res.json())).toEqual([
+      ['firing', 'yellow'],
+      ['reopened', 'yellow'],
+      ['reopened', 'orange'],
+    ]);
+    expect(res.json().summary).toMatch(/^此规则将触发 3 次：/);
+  });
+
+  it('under closed the fades resolve nothing: one firing, one escalation', async () => {
+    const res = await preview(closed);
+    expect(res.statusCode, res.body).toBe(200);
+    expect(res.json().count).toBe(2);
+    expect(fires(res.json())).toEqual([
+      ['firing', 'yellow'],
+      ['escalated', 'orange'],
+    ]);
+  });
+
+  it('replays the same stored rows either way (stage rows other than 消散期 and 次生 are not loaded)', async () => {
+    const [a, b] = await Promise.all([preview(faded), preview(closed)]);
+    expect(a.json().replayed).toBe(b.json().replayed);
+    const { rows } = await t.db.query<{ n: number }>(
+      `SELECT (SELECT count(*) FROM topic_level_changes WHERE applied AND at >= $1)::int + (SELECT count(*) FROM topic_stage_changes WHERE stage IN ('消散期', '次生') AND at >= $1)::int AS n`,
+      [new Date(now - 60 * DAY)],
+    );
+    expect(a.json().replayed).toBe(rows[0]!.n);
   });
 });

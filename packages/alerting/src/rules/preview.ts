@@ -1,18 +1,37 @@
 /**
- * Rule preview: replays stored level changes through the same matching and lifecycle the live
- * alerter uses and lists the notifications the rule would have caused ("this rule would have fired
- * 3 times: …"). Pure: the caller loads the last N days of level changes with their topics.
+ * Rule preview: replays stored level and stage changes through the same matching and lifecycle
+ * the live alerter uses and lists the notifications the rule would have caused ("this rule would
+ * have fired 3 times: …"). Pure: the caller loads the last N days of changes with their topics and
+ * passes the lifecycle options the alerter runs with (ALERT_AUTO_RESOLVE: under `faded` a 消散期
+ * resolves and a later 次生 reopens, which level changes alone would not show).
  */
-import { DEFAULT_LIFECYCLE, nextAlertState, type LifecycleOptions } from '../lifecycle';
+import { DEFAULT_LIFECYCLE, nextAlertState, type AlertInput, type LifecycleOptions } from '../lifecycle';
 import type { AlertState, TopicView } from '../types';
-import { inputForLevelChange, type LevelChange } from './apply';
+import { inputForLevelChange, inputForStageChange, type LevelChange, type StageChange } from './apply';
 import { matchRule } from './match';
 import { quietMutes } from './quiet-hours';
 import type { Rule } from './schema';
 
-/** One stored level change with the topic as it was then. */
-export interface HistoryEntry {
+/**
+ * One stored change with the topic as it was then. `id` is the row's id: level and stage changes
+ * share one id sequence, and the alerter reads them in that order; changes at the same time are
+ * replayed by id (then as given).
+ */
+export type HistoryEntry = LevelHistoryEntry | StageHistoryEntry;
+
+/** A level change (`kind` may be left out). */
+export interface LevelHistoryEntry {
+  kind?: 'level';
+  id?: number;
   change: LevelChange;
+  topic: TopicView;
+}
+
+/** A stage change. */
+export interface StageHistoryEntry {
+  kind: 'stage';
+  id?: number;
+  change: StageChange;
   topic: TopicView;
 }
 
@@ -50,11 +69,12 @@ export function previewRule(rule: Rule, history: readonly HistoryEntry[], opts: 
   const draft = { ...rule, enabled: true, id: PREVIEW_RULE_ID };
   const alerts = new Map<number, AlertState>();
   const fires: PreviewFire[] = [];
-  const ordered = history.map((h, i) => ({ h, i })).sort((a, b) => a.h.change.at - b.h.change.at || a.i - b.i);
+  const ordered = history.map((h, i) => ({ h, i })).sort((a, b) => a.h.change.at - b.h.change.at || (a.h.id ?? 0) - (b.h.id ?? 0) || a.i - b.i);
   for (const { h } of ordered) {
-    const input = inputForLevelChange(draft, h.topic, h.change);
+    const current = alerts.get(h.change.topicId) ?? null;
+    const input: AlertInput | null = h.kind === 'stage' ? inputForStageChange(draft, h.topic, h.change, current) : inputForLevelChange(draft, h.topic, h.change);
     if (!input) continue;
-    const t = nextAlertState(alerts.get(h.change.topicId) ?? null, input, h.change.at, opts);
+    const t = nextAlertState(current, input, h.change.at, opts);
     if (t.alert) alerts.set(h.change.topicId, t.alert);
     const ev = t.events[0];
     if (!t.notify || !ev || (ev.type !== 'firing' && ev.type !== 'escalated' && ev.type !== 'reopened')) continue;

@@ -42,14 +42,8 @@ export async function deleteAdminRule(db: Queryable, id: number): Promise<AdminR
 
 // --- Rule preview history ---
 
-/** An applied level change with its topic as stored (for previewRule). */
-export interface PreviewHistoryRow {
-  topicId: number;
-  at: Date;
-  level: string;
-  previous: string;
-  reason: string;
-  indicators: Record<string, unknown> | null;
+/** The topic columns a preview needs, as stored now (shared by level and stage rows). */
+interface PreviewTopicColumns {
   title: string;
   keywords: string[];
   items: number;
@@ -60,46 +54,100 @@ export interface PreviewHistoryRow {
   categories: Record<string, number>;
 }
 
+interface PreviewTopicSqlRow {
+  title: string;
+  keywords: string[];
+  items: number;
+  police_negative: number;
+  jurisdiction_hits: number;
+  sources: string[];
+  places: Record<string, number>;
+  categories: Record<string, number>;
+}
+
+const PREVIEW_TOPIC_COLUMNS = 't.title, t.keywords, t.items, t.police_negative, t.jurisdiction_hits, t.sources, t.places, t.categories';
+
+const previewTopic = (r: PreviewTopicSqlRow): PreviewTopicColumns => ({
+  title: r.title,
+  keywords: r.keywords,
+  items: r.items,
+  policeNegative: r.police_negative,
+  jurisdictionHits: r.jurisdiction_hits,
+  sources: r.sources,
+  places: r.places,
+  categories: r.categories,
+});
+
+/** An applied level change with its topic as stored (for previewRule). */
+export interface PreviewHistoryRow extends PreviewTopicColumns {
+  /** The row's id: level and stage changes share one id sequence (migration 015). */
+  id: number;
+  topicId: number;
+  at: Date;
+  level: string;
+  previous: string;
+  reason: string;
+  indicators: Record<string, unknown> | null;
+}
+
 /** Applied level changes since `since` (event time) with their topics, oldest first, at most `limit`. */
 export async function levelChangesForPreview(db: Queryable, since: Date, limit = 100_000): Promise<PreviewHistoryRow[]> {
-  const { rows } = await db.query<{
-    topic_id: number;
-    at: Date;
-    level: string;
-    previous: string;
-    reason: string;
-    indicators: Record<string, unknown> | null;
-    title: string;
-    keywords: string[];
-    items: number;
-    police_negative: number;
-    jurisdiction_hits: number;
-    sources: string[];
-    places: Record<string, number>;
-    categories: Record<string, number>;
-  }>(
-    `SELECT c.topic_id, c.at, c.level, c.previous, c.reason, c.indicators,
-            t.title, t.keywords, t.items, t.police_negative, t.jurisdiction_hits, t.sources, t.places, t.categories
+  const { rows } = await db.query<
+    PreviewTopicSqlRow & { id: number; topic_id: number; at: Date; level: string; previous: string; reason: string; indicators: Record<string, unknown> | null }
+  >(
+    `SELECT c.id, c.topic_id, c.at, c.level, c.previous, c.reason, c.indicators, ${PREVIEW_TOPIC_COLUMNS}
        FROM topic_level_changes c JOIN topics t ON t.id = c.topic_id
       WHERE c.applied AND c.at >= $1
       ORDER BY c.at, c.id LIMIT $2`,
     [since, limit],
   );
   return rows.map((r) => ({
+    id: Number(r.id),
     topicId: Number(r.topic_id),
     at: r.at,
     level: r.level,
     previous: r.previous,
     reason: r.reason,
     indicators: r.indicators,
-    title: r.title,
-    keywords: r.keywords,
-    items: r.items,
-    policeNegative: r.police_negative,
-    jurisdictionHits: r.jurisdiction_hits,
-    sources: r.sources,
-    places: r.places,
-    categories: r.categories,
+    ...previewTopic(r),
+  }));
+}
+
+/** A stage change that can change an alert (消散期, 次生) with its topic as stored (for previewRule). */
+export interface PreviewStageRow extends PreviewTopicColumns {
+  /** The row's id, in the same sequence as PreviewHistoryRow's. */
+  id: number;
+  topicId: number;
+  at: Date;
+  stage: string;
+  /** The topic's level when its stage changed. */
+  level: string;
+  /** The topic closed without its level dropping to none. */
+  closed: boolean;
+  reason: string;
+}
+
+/**
+ * The 消散期 and 次生 stage changes since `since` (event time) with their topics, oldest first, at
+ * most `limit` (the other stages are nothing to alerts, so they are not loaded).
+ */
+export async function stageChangesForPreview(db: Queryable, since: Date, limit = 100_000): Promise<PreviewStageRow[]> {
+  const { rows } = await db.query<PreviewTopicSqlRow & { id: number; topic_id: number; at: Date; stage: string; level: string; closed: boolean; reason: string }>(
+    `SELECT c.id, c.topic_id, c.at, c.stage, c.level, c.closed, c.reason, ${PREVIEW_TOPIC_COLUMNS}
+       FROM topic_stage_changes c JOIN topics t ON t.id = c.topic_id
+      WHERE c.stage IN ('消散期', '次生') AND c.at >= $1
+      ORDER BY c.at, c.id LIMIT $2`,
+    [since, limit],
+  );
+  return rows.map((r) => ({
+    id: Number(r.id),
+    topicId: Number(r.topic_id),
+    at: r.at,
+    stage: r.stage,
+    level: r.level,
+    closed: r.closed,
+    reason: r.reason,
+    ...previewTopic(r),
   }));
 }
 

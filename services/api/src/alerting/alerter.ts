@@ -44,13 +44,13 @@ import {
   incidentOverdueResolution,
   incidentOverdueSummary,
   inputForLevelChange,
+  inputForStageChange,
   isOverdue,
-  matchRule,
   nextAlertState,
   nextSourceHealthState,
   parseIncidentOverdueKey,
   resolve,
-  topicAlertKey,
+  stageConcernsAlerts,
   type AlertState,
   type AlertTransition,
   type Batch,
@@ -318,33 +318,26 @@ export function startAlerter(deps: AlerterDeps): Alerter {
   };
 
   /**
-   * A stage change: 消散期 (faded, or closed while a person's level stood) reaches every open alert
-   * of the topic, whatever became of its rule, as a drop to none does; 次生 reaches the alerts of
-   * the rules that match the topic now. Other stages are nothing to alerts. The lifecycle decides
-   * by ALERT_AUTO_RESOLVE.
+   * A stage change: what it means for each alert of the topic is inputForStageChange's to say (the
+   * decision previewRule replays too): 消散期 reaches every open alert of the topic, whatever
+   * became of its rule, as a drop to none does; 次生 reaches the alerts of the enabled rules that
+   * match the topic now. Other stages are nothing to alerts. The lifecycle decides by
+   * ALERT_AUTO_RESOLVE.
    */
   const decideStageChange = async (c: PoolClient, l: Leadership, change: StoredStageChange, topic: TopicForRules | undefined) => {
     const opts = { autoResolve: cfg.ALERT_AUTO_RESOLVE };
-    if (change.stage === '消散期') {
-      const at = now();
-      const steps: Array<{ t: AlertTransition; summary: string; heat: number | null }> = [];
-      for (const r of await lockTopicAlertRecords(c, change.topicId)) {
-        const t = nextAlertState(toAlertState(r), { type: 'faded', closed: change.closed, reason: change.reason }, at, opts);
-        steps.push({ t, summary: topic ? topicSummary(topic) : r.summary, heat: topic ? topic.reach : r.heat });
-      }
-      return store(c, steps);
-    }
-    if (change.stage !== '次生' || opts.autoResolve !== 'faded' || !topic || topic.status === 'merged') return NOTHING_STORED;
-    const current = new Map((await lockTopicAlertRecords(c, change.topicId)).map((r) => [r.dedupKey, toAlertState(r)]));
+    if (!stageConcernsAlerts(change.stage)) return NOTHING_STORED;
+    const stage = { topicId: change.topicId, stage: change.stage, level: asLevel(change.level), closed: change.closed, at: change.at.getTime(), reason: change.reason };
+    // A merged (or unknown) topic has no view: nothing flares up in it, but its alerts still fade.
+    const view = topic && topic.status !== 'merged' ? toTopicView(topic) : null;
     const at = now();
-    const view = { ...toTopicView(topic), level: asLevel(change.level) };
-    const summary = topicSummary(topic);
     const steps: Array<{ t: AlertTransition; summary: string; heat: number | null }> = [];
-    for (const rule of l.rules.values()) {
-      const alert = current.get(topicAlertKey(rule.id, topic.id));
-      if (!rule.enabled || !alert || !matchRule(rule, view).matched) continue;
-      const input = { type: 'flare' as const, ruleId: rule.id, ruleName: rule.name, topic: view, reason: change.reason, audienceRoles: rule.audienceRoles };
-      steps.push({ t: nextAlertState(alert, input, at, opts), summary, heat: topic.reach });
+    for (const r of await lockTopicAlertRecords(c, change.topicId)) {
+      const rule = r.ruleId === null ? undefined : l.rules.get(r.ruleId);
+      const current = toAlertState(r);
+      const input = inputForStageChange(rule?.enabled ? rule : null, view, stage, current);
+      if (!input) continue;
+      steps.push({ t: nextAlertState(current, input, at, opts), summary: topic ? topicSummary(topic) : r.summary, heat: topic ? topic.reach : r.heat });
     }
     return store(c, steps);
   };

@@ -1,10 +1,26 @@
 /**
- * Alert rules: list, create, replace, delete, and preview a rule against the stored level changes
- * of the last N days ("此规则将触发 3 次：…") before saving it. A rule is stored as the validated
+ * Alert rules: list, create, replace, delete, and preview a rule against the stored level and
+ * stage changes of the last N days ("此规则将触发 3 次：…") before saving it, under the
+ * ALERT_AUTO_RESOLVE the live alerter runs with. A rule is stored as the validated
  * output of @yuqing/alerting's ruleSchema, the one definition the alerter reads too.
  */
-import { previewRule, ruleSchema, type HistoryEntry, type Level } from '@yuqing/alerting';
-import { deleteAdminRule, getAdminRule, insertAdminRule, levelChangesForPreview, listAdminRules, recordAudit, replaceAdminRule, withTransaction, type AdminRule, type Pool, type PreviewHistoryRow } from '@yuqing/db';
+import { previewRule, ruleSchema, type HistoryEntry, type Level, type TopicView } from '@yuqing/alerting';
+import type { Config } from '@yuqing/config';
+import {
+  deleteAdminRule,
+  getAdminRule,
+  insertAdminRule,
+  levelChangesForPreview,
+  listAdminRules,
+  recordAudit,
+  replaceAdminRule,
+  stageChangesForPreview,
+  withTransaction,
+  type AdminRule,
+  type Pool,
+  type PreviewHistoryRow,
+  type PreviewStageRow,
+} from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActor } from '../audit-actor';
@@ -35,24 +51,41 @@ const asLevel = (v: string): Level => ((LEVELS as readonly string[]).includes(v)
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 
 /**
- * A stored level change as previewRule takes it. The topic's counters are today's; where the
- * change recorded its indicators (police-negative share, jurisdiction hits) those of that moment win.
+ * The topic as previewRule sees it at a change. Its counters are today's; where the change
+ * recorded its indicators (police-negative share, jurisdiction hits) those of that moment win.
  */
-export function historyEntry(r: PreviewHistoryRow): HistoryEntry {
-  const share = num(r.indicators?.['policeNegativeShare']) ?? (r.items > 0 ? r.policeNegative / r.items : 0);
+function previewTopic(r: PreviewHistoryRow | PreviewStageRow, indicators: Record<string, unknown> | null): TopicView {
+  const share = num(indicators?.['policeNegativeShare']) ?? (r.items > 0 ? r.policeNegative / r.items : 0);
   return {
+    id: r.topicId,
+    title: r.title,
+    keywords: r.keywords,
+    level: asLevel(r.level),
+    policeNegativeShare: share,
+    categories: Object.keys(r.categories ?? {}),
+    places: Object.keys(r.places ?? {}),
+    jurisdictionHits: num(indicators?.['jurisdictionHits']) ?? r.jurisdictionHits,
+    sources: r.sources,
+  };
+}
+
+/** A stored level change as previewRule takes it. */
+export function historyEntry(r: PreviewHistoryRow): HistoryEntry {
+  return {
+    kind: 'level',
+    id: r.id,
     change: { topicId: r.topicId, level: asLevel(r.level), previous: asLevel(r.previous), at: r.at.getTime(), reason: r.reason, applied: true, indicators: r.indicators },
-    topic: {
-      id: r.topicId,
-      title: r.title,
-      keywords: r.keywords,
-      level: asLevel(r.level),
-      policeNegativeShare: share,
-      categories: Object.keys(r.categories ?? {}),
-      places: Object.keys(r.places ?? {}),
-      jurisdictionHits: num(r.indicators?.['jurisdictionHits']) ?? r.jurisdictionHits,
-      sources: r.sources,
-    },
+    topic: previewTopic(r, r.indicators),
+  };
+}
+
+/** A stored stage change (消散期, 次生) as previewRule takes it. */
+export function stageHistoryEntry(r: PreviewStageRow): HistoryEntry {
+  return {
+    kind: 'stage',
+    id: r.id,
+    change: { topicId: r.topicId, stage: r.stage, level: asLevel(r.level), closed: r.closed, at: r.at.getTime(), reason: r.reason },
+    topic: previewTopic(r, null),
   };
 }
 
@@ -60,7 +93,7 @@ export function historyEntry(r: PreviewHistoryRow): HistoryEntry {
 const shown = (r: AdminRule) => ({ ...r, spec: ruleSchema.parse(r.spec) });
 
 /** GET/POST /api/rules, PUT/DELETE /api/rules/:id, POST /api/rules/preview. */
-export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
+export const ruleRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = async (app, { cfg, db }) => {
   app.get('/api/rules', { config: READ, schema: { response: { 200: z.object({ rules: z.array(ruleOut) }) } } }, async () => ({
     rules: (await listAdminRules(db)).map(shown),
   }));
@@ -123,7 +156,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
             ),
             summary: z.string(),
             days: z.number(),
-            /** How many stored level changes were replayed. */
+            /** How many stored level and stage changes were replayed. */
             replayed: z.number(),
           }),
         },
@@ -132,8 +165,9 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
     async (req) => {
       const { days, ...rule } = req.body;
       const since = new Date(Date.now() - days * 86_400_000);
-      const history = (await levelChangesForPreview(db, since)).map(historyEntry);
-      const preview = previewRule(rule, history);
+      // Level and stage changes, replayed in one order (time, then their shared id) as the alerter reads them.
+      const history = [...(await levelChangesForPreview(db, since)).map(historyEntry), ...(await stageChangesForPreview(db, since)).map(stageHistoryEntry)];
+      const preview = previewRule(rule, history, { autoResolve: cfg.ALERT_AUTO_RESOLVE });
       return { ...preview, days, replayed: history.length };
     },
   );
