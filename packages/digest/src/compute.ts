@@ -4,7 +4,10 @@
  *   - items belong to the period by published time, [from, to);
  *   - the previous period is the span of equal length just before it;
  *   - warnings are topic alerts' events in the period, by the event's level;
- *   - a topic's heat is its items in the period (see HEAT_DEFINITION).
+ *   - a topic's heat is its items in the period (see HEAT_DEFINITION);
+ *   - incidents are counted as they stood then, from their timeline: closed = a close in the period
+ *     (CLOSED_DEFINITION), overdue = overdue at the period end (OVERDUE_DEFINITION), so a digest
+ *     made again later for a past period gives the same figures.
  */
 import { bucketIndex, bucketLabel, periodBuckets, type Buckets } from './buckets';
 import { asLevel, KIND_NAMES, LEVEL_LABELS, levelRank, LEVELS_DESC, STATUS_LABELS } from './labels';
@@ -33,7 +36,9 @@ export const REPRESENTATIVE_ITEMS = 8;
 export const HEAT_DEFINITION =
   '热度＝统计时段内发布、归入该话题的条目数（按话题的转载链归并，含并入该话题的其他话题）；热度相同时涉警负面条目多者在前，再按话题编号。';
 export const SHARE_DEFINITION = '负面占比＝涉警负面条目数 ÷ 涉警条目数';
-export const OVERDUE_DEFINITION = '超期＝统计时段结束前开立、生成本报告时仍为新建、研判中或处置中，且应回应时间早于统计时段结束（事件状态按生成时计，重新生成往期报告时以当时状态为准）';
+export const OVERDUE_DEFINITION =
+  '超期＝统计时段结束前开立，统计时段结束时处于新建、研判中或处置中，且当时的应回应时间早于统计时段结束（状态与应回应时间按事件时间线还原到统计时段结束时，之后的回应、结案、改期不影响本期数字）';
+export const CLOSED_DEFINITION = '结案＝统计时段内在事件时间线上转为已结案的事件（时段内多次结案只计一次，之后重新打开的仍计入）';
 
 const round = (v: number, digits: number): number => {
   const f = 10 ** digits;
@@ -270,7 +275,7 @@ export function computeDigest(input: DigestInput): Digest {
       '预警按话题预警（不含信源异常、事件超时）的预警记录计：新发、升级、次生（消退后再次升温）、解除，级别为该记录的级别。',
       HEAT_DEFINITION,
       '话题等级为统计时段结束时的等级；阶段为生成时话题所处阶段。',
-      `${OVERDUE_DEFINITION}；开立、结案按开立时间、结案时间计。`,
+      `${OVERDUE_DEFINITION}；${CLOSED_DEFINITION}；开立按开立时间计；事件列表中的级别、状态、应回应时间为统计时段结束时的，负责人为生成时的。`,
       '地域、辖区分布只计涉警条目；信源异常指统计时段结束时最近一次健康事件为“异常”的信源。',
     ],
   };

@@ -4,7 +4,7 @@
  * robot message, JSON). No I/O here: packages/db gathers the rows, services/api schedules and stores.
  */
 export * from './types';
-export { computeDigest, compareTopics, topicLevels, TOP_TOPICS, REPRESENTATIVE_ITEMS, HEAT_DEFINITION, SHARE_DEFINITION, OVERDUE_DEFINITION } from './compute';
+export { computeDigest, compareTopics, topicLevels, TOP_TOPICS, REPRESENTATIVE_ITEMS, HEAT_DEFINITION, SHARE_DEFINITION, OVERDUE_DEFINITION, CLOSED_DEFINITION } from './compute';
 export { renderDigestHtml } from './html';
 export { renderDigestMarkdown, digestHtmlLink, utf8Bytes, MARKDOWN_MAX_BYTES, type MarkdownOptions } from './markdown';
 export { periodBuckets, bucketIndex, bucketLabel, type Buckets, type BucketUnit } from './buckets';

@@ -83,15 +83,18 @@ export interface RepresentativeItemRow {
   reposts: number;
 }
 
+/** An incident as it stood at the period end (its timeline read back to then). */
 export interface IncidentRow {
   id: number;
   title: string;
+  /** Level, status and due time at the period end. */
   level: WarningLevel;
   status: IncidentStatus;
   jurisdiction: string;
   ownerName: string | null;
   createdAt: Date;
   dueAt: Date;
+  /** Closed list: its last close in the period; otherwise its close if closed at the period end. */
   closedAt: Date | null;
 }
 
@@ -253,6 +256,7 @@ export interface DigestTopic {
   series: number[];
 }
 
+/** An incident listed in a digest, as it stood at the period end. */
 export interface DigestIncident {
   id: number;
   title: string;

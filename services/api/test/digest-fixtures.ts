@@ -1,8 +1,9 @@
 /**
  * A seeded world for digest tests, generated from a seed (same seed, same rows) with explicit
  * timestamps: sources, items with analyses, topics with stories (one merged away), level changes,
- * alerts and their events, incidents, fetch log and health events. `buildWorld` is pure; `seedWorld`
- * writes it and fills in the ids the database gives. digests.test.ts recounts every figure from
+ * alerts and their events, incidents with their timelines (a walk through the workflow: status
+ * changes, reopens, level changes that move the due time, due times set by hand), fetch log and health
+ * events. `buildWorld` is pure; `seedWorld` writes it and fills in the ids the database gives. digests.test.ts recounts every figure from
  * these arrays with its own code; the browser test uses a busy one.
  */
 import { insertItems, storeAnalyses, withTransaction, type NewItem, type Pool, type StoredAnalysis } from '@yuqing/db';
@@ -16,7 +17,7 @@ const LEVELS: Level[] = ['blue', 'yellow', 'orange', 'red'];
 const PLACES = ['东城区', '西城区', '某市', '南山区', '北湖镇'];
 const JURISDICTIONS = ['城东分局辖区', '城西派出所', '开发区'];
 const OUTCOMES = ['ok', 'ok', 'ok', 'ok', 'not_modified', 'timeout', 'http_error', 'network_error'];
-const STATUSES = ['new', 'assessing', 'handling', 'responded', 'closed'] as const;
+type Status = 'new' | 'assessing' | 'handling' | 'responded' | 'closed';
 const CLOCKS: Record<Level, number> = { red: HOUR, orange: 4 * HOUR, yellow: 24 * HOUR, blue: 72 * HOUR };
 
 export interface WSource {
@@ -78,16 +79,33 @@ export interface WEvent {
   level: Level;
   at: Date;
 }
+/**
+ * One entry of an incident's timeline, shaped as the incidents repository writes it: 'created'
+ * {level, dueAt}, 'status' {from, to, reopened, dueAt on a reopen}, 'level' {from, to}, 'due'
+ * {from, to, manual}, and notes (which change nothing).
+ */
+export interface WTimelineEntry {
+  at: Date;
+  kind: 'created' | 'status' | 'level' | 'due' | 'note';
+  data: Record<string, unknown>;
+}
 export interface WIncident {
   key: number;
   id?: number;
   title: string;
+  /** The incident now: what the last entries of its timeline left. */
   level: Level;
-  status: (typeof STATUSES)[number];
+  status: Status;
   createdAt: Date;
   dueAt: Date;
+  dueAtManual: boolean;
+  clockFrom: Date;
   closedAt: Date | null;
+  responseAt: Date | null;
+  reopenCount: number;
   owner: boolean;
+  /** In the order written (ids follow it); entries written together share their time. */
+  timeline: WTimelineEntry[];
 }
 export interface WFetch {
   source: number;
@@ -141,6 +159,12 @@ export interface WorldOptions {
   edgeTimes?: Date[];
   /** Outside text with markup in it, now and then. */
   hostile?: boolean;
+  /**
+   * A period to script incidents around (besides the random ones): closed in it and reopened after
+   * it, closed twice in it, closed and reopened within it, overdue at its end and responded after,
+   * due times moved by hand or by a level change before and after its end, entries on its edges.
+   */
+  focus?: { from: Date; to: Date };
 }
 
 /** The rows of a world (no database). */
@@ -220,22 +244,31 @@ export function buildWorld(o: WorldOptions): World {
     for (let i = 0; i < n; i++) events.push({ alert: k, type: pick(['firing', 'escalated', 'acknowledged', 'resolved', 'reopened', 'updated']), level: pick(LEVELS), at: when() });
   }
 
+  // Incidents draw from their own generator, so the rows after them stay what they were.
+  const ri = rng(o.seed ^ 0x5bd1e995);
   const incidents: WIncident[] = [];
   for (let k = 0; k < o.incidents; k++) {
-    const level = pick(LEVELS);
-    const createdAt = new Date(o.start.getTime() - 2 * DAY + Math.floor((r() * (span + 2 * DAY)) / 1000) * 1000);
-    const status = pick(STATUSES);
-    incidents.push({
-      key: k,
-      title: o.hostile && k % 4 === 1 ? `<b>危机</b>事件${k}` : `危机事件${k}`,
-      level,
-      status,
-      createdAt,
-      dueAt: new Date(createdAt.getTime() + CLOCKS[level]),
-      closedAt: status === 'closed' ? new Date(createdAt.getTime() + Math.floor(r() * 2 * DAY)) : null,
-      owner: r() < 0.6,
-    });
+    const level = LEVELS[Math.floor(ri() * LEVELS.length)] as Level;
+    const createdAt = new Date(o.start.getTime() - 2 * DAY + Math.floor((ri() * (span + 2 * DAY)) / 1000) * 1000);
+    const n = openIncident(k, o.hostile && k % 4 === 1 ? `<b>危机</b>事件${k}` : `危机事件${k}`, level, createdAt, ri() < 0.6);
+    // A walk through the workflow, hours apart (some steps cross the period edges).
+    let at = createdAt.getTime();
+    const steps = Math.floor(ri() * 7);
+    for (let i = 0; i < steps; i++) {
+      at += Math.max(1, Math.floor((ri() * ri() * 36 * HOUR) / 1000)) * 1000;
+      const when = new Date(at);
+      const roll = ri();
+      if (roll < 0.15) changeLevel(n, when, LEVELS.filter((l) => l !== n.level)[Math.floor(ri() * 3)] as Level);
+      else if (roll < 0.27) setDue(n, when, new Date(at + Math.floor(((ri() * 48 - 12) * HOUR) / 1000) * 1000));
+      else if (roll < 0.32) n.timeline.push({ at: when, kind: 'note', data: {} });
+      else {
+        const next = NEXT[n.status];
+        transition(n, when, next[Math.floor(ri() * next.length)] as Status);
+      }
+    }
+    incidents.push(n);
   }
+  if (o.focus) incidents.push(...focusIncidents(o.focus, incidents.length));
 
   const fetches: WFetch[] = [];
   for (let k = 0; k < o.fetches; k++) {
@@ -249,6 +282,141 @@ export function buildWorld(o: WorldOptions): World {
     at.forEach((t, i) => health.push({ source: s, at: t, kind: i % 2 === 0 ? 'failing' : 'recovered', errors: 3 + i }));
   }
   return { sources, items, topics, stories, levelChanges, alerts, events, incidents, fetches, health, ownerName: '王分析' };
+}
+
+// The workflow's transitions (@yuqing/alerting incident-workflow), as the walk takes them.
+const NEXT: Record<Status, Status[]> = {
+  new: ['assessing'],
+  assessing: ['handling', 'handling', 'closed'],
+  handling: ['responded'],
+  responded: ['closed', 'closed', 'handling'],
+  closed: ['assessing'],
+};
+
+function openIncident(key: number, title: string, level: Level, createdAt: Date, owner: boolean): WIncident {
+  const dueAt = new Date(createdAt.getTime() + CLOCKS[level]);
+  return {
+    key,
+    title,
+    level,
+    status: 'new',
+    createdAt,
+    dueAt,
+    dueAtManual: false,
+    clockFrom: createdAt,
+    closedAt: null,
+    responseAt: null,
+    reopenCount: 0,
+    owner,
+    timeline: [{ at: createdAt, kind: 'created', data: { level, autoLevel: level, levelReason: null, dueAt: dueAt.toISOString(), links: {} } }],
+  };
+}
+
+/** A status change as transitionIncident stores it (a reopen starts the response clock again). */
+function transition(n: WIncident, at: Date, to: Status): void {
+  const reopen = (n.status === 'closed' && to === 'assessing') || (n.status === 'responded' && to === 'handling');
+  const data: Record<string, unknown> = { from: n.status, to, reason: reopen ? '舆情反弹' : null, reopened: n.status === 'closed' };
+  if (to === 'closed') {
+    n.closedAt = at;
+    data['closingSummary'] = '已平息';
+  }
+  if (n.status === 'closed') {
+    n.closedAt = null;
+    n.reopenCount++;
+  }
+  if (to === 'responded') n.responseAt = at;
+  if (reopen) {
+    n.clockFrom = at;
+    n.dueAt = new Date(at.getTime() + CLOCKS[n.level]);
+    n.dueAtManual = false;
+    data['dueAt'] = n.dueAt.toISOString();
+  }
+  n.status = to;
+  n.timeline.push({ at, kind: 'status', data });
+}
+
+/** A level change; the due time follows it (its own 'due' entry) unless it was set by hand. */
+function changeLevel(n: WIncident, at: Date, to: Level): void {
+  n.timeline.push({ at, kind: 'level', data: { from: n.level, to, reason: '研判调整' } });
+  n.level = to;
+  const due = new Date(n.clockFrom.getTime() + CLOCKS[to]);
+  if (!n.dueAtManual && due.getTime() !== n.dueAt.getTime()) {
+    n.timeline.push({ at, kind: 'due', data: { from: n.dueAt.toISOString(), to: due.toISOString(), manual: false } });
+    n.dueAt = due;
+  }
+}
+
+/** A due time set by hand. */
+function setDue(n: WIncident, at: Date, due: Date): void {
+  n.timeline.push({ at, kind: 'due', data: { from: n.dueAt.toISOString(), to: due.toISOString(), manual: true } });
+  n.dueAt = due;
+  n.dueAtManual = true;
+}
+
+/** Incidents scripted around a period [from, to) (see WorldOptions.focus). */
+function focusIncidents(p: { from: Date; to: Date }, firstKey: number): WIncident[] {
+  const f = (h: number) => new Date(p.from.getTime() + h * HOUR);
+  const e = (h: number) => new Date(p.to.getTime() + h * HOUR);
+  const out: WIncident[] = [];
+  const add = (title: string, level: Level, createdAt: Date, script: (n: WIncident) => void): void => {
+    const n = openIncident(firstKey + out.length, title, level, createdAt, true);
+    script(n);
+    out.push(n);
+  };
+  // Closed in the period, reopened after it: closed in this period, overdue in the next.
+  add('结案后重开（期后）', 'red', f(-10), (n) => {
+    transition(n, f(-9.5), 'assessing');
+    transition(n, f(2), 'closed');
+    transition(n, e(3), 'assessing');
+  });
+  // Closed twice in the period: counted once, at its last close.
+  add('期内两次结案', 'yellow', f(-30), (n) => {
+    transition(n, f(-29), 'assessing');
+    transition(n, f(1), 'closed');
+    transition(n, f(3), 'assessing');
+    transition(n, f(4), 'handling');
+    transition(n, f(5), 'responded');
+    transition(n, f(8), 'closed');
+  });
+  // Closed and reopened within the period: closed in it, and overdue at its end on the new clock.
+  add('期内结案又重开', 'orange', f(-20), (n) => {
+    transition(n, f(-19), 'assessing');
+    transition(n, f(2), 'closed');
+    transition(n, f(4), 'assessing');
+  });
+  // Overdue at the end, responded and closed after it.
+  add('期末超期、期后回应', 'red', f(-6), (n) => {
+    transition(n, f(-5.5), 'assessing');
+    transition(n, f(1), 'handling');
+    transition(n, e(2), 'responded');
+    transition(n, e(5), 'closed');
+  });
+  // Due time put off by hand in the period, brought back (already past) after it: not overdue then.
+  add('期内改期延后', 'red', f(1), (n) => {
+    setDue(n, f(1.5), e(10));
+    setDue(n, e(1), f(5));
+  });
+  // A level change in the period brings the due time forward (overdue at the end); one after it puts it back.
+  add('期内升级提前应回应', 'blue', f(-3), (n) => {
+    transition(n, f(-2), 'assessing');
+    changeLevel(n, f(1), 'red');
+    changeLevel(n, e(1), 'blue');
+  });
+  // On the edges: a close at the period start counts, a close at its end belongs to the next period;
+  // a due time moved exactly at the end does not count for it.
+  add('期初结案', 'yellow', f(-12), (n) => {
+    transition(n, f(-11), 'assessing');
+    transition(n, p.from, 'closed');
+  });
+  add('期末结案', 'yellow', f(-12), (n) => {
+    transition(n, f(-11), 'assessing');
+    transition(n, p.to, 'closed');
+  });
+  add('期末改期', 'red', f(-1), (n) => {
+    setDue(n, p.to, e(48));
+  });
+  add('期末开立', 'red', p.to, () => undefined);
+  return out;
 }
 
 /** Writes a world; fills in the ids of sources, items, alerts and incidents. */
@@ -356,13 +524,26 @@ export async function seedWorld(db: Pool, w: World): Promise<void> {
     ['digest-owner', w.ownerName],
   );
   for (const n of w.incidents) {
-    const responded = n.status === 'responded' || n.status === 'closed';
     const { rows } = await db.query<{ id: number }>(
-      `INSERT INTO incidents (title, level, status, due_at, created_at, closed_at, response_at, owner_id, created_by_name, jurisdiction)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, '测试', '城东分局') RETURNING id`,
-      [n.title, n.level, n.status, n.dueAt, n.createdAt, n.closedAt, responded ? n.createdAt : null, n.owner ? owner[0]?.id : null],
+      `INSERT INTO incidents (title, level, status, due_at, due_at_manual, response_clock_from, created_at, closed_at, closing_summary, response_at,
+         response_channel, response_text, reopen_count, owner_id, created_by_name, jurisdiction)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, '测试', '城东分局') RETURNING id`,
+      [
+        n.title, n.level, n.status, n.dueAt, n.dueAtManual, n.clockFrom, n.createdAt, n.closedAt, n.closedAt ? '已平息' : null,
+        n.responseAt, n.responseAt ? '官方微博' : null, n.responseAt ? '情况通报' : null, n.reopenCount, n.owner ? owner[0]?.id : null,
+      ],
     );
     n.id = rows[0]?.id;
+  }
+  // The timelines, in the order written.
+  const entries = w.incidents.flatMap((n) => n.timeline.map((e) => ({ id: n.id, ...e })));
+  for (let b = 0; b < entries.length; b += 1000) {
+    const chunk = entries.slice(b, b + 1000);
+    await db.query(
+      `INSERT INTO incident_timeline (incident_id, at, kind, actor_name, data)
+       SELECT x.id, x.at, x.kind, '测试', x.data FROM unnest($1::bigint[], $2::timestamptz[], $3::text[], $4::jsonb[]) WITH ORDINALITY AS x(id, at, kind, data, o) ORDER BY x.o`,
+      [chunk.map((e) => e.id), chunk.map((e) => e.at), chunk.map((e) => e.kind), chunk.map((e) => JSON.stringify(e.data))],
+    );
   }
   for (const f of w.fetches) {
     await db.query('INSERT INTO fetch_log (source_id, at, outcome, error) VALUES ($1, $2, $3, $4)', [w.sources[f.source]?.id, f.at, f.outcome, f.error]);

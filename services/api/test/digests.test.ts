@@ -2,23 +2,24 @@
  * Digests against real PostgreSQL and Redis: a seeded world with explicit timestamps across the
  * period and the one before it; the scheduled run of a fire time stores exactly that period, once;
  * every figure is recounted here from the seeded rows with this file's own code (not computeDigest)
- * and compared; the job schedulers fire at 08:00 Beijing time (00:00 UTC); the routes and roles;
+ * and compared — incidents by replaying their timelines up to the period end; a digest made again
+ * after incidents moved on keeps its figures (closed then reopened, overdue then responded); the job schedulers fire at 08:00 Beijing time (00:00 UTC); the routes and roles;
  * pushes to DingTalk / WeCom / Feishu receivers carry the Markdown.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
-import { insertReceiver, type Pool } from '@yuqing/db';
+import { createIncident, insertReceiver, transitionIncident, updateIncident, withTransaction, type IncidentActor, type Pool } from '@yuqing/db';
 import type { Digest } from '@yuqing/digest';
 import { digestSchedulerId } from '@yuqing/queue';
 import type { FastifyInstance } from 'fastify';
 import { createDeliveryQueue, dingtalkBody, feishuBody, notificationSchema, wecomBody, WECOM_MAX_BYTES } from '../src/receivers';
 import { catchUpDigests, createDigestQueue, fireTimeOf, runScheduledDigest, startDigests, upsertDigestSchedulers, type ScheduledRunDeps } from '../src/digests';
-import { generateDigest } from '../src/digests/generate';
+import { buildDigest, generateDigest } from '../src/digests/generate';
 import { lastFireTime, lastFireTimeOnDate, scheduledPeriod } from '../src/digests/period';
 import { until } from '../../../test/support/poll';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { bearer, callerPerRole, type Caller } from './auth-fixtures';
-import { buildWorld, DAY, HOUR, seedWorld, type World, type WItem } from './digest-fixtures';
+import { buildWorld, DAY, HOUR, seedWorld, type World, type WIncident, type WItem } from './digest-fixtures';
 
 const FIRE = new Date('2026-11-29T00:00:00Z'); // 2026-11-29 08:00 Beijing time
 const WEEK_FIRE = new Date('2026-11-30T00:00:00Z'); // Monday 2026-11-30 08:00
@@ -43,6 +44,8 @@ beforeAll(async () => {
     fetches: 300,
     // Items exactly on the edges: the start belongs to the period, the end to the next one.
     edgeTimes: [FROM, FIRE, new Date(FIRE.getTime() - 1000), new Date(FROM.getTime() - DAY)],
+    // Incidents closed, reopened, overdue, responded and moved around the daily period's edges.
+    focus: { from: FROM, to: FIRE },
   });
   await seedWorld(t.db, world);
   callers = await callerPerRole(t.db);
@@ -63,6 +66,33 @@ const RANK: Record<string, number> = { none: 0, blue: 1, yellow: 2, orange: 3, r
 const byCountThenName = (a: { items: number; name: string }, b: { items: number; name: string }): number => b.items - a.items || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
 const round4 = (v: number): number => Math.round(v * 10_000) / 10_000;
 const repostsOf = (i: WItem): number => (typeof i.reposts === 'number' ? i.reposts : 0);
+
+/**
+ * An incident as it stood just before `at`: its timeline replayed from the creation entry, in the
+ * order written (by time; entries of one time in array order), up to `at`. Null when not created yet.
+ */
+function replay(n: WIncident, at: Date): { status: string; level: string; dueAt: Date; closedAt: Date | null } | null {
+  if (n.createdAt.getTime() >= at.getTime()) return null;
+  const s = { status: 'new', level: '', dueAt: new Date(NaN), closedAt: null as Date | null };
+  const ordered = n.timeline.map((e, i) => ({ e, i })).sort((a, b) => a.e.at.getTime() - b.e.at.getTime() || a.i - b.i);
+  for (const { e } of ordered) {
+    if (e.at.getTime() >= at.getTime()) break;
+    const d = e.data as { from?: string; to?: string; level?: string; dueAt?: string };
+    if (e.kind === 'created') {
+      s.level = d.level!;
+      s.dueAt = new Date(d.dueAt!);
+    } else if (e.kind === 'status') {
+      s.status = d.to!;
+      s.closedAt = d.to === 'closed' ? e.at : null;
+      if (d.dueAt) s.dueAt = new Date(d.dueAt);
+    } else if (e.kind === 'level') s.level = d.to!;
+    else if (e.kind === 'due') s.dueAt = new Date(d.to!);
+  }
+  return s;
+}
+
+/** The times an incident was closed in [from, to). */
+const closesIn = (n: WIncident, from: Date, to: Date): Date[] => n.timeline.filter((e) => e.kind === 'status' && e.data['to'] === 'closed' && inRange(e.at, from, to)).map((e) => e.at);
 
 function recount(w: World, from: Date, to: Date) {
   const span = to.getTime() - from.getTime();
@@ -136,13 +166,23 @@ function recount(w: World, from: Date, to: Date) {
     policeNegative: x.best.policeNegative,
   }));
 
-  // Incidents.
+  // Incidents: opened by creation time; closed = closed at least once in the period (listed at the
+  // last close in it); overdue = still to be responded to at the end, past the due time it had then.
   const inc = w.incidents;
   const opened = inc.filter((n) => inRange(n.createdAt, from, to)).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || a.id! - b.id!);
-  const closed = inc.filter((n) => n.status === 'closed' && n.closedAt && inRange(n.closedAt, from, to)).sort((a, b) => a.closedAt!.getTime() - b.closedAt!.getTime() || a.id! - b.id!);
+  const closed = inc
+    .map((n) => ({ n, last: closesIn(n, from, to).reduce<Date | null>((m, d) => (m && m.getTime() >= d.getTime() ? m : d), null) }))
+    .filter((x) => x.last !== null)
+    .sort((a, b) => a.last!.getTime() - b.last!.getTime() || a.n.id! - b.n.id!);
   const overdue = inc
-    .filter((n) => ['new', 'assessing', 'handling'].includes(n.status) && n.dueAt.getTime() < to.getTime() && n.createdAt.getTime() < to.getTime())
-    .sort((a, b) => a.dueAt.getTime() - b.dueAt.getTime() || a.id! - b.id!);
+    .map((n) => ({ n, s: replay(n, to) }))
+    .filter((x) => x.s !== null && ['new', 'assessing', 'handling'].includes(x.s.status) && x.s.dueAt.getTime() < to.getTime())
+    .map((x) => ({ n: x.n, s: x.s! }))
+    .sort((a, b) => a.s.dueAt.getTime() - b.s.dueAt.getTime() || a.n.id! - b.n.id!);
+  const asAtEnd = (n: WIncident) => {
+    const s = replay(n, to)!;
+    return { id: n.id, level: s.level, status: s.status, dueAt: s.dueAt.toISOString() };
+  };
 
   // Places and jurisdictions of police-related items.
   const pr = cur.filter((i) => i.policeRelated);
@@ -194,12 +234,19 @@ function recount(w: World, from: Date, to: Date) {
     representative,
     incidents: {
       opened: { count: opened.length, ids: opened.slice(0, 10).map((n) => n.id), previous: inc.filter((n) => inRange(n.createdAt, prevFrom, from)).length },
-      closed: { count: closed.length, ids: closed.slice(0, 10).map((n) => n.id), previous: inc.filter((n) => n.status === 'closed' && n.closedAt && inRange(n.closedAt, prevFrom, from)).length },
+      closed: { count: closed.length, ids: closed.slice(0, 10).map((x) => x.n.id), previous: inc.filter((n) => closesIn(n, prevFrom, from).length > 0).length },
+      closedAt: closed.slice(0, 10).map((x) => x.last!.toISOString()),
       overdue: {
         count: overdue.length,
-        ids: overdue.slice(0, 10).map((n) => n.id),
-        minutes: overdue.slice(0, 10).map((n) => Math.floor((to.getTime() - n.dueAt.getTime()) / 60_000)),
-        owners: overdue.slice(0, 10).map((n) => (n.owner ? w.ownerName : null)),
+        ids: overdue.slice(0, 10).map((x) => x.n.id),
+        minutes: overdue.slice(0, 10).map((x) => Math.floor((to.getTime() - x.s.dueAt.getTime()) / 60_000)),
+        owners: overdue.slice(0, 10).map((x) => (x.n.owner ? w.ownerName : null)),
+      },
+      // Level, status and due time of every listed incident, at the period end.
+      asAtEnd: {
+        opened: opened.slice(0, 10).map(asAtEnd),
+        closed: closed.slice(0, 10).map((x) => asAtEnd(x.n)),
+        overdue: overdue.slice(0, 10).map((x) => asAtEnd(x.n)),
       },
     },
     places: {
@@ -249,6 +296,9 @@ function expectFiguresMatch(d: Digest, w: World, from: Date, to: Date): void {
 
   expect({ count: d.incidents.opened.count, ids: d.incidents.opened.list.map((i) => i.id), previous: d.incidents.opened.previous }).toEqual(e.incidents.opened);
   expect({ count: d.incidents.closed.count, ids: d.incidents.closed.list.map((i) => i.id), previous: d.incidents.closed.previous }).toEqual(e.incidents.closed);
+  expect(d.incidents.closed.list.map((i) => i.closedAt)).toEqual(e.incidents.closedAt);
+  const asAtEnd = (list: Digest['incidents']['opened']['list']) => list.map((i) => ({ id: i.id, level: i.level, status: i.status, dueAt: i.dueAt }));
+  expect({ opened: asAtEnd(d.incidents.opened.list), closed: asAtEnd(d.incidents.closed.list), overdue: asAtEnd(d.incidents.overdue.list) }).toEqual(e.incidents.asAtEnd);
   expect({
     count: d.incidents.overdue.count,
     ids: d.incidents.overdue.list.map((i) => i.id),
@@ -298,6 +348,39 @@ describe('scheduled digests of the seeded world', () => {
     expect(world.topics.some((x) => x.status === 'merged')).toBe(true);
   });
 
+  it('incident timelines agree with the incidents as stored, and the period reads differently from now', () => {
+    const END_OF_TIME = new Date(8.64e15);
+    for (const n of world.incidents) {
+      const s = replay(n, END_OF_TIME)!;
+      expect({ key: n.key, status: s.status, level: s.level, dueAt: s.dueAt.getTime(), closedAt: s.closedAt?.getTime() ?? null }).toEqual({
+        key: n.key,
+        status: n.status,
+        level: n.level,
+        dueAt: n.dueAt.getTime(),
+        closedAt: n.closedAt?.getTime() ?? null,
+      });
+    }
+    const inc = world.incidents;
+    const open = ['new', 'assessing', 'handling'];
+    // Closed in the period and not closed now; closed twice in it; overdue at its end and not now.
+    expect(inc.some((n) => closesIn(n, FROM, FIRE).length > 0 && n.status !== 'closed')).toBe(true);
+    expect(inc.some((n) => closesIn(n, FROM, FIRE).length > 1)).toBe(true);
+    const overdueAtEnd = inc.filter((n) => {
+      const s = replay(n, FIRE);
+      return s !== null && open.includes(s.status) && s.dueAt.getTime() < FIRE.getTime();
+    });
+    expect(overdueAtEnd.some((n) => !open.includes(n.status))).toBe(true);
+    // Due times moved by hand and by level changes, in the random walks too.
+    const dues = inc.slice(0, 40).flatMap((n) => n.timeline.filter((x) => x.kind === 'due'));
+    expect(dues.some((x) => x.data['manual'] === true) && dues.some((x) => x.data['manual'] === false)).toBe(true);
+    expect(inc.slice(0, 40).some((n) => n.reopenCount > 0)).toBe(true);
+    // Counting by the current status and due time would give other incidents for this period.
+    const closedNowRule = inc.filter((n) => n.status === 'closed' && n.closedAt && inRange(n.closedAt, FROM, FIRE)).map((n) => n.id);
+    const overdueNowRule = inc.filter((n) => open.includes(n.status) && n.dueAt.getTime() < FIRE.getTime() && n.createdAt.getTime() < FIRE.getTime()).map((n) => n.id);
+    expect(inc.filter((n) => closesIn(n, FROM, FIRE).length > 0).map((n) => n.id)).not.toEqual(closedNowRule);
+    expect(overdueAtEnd.map((n) => n.id).sort()).not.toEqual([...overdueNowRule].sort());
+  });
+
   it('the daily run of 2026-11-29 08:00 covers 11-28 08:00 → 11-29 08:00 and every figure recounts', async () => {
     const d = deps();
     const r = await runScheduledDigest(d, 'daily', FIRE);
@@ -326,6 +409,12 @@ describe('scheduled digests of the seeded world', () => {
     expect(data.volume.unit).toBe('day');
     expect(data.volume.buckets).toHaveLength(7);
     expectFiguresMatch(data, world, from, WEEK_FIRE);
+  });
+
+  it('the day after (11-29 08:00 → 11-30 08:00) recounts too: what was closed or overdue the day before has moved on', async () => {
+    const to = new Date(FIRE.getTime() + DAY);
+    const data = await buildDigest(t.db, { kind: 'daily', from: FIRE, to, now: new Date(), timeZone: 'Asia/Shanghai' });
+    expectFiguresMatch(data, world, FIRE, to);
   });
 
   it('a second run of the same fire time stores nothing new and sends nothing more', async () => {
@@ -464,6 +553,76 @@ describe('periods and job schedulers (Asia/Shanghai)', () => {
       await schedule.queue.obliterate({ force: true });
       await schedule.close();
     }
+  });
+});
+
+describe('incident figures are of the period, whatever happened to the incidents since', () => {
+  // Its own schema: the incidents are written now, by the incidents repository as the API writes
+  // them, and the seeded world's incidents around now would crowd the lists.
+  let h: TestEnv;
+  beforeAll(async () => {
+    h = await createTestEnv('digesthistory');
+  });
+  afterAll(async () => {
+    await h.cleanup();
+  });
+
+  const actor: IncidentActor = { actorId: null, actorName: 'test-analyst', displayName: '李研判' };
+  /** The database's clock (the timeline's times are its). */
+  const dbNow = async (): Promise<Date> => (await h.db.query<{ t: Date }>('SELECT clock_timestamp() AS t')).rows[0]!.t;
+  const create = (title: string, dueAt: Date) =>
+    withTransaction(h.db, (c) =>
+      createIncident(
+        c,
+        { title, category: '', level: 'red', autoLevel: null, levelReason: null, jurisdiction: '城东分局', ownerId: null, dueAt, dueAtManual: false, clockFrom: new Date(), tags: [], freeTags: [], summary: '', links: {} },
+        actor,
+      ),
+    );
+  type Status = 'new' | 'assessing' | 'handling' | 'responded' | 'closed';
+  const move = (id: number, from: Status, to: Status, extra: Partial<Parameters<typeof transitionIncident>[2]> = {}) =>
+    withTransaction(h.db, (c) => transitionIncident(c, id, { from, to, reason: null, reopened: false, ...extra }, actor));
+  const incidentFigures = (d: Digest) => {
+    const row = (i: Digest['incidents']['closed']['list'][number]) => ({ id: i.id, status: i.status, dueAt: i.dueAt, closedAt: i.closedAt, overdueMinutes: i.overdueMinutes });
+    return {
+      closed: { count: d.incidents.closed.count, list: d.incidents.closed.list.map(row) },
+      overdue: { count: d.incidents.overdue.count, list: d.incidents.overdue.list.map(row) },
+    };
+  };
+
+  it('closed in the period and reopened after it counts as closed then, not in the next period; overdue at its end and responded after counts as overdue then', async () => {
+    const t0 = await dbNow();
+    const reopened = await create('期内结案、期后重开', new Date(t0.getTime() + HOUR));
+    const responded = await create('期末超期、期后回应', new Date(t0.getTime() - HOUR));
+    await move(reopened.id, 'new', 'assessing');
+    await move(reopened.id, 'assessing', 'closed', { closed: { at: new Date(), summary: '已平息' } });
+    await move(responded.id, 'new', 'assessing');
+    await move(responded.id, 'assessing', 'handling');
+    const t1 = await dbNow();
+    const period = { kind: 'custom' as const, from: t0, to: t1, timeZone: 'Asia/Shanghai' };
+    const then = await buildDigest(h.db, { ...period, now: t1 });
+
+    // After the period: the closed one is reopened (a new clock), the overdue one gets a later due
+    // time by hand and is responded to.
+    await move(reopened.id, 'closed', 'assessing', { reason: '舆情反弹', reopened: true, restartClock: { from: new Date(), dueAt: new Date(Date.now() + HOUR) } });
+    await withTransaction(h.db, (c) => updateIncident(c, responded.id, { dueAt: new Date(t1.getTime() + 10 * DAY) }, actor));
+    await move(responded.id, 'handling', 'responded', { response: { at: new Date(), channel: '官方微博', text: '警情通报' } });
+    const t2 = await dbNow();
+
+    // The period's digest made again now says what it said then.
+    const now = await buildDigest(h.db, { ...period, now: t2 });
+    expect(incidentFigures(now)).toEqual(incidentFigures(then));
+    const closeAt = (await h.db.query<{ at: Date }>(`SELECT at FROM incident_timeline WHERE incident_id = $1 AND kind = 'status' AND data ->> 'to' = 'closed'`, [reopened.id])).rows[0]!.at;
+    expect(incidentFigures(now).closed).toEqual({ count: 1, list: [{ id: reopened.id, status: 'closed', dueAt: reopened.dueAt.toISOString(), closedAt: closeAt.toISOString(), overdueMinutes: 0 }] });
+    expect(now.incidents.overdue.count).toBe(1);
+    expect(now.incidents.overdue.list.map((i) => [i.id, i.status, i.dueAt])).toEqual([[responded.id, 'handling', responded.dueAt.toISOString()]]);
+    expect(now.incidents.overdue.list[0]!.overdueMinutes).toBe(Math.floor((t1.getTime() - responded.dueAt.getTime()) / 60_000));
+
+    // The next period: nothing closed in it (a reopen is no close), nothing overdue at its end.
+    const next = await buildDigest(h.db, { kind: 'custom', from: t1, to: t2, now: t2, timeZone: 'Asia/Shanghai' });
+    expect([next.incidents.closed.count, next.incidents.overdue.count]).toEqual([0, 0]);
+    // A next period as long as this one names this one's close as the previous period's.
+    const same = await buildDigest(h.db, { kind: 'custom', from: t1, to: new Date(2 * t1.getTime() - t0.getTime()), now: t2, timeZone: 'Asia/Shanghai' });
+    expect(same.incidents.closed.previous).toBe(1);
   });
 });
 

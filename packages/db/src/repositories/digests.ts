@@ -14,15 +14,19 @@ type Level = 'blue' | 'yellow' | 'orange' | 'red';
 type TopicLevel = Level | 'none';
 type IncidentStatus = 'new' | 'assessing' | 'handling' | 'responded' | 'closed';
 
+/** An incident as it stood at the period end (read back from its timeline; see INCIDENT_AS_OF). */
 export interface DigestIncidentRow {
   id: number;
   title: string;
+  /** Level, status and due time at the period end. */
   level: Level;
   status: IncidentStatus;
   jurisdiction: string;
+  /** The owner now (the timeline's assignments are not replayed). */
   ownerName: string | null;
   createdAt: Date;
   dueAt: Date;
+  /** Closed list: its last close in the period; otherwise when it was closed, if closed at the period end. */
   closedAt: Date | null;
 }
 
@@ -112,7 +116,52 @@ const REPOSTS = `CASE WHEN jsonb_typeof(i.metrics -> 'reposts') = 'number' THEN 
 // Items of a topic: through their story, whose topic_id follows merges (story_items.topic_id does not).
 const TOPIC_ITEMS = `items i JOIN story_items si ON si.item_id = i.id JOIN stories st ON st.id = si.story_id`;
 
-const INCIDENT_COLUMNS = `n.id, n.title, n.level, n.status, n.jurisdiction, COALESCE(u.display_name, u.name) AS owner_name, n.created_at, n.due_at, n.closed_at`;
+/**
+ * Incidents as they stood at the period end ($1), read back from the append-only timeline
+ * (incident_timeline, written by the incidents repository with every change), so a digest made
+ * again later for a past period shows what was true then, not what is true now:
+ *  - status: the `to` of the last 'status' entry before $1; with none before it, the `from` of the
+ *    first one after it (the status it had until then: 'new' for every incident the application
+ *    registered); with no status entry at all, the current status (it never changed);
+ *  - level: the same from the 'level' entries ({from, to}), else the current level;
+ *  - due time: the last due time recorded before $1 — the 'created' entry's dueAt, a 'due' entry's
+ *    `to` (set by hand, or moved with a level change: that move is a 'due' entry of its own), a
+ *    reopen's restarted clock (a 'status' entry carrying dueAt). The current due_at is used only
+ *    when the timeline records no due time before $1 (a row the application did not write: it
+ *    always writes the 'created' entry, at the creation time, with the incident);
+ *  - closed at: the time of the last status entry before $1 when that entry is a close.
+ * Entries are ordered by (at, id): the time written, then the order written.
+ */
+const INCIDENT_AS_OF = `
+  SELECT n.id, n.title, n.jurisdiction, n.owner_id, n.created_at,
+    COALESCE(sb.status, sa.status, n.status) AS status,
+    COALESCE(
+      (SELECT t.data ->> 'to' FROM incident_timeline t WHERE t.incident_id = n.id AND t.kind = 'level' AND t.at < $1 ORDER BY t.at DESC, t.id DESC LIMIT 1),
+      (SELECT t.data ->> 'from' FROM incident_timeline t WHERE t.incident_id = n.id AND t.kind = 'level' AND t.at >= $1 ORDER BY t.at, t.id LIMIT 1),
+      n.level) AS level,
+    COALESCE(
+      (SELECT (CASE WHEN t.kind = 'due' THEN t.data ->> 'to' ELSE t.data ->> 'dueAt' END)::timestamptz
+       FROM incident_timeline t
+       WHERE t.incident_id = n.id AND t.at < $1 AND (t.kind IN ('created', 'due') OR (t.kind = 'status' AND t.data ? 'dueAt'))
+       ORDER BY t.at DESC, t.id DESC LIMIT 1),
+      n.due_at) AS due_at,
+    CASE WHEN sb.status IS NOT NULL THEN CASE WHEN sb.status = 'closed' THEN sb.at END
+         WHEN sa.status IS NULL THEN n.closed_at END AS closed_at
+  FROM incidents n
+  LEFT JOIN LATERAL (
+    SELECT t.at, t.data ->> 'to' AS status FROM incident_timeline t
+    WHERE t.incident_id = n.id AND t.kind = 'status' AND t.at < $1 ORDER BY t.at DESC, t.id DESC LIMIT 1
+  ) sb ON true
+  LEFT JOIN LATERAL (
+    SELECT t.data ->> 'from' AS status FROM incident_timeline t
+    WHERE sb.status IS NULL AND t.incident_id = n.id AND t.kind = 'status' AND t.at >= $1 ORDER BY t.at, t.id LIMIT 1
+  ) sa ON true`;
+
+/** Statuses in which an incident's response is still due (overdue once past its due time). */
+const DUE_STATUSES = ['new', 'assessing', 'handling'];
+
+// Closes: status entries to 'closed' (a reopen later does not undo that the incident was closed then).
+const CLOSES = `SELECT t.incident_id, max(t.at) AS at FROM incident_timeline t WHERE t.kind = 'status' AND t.data ->> 'to' = 'closed'`;
 
 interface IncidentDbRow {
   id: number;
@@ -139,12 +188,22 @@ const incidentOf = (r: IncidentDbRow): DigestIncidentRow => ({
   closedAt: r.closed_at,
 });
 
-async function incidentList(db: Queryable, where: string, order: string, params: unknown[], limit: number): Promise<{ count: number; rows: DigestIncidentRow[] }> {
+/**
+ * A list of incidents as they stood at `to` ($1 in every clause): `where` picks incidents (alias n),
+ * `filter` their state at `to` (alias s), `with`/`join` add a CTE / a join (e.g. the period's closes).
+ */
+async function incidentList(
+  db: Queryable,
+  q: { to: Date; params?: unknown[]; with?: string; where: string; join?: string; filter?: string; closedAt?: string; order: string; limit: number },
+): Promise<{ count: number; rows: DigestIncidentRow[] }> {
+  const params = [q.to, ...(q.params ?? [])];
   const { rows } = await db.query<IncidentDbRow>(
-    `SELECT ${INCIDENT_COLUMNS}, count(*) OVER ()::int AS total
-     FROM incidents n LEFT JOIN users u ON u.id = n.owner_id
-     WHERE ${where} ORDER BY ${order} LIMIT $${params.length + 1}`,
-    [...params, limit],
+    `${q.with ? `WITH ${q.with}` : ''}
+     SELECT s.id, s.title, s.level, s.status, s.jurisdiction, COALESCE(u.display_name, u.name) AS owner_name, s.created_at, s.due_at,
+            ${q.closedAt ?? 's.closed_at'} AS closed_at, count(*) OVER ()::int AS total
+     FROM (${INCIDENT_AS_OF} WHERE ${q.where}) s ${q.join ?? ''} LEFT JOIN users u ON u.id = s.owner_id
+     WHERE ${q.filter ?? 'true'} ORDER BY ${q.order} LIMIT $${params.length + 1}`,
+    [...params, q.limit],
   );
   return { count: rows[0]?.total ?? 0, rows: rows.map(incidentOf) };
 }
@@ -253,13 +312,32 @@ export async function loadDigestInput(db: Queryable, p: { from: Date; to: Date; 
       )
     : { rows: [] };
 
-  const opened = await incidentList(db, 'n.created_at >= $1 AND n.created_at < $2', 'n.created_at, n.id', [from, to], lim.incidents);
-  const closed = await incidentList(db, `n.status = 'closed' AND n.closed_at >= $1 AND n.closed_at < $2`, 'n.closed_at, n.id', [from, to], lim.incidents);
-  const overdue = await incidentList(db, `n.status IN ('new', 'assessing', 'handling') AND n.due_at < $1 AND n.created_at < $1`, 'n.due_at, n.id', [to], lim.incidents);
+  // Incidents, each as it stood at the period end (INCIDENT_AS_OF): opened by creation time;
+  // closed = a status entry to 'closed' in the period (once per incident, listed at its last close
+  // in the period, even if reopened since); overdue = opened before the end and, at the end, still
+  // new/assessing/handling with its due time then before the end.
+  const opened = await incidentList(db, { to, params: [from], where: 'n.created_at >= $2 AND n.created_at < $1', order: 's.created_at, s.id', limit: lim.incidents });
+  const closed = await incidentList(db, {
+    to,
+    params: [from],
+    with: `closes AS (${CLOSES} AND t.at >= $2 AND t.at < $1 GROUP BY t.incident_id)`,
+    where: 'n.id IN (SELECT incident_id FROM closes)',
+    join: 'JOIN closes c ON c.incident_id = s.id',
+    closedAt: 'c.at',
+    order: 'c.at, s.id',
+    limit: lim.incidents,
+  });
+  const overdue = await incidentList(db, {
+    to,
+    params: [DUE_STATUSES],
+    where: 'n.created_at < $1',
+    filter: 's.status = ANY($2::text[]) AND s.due_at < $1',
+    order: 's.due_at, s.id',
+    limit: lim.incidents,
+  });
   const prevIncidents = await db.query<{ opened: number; closed: number }>(
-    `SELECT count(*) FILTER (WHERE created_at >= $1 AND created_at < $2)::int AS opened,
-            count(*) FILTER (WHERE status = 'closed' AND closed_at >= $1 AND closed_at < $2)::int AS closed
-     FROM incidents WHERE (created_at >= $1 AND created_at < $2) OR (closed_at >= $1 AND closed_at < $2)`,
+    `SELECT (SELECT count(*) FROM incidents WHERE created_at >= $1 AND created_at < $2)::int AS opened,
+            (SELECT count(*) FROM (${CLOSES} AND t.at >= $1 AND t.at < $2 GROUP BY t.incident_id) c)::int AS closed`,
     [prevFrom, from],
   );
 
