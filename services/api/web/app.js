@@ -1,13 +1,14 @@
 // The page's entry: log in and out, the navigation bar with the views the user's role may use, and
-// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/items). Each view lives in
-// its own module; the live alert stream stays open whichever view is shown.
+// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/items).
+// Each view lives in its own module; the live alert stream stays open whichever view is shown.
 import * as alerts from './alerts.js';
 import { $, api, can, errorText, ROLE_LABELS, session, showError } from './core.js';
 import * as digests from './digests.js';
 import * as incidents from './incidents.js';
 import * as items from './items.js';
+import * as topics from './topics.js';
 
-const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'items-view', 'noaccess-view'];
+const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'items-view', 'noaccess-view'];
 
 /** Routes in navigation order: the ability a role needs, the section, and what to do on entry. */
 const ROUTES = [
@@ -15,6 +16,8 @@ const ROUTES = [
   { name: 'incidents', ability: 'incidents', section: 'incidents-view', detailSection: 'incident-view', enter: (id) => (id ? incidents.showDetail(id) : incidents.showList()) },
   // #/digests/12 is where a pushed digest message links: after the login, open that digest's page.
   { name: 'digests', ability: 'digests', section: 'digests-view', enter: (id) => (id ? location.assign(`/api/digests/${id}/html`) : digests.show()) },
+  // #/topics/7 (an incident's linked topic): the list with that topic opened.
+  { name: 'topics', ability: 'topics', section: 'topics-view', enter: (id) => topics.show(id) },
   { name: 'items', ability: 'items', section: 'items-view', enter: () => items.show() },
 ];
 
@@ -48,6 +51,7 @@ function showLogin(message) {
   if (wasIn) {
     incidents.reset();
     digests.reset();
+    topics.reset();
     items.reset();
   }
   $('who').hidden = true;

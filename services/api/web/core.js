@@ -23,6 +23,7 @@ const ABILITIES = {
   generateDigest: ['admin', 'analyst', 'leader'],
   items: ['admin', 'analyst'],
   labelItem: ['admin', 'analyst'],
+  topics: ['admin', 'pr', 'analyst', 'leader'],
 };
 
 /** The signed-in user and what happens when the session turns out to be gone. */
@@ -75,6 +76,15 @@ export function levelBadge(level) {
   return el('span', `badge ${level}`, LEVEL_LABELS[level] || level);
 }
 
+/** Fills a level filter that is a minimum (blue < yellow < orange < red): 「黄色及以上」…. */
+export function minimumLevelOptions(sel) {
+  for (const l of LEVELS) {
+    const o = el('option', null, l === 'red' ? LEVEL_LABELS[l] : `${LEVEL_LABELS[l]}及以上`);
+    o.value = l;
+    sel.append(o);
+  }
+}
+
 /** A <label> holding a caption and a control. */
 export function field(caption, control, cls) {
   const l = el('label', cls || 'field');
@@ -106,6 +116,41 @@ export function textarea(value, attrs) {
   if (value) t.value = value;
   for (const [k, v] of Object.entries(attrs || {})) t.setAttribute(k, v);
   return t;
+}
+
+// --- SVG, drawn with DOM APIs (the CSP allows no inline markup) ---
+const SVG_NS = 'http://www.w3.org/2000/svg';
+
+/** An SVG element with attributes and a text. */
+export function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG_NS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+/**
+ * A small bar chart: one bar per entry of `bars` (`{value, cls, title}`, the title shown on
+ * hover), scaled to the largest, on a base line, with the scale (`max` + `unit`) in the corner.
+ * `slots`: room for at least that many bars (left-aligned), so a short series is not a few
+ * page-wide blocks. Returns the <svg> and its geometry (bar width, base line, height) for marks a
+ * caller adds.
+ */
+export function barChart(bars, { cls, label, unit = '条/小时', width = 600, height = 140, slots = 1 }) {
+  const top = 16;
+  const base = height - 20;
+  const bw = width / Math.max(bars.length, slots, 1);
+  // Not Math.max(...values): a long series would overflow the argument list.
+  const max = bars.reduce((m, b) => Math.max(m, b.value), 1);
+  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: cls, role: 'img', 'aria-label': `${label}，最多 ${max} 条` });
+  bars.forEach((b, i) => {
+    const h = ((base - top) * b.value) / max;
+    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (base - h).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: h.toFixed(1), class: b.cls || 'bar' });
+    r.append(svg('title', {}, b.title));
+    chart.append(r);
+  });
+  chart.append(svg('line', { x1: 0, y1: base, x2: width, y2: base, class: 'axis' }), svg('text', { x: 2, y: 12, class: 'label' }, `${max} ${unit}`));
+  return { chart, bw, base, width, height };
 }
 
 /** Shows (or hides, with no message) an error paragraph. */

@@ -3,8 +3,8 @@
 // notes and leaders' instructions, the timeline, what it is linked to, and the heat before and after
 // the official response as a small SVG bar chart).
 import {
-  $, api, beijing, beijingMinute, button, can, duration, el, errorText, field, fromBeijingInput, input, LEVEL_LABELS, LEVELS, levelBadge, outLink, query,
-  ROLE_LABELS, select, session, showError, textarea, toBeijingInput,
+  $, api, barChart, beijing, beijingMinute, button, can, duration, el, errorText, field, fromBeijingInput, input, LEVEL_LABELS, LEVELS, levelBadge, minimumLevelOptions, outLink, query,
+  ROLE_LABELS, select, session, showError, svg, textarea, toBeijingInput,
 } from './core.js';
 
 export const STATUS_LABELS = { new: '新建', assessing: '研判中', handling: '处置中', responded: '已回应', closed: '已结案' };
@@ -16,7 +16,6 @@ const TIMELINE_LABELS = {
   due: '时限调整', response: '官方回应', link: '关联', edit: '修改', overdue: '超时',
 };
 const RESPONSE_CHANNELS = ['警方官方微博', '警方微信公众号', '警情通报', '新闻发布会', '媒体采访', '政务网站', '其他'];
-const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** Register state: the filters as last applied and the next page's cursor. */
 const list = { filters: null, cursor: null, seq: 0 };
@@ -116,13 +115,8 @@ export function showList() {
 }
 
 function setUpList() {
-  const level = $('f-level');
   // The register's level filter is a minimum (blue < yellow < orange < red).
-  for (const l of LEVELS) {
-    const o = el('option', null, l === 'red' ? LEVEL_LABELS[l] : `${LEVEL_LABELS[l]}及以上`);
-    o.value = l;
-    level.append(o);
-  }
+  minimumLevelOptions($('f-level'));
   const status = $('f-status');
   for (const [v, label] of Object.entries(STATUS_LABELS)) {
     const o = el('option', null, label);
@@ -477,39 +471,19 @@ function editForm(inc, vocab, people) {
 }
 
 // --- heat before and after the response ---
-function svg(tag, attrs, text) {
-  const e = document.createElementNS(SVG_NS, tag);
-  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
-  if (text !== undefined) e.textContent = text;
-  return e;
-}
-
 /** Items per hour before (grey) and after (blue) the response, with a line at the response. */
 export function heatChart(heat) {
   const before = heat.before.perHour || [];
   const after = heat.after.perHour || [];
-  const n = Math.max(before.length + after.length, 1);
-  const W = 600;
-  const H = 140;
-  const top = 16;
-  const base = H - 20;
-  const bw = W / n;
-  const max = Math.max(1, ...before, ...after);
-  const chart = svg('svg', { viewBox: `0 0 ${W} ${H}`, class: 'heat-chart', role: 'img', 'aria-label': `回应前后每小时条目数，最多 ${max} 条` });
-  const bar = (v, i, cls, label) => {
-    const h = ((base - top) * v) / max;
-    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (base - h).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: h.toFixed(1), class: cls });
-    r.append(svg('title', {}, `${label}：${v} 条`));
-    chart.append(r);
-  };
-  before.forEach((v, i) => bar(v, i, 'before', `回应前第 ${before.length - i} 小时`));
-  after.forEach((v, i) => bar(v, before.length + i, 'after', `回应后第 ${i + 1} 小时`));
+  const bars = [
+    ...before.map((v, i) => ({ value: v, cls: 'before', title: `回应前第 ${before.length - i} 小时：${v} 条` })),
+    ...after.map((v, i) => ({ value: v, cls: 'after', title: `回应后第 ${i + 1} 小时：${v} 条` })),
+  ];
+  const { chart, bw, base, height } = barChart(bars, { cls: 'heat-chart', label: '回应前后每小时条目数' });
   const x = (before.length * bw).toFixed(1);
   chart.append(
-    svg('line', { x1: 0, y1: base, x2: W, y2: base, class: 'axis' }),
     svg('line', { x1: x, y1: 4, x2: x, y2: base, class: 'response-line' }),
-    svg('text', { x, y: H - 4, 'text-anchor': 'middle', class: 'label' }, `回应 ${beijingMinute(heat.responseAt)}`),
-    svg('text', { x: 2, y: 12, class: 'label' }, `${max} 条/小时`),
+    svg('text', { x, y: height - 4, 'text-anchor': 'middle', class: 'label' }, `回应 ${beijingMinute(heat.responseAt)}`),
   );
   return chart;
 }
@@ -536,7 +510,10 @@ function linksCard(inc) {
     const li = el('li', 'linked-topic');
     li.append(el('span', 'kind', '话题'));
     if (t.level && t.level !== 'none') li.append(levelBadge(t.level));
-    li.append(el('span', null, ` #${t.id} ${t.title} `), el('span', 'summary', t.stage || ''));
+    // The topic itself: its series, stories and level history in the 话题 view.
+    const a = el('a', 'topic-link', `#${t.id} ${t.title}`);
+    a.href = `#/topics/${t.id}`;
+    li.append(a, el('span', 'summary', t.stage || ''));
     ul.append(li);
   }
   for (const it of links.items || []) {

@@ -41,6 +41,7 @@ const ASSET_TYPES: Record<string, string> = {
   'incidents.js': JS,
   'digests.js': JS,
   'items.js': JS,
+  'topics.js': JS,
   'app.css': 'text/css; charset=utf-8',
 };
 

@@ -1,0 +1,296 @@
+// 话题: the topics the topic stage found, by last activity (filters: minimum level, 进行中 /
+// 已结束 / 全部). A row opens its detail in place: the indicators, items per hour as a small SVG bar
+// chart, the stories (who posted first, when, where) and the level history with the reason of every
+// change; 「建立事件」 opens an incident from the topic. #/topics/12 opens the list with topic 12 open.
+import { $, api, barChart, beijing, beijingMinute, button, can, el, errorText, LEVEL_LABELS, levelBadge, minimumLevelOptions, outLink, query, showError, svg } from './core.js';
+
+export const TOPIC_STATUS_LABELS = { open: '进行中', closed: '已结束', merged: '已合并' };
+/** The status filter's choices as the API's `status`: 全部 leaves out merged topics (they live on in the one they joined). */
+const STATUS_FILTERS = { open: 'open', closed: 'closed', all: 'open,closed' };
+const HOUR = 3_600_000;
+/** Most hours the chart shows (the latest ones; the topic stage keeps about a day). */
+const CHART_HOURS = 48;
+const COLUMNS = 6;
+
+/** List state: the filters as last applied, the next page's cursor, and the rows open. */
+const state = { filters: null, cursor: null, seq: 0, open: new Map() };
+/** Each row's topic (as the list gave it). */
+const rowTopics = new WeakMap();
+
+/**
+ * The series (buckets of the topic stage's width, only those with items) as items per hour,
+ * hours without items filled in, the latest `maxHours`: `[{start (ms), items}]`.
+ */
+export function hourly(series, maxHours) {
+  const perHour = new Map();
+  for (const b of series || []) {
+    const t = Date.parse(b.bucketStart);
+    if (Number.isNaN(t)) continue;
+    const h = Math.floor(t / HOUR) * HOUR;
+    perHour.set(h, (perHour.get(h) || 0) + b.items);
+  }
+  if (!perHour.size) return [];
+  let first = Infinity;
+  let last = -Infinity;
+  for (const h of perHour.keys()) {
+    first = Math.min(first, h);
+    last = Math.max(last, h);
+  }
+  first = Math.max(first, last - (maxHours - 1) * HOUR);
+  const out = [];
+  for (let h = first; h <= last; h += HOUR) out.push({ start: h, items: perHour.get(h) || 0 });
+  return out;
+}
+
+const iso = (ms) => new Date(ms).toISOString();
+
+/** Items per hour (room for a day), the first and, when there is room, the last hour (Beijing time) under the bars. */
+function seriesChart(hours) {
+  const bars = hours.map((h) => ({ value: h.items, cls: 'bar', title: `${beijingMinute(iso(h.start))} 起 1 小时：${h.items} 条` }));
+  const { chart, bw, height } = barChart(bars, { cls: 'series-chart', label: '每小时条目数（北京时间）', slots: 24 });
+  chart.append(svg('text', { x: 2, y: height - 4, class: 'label' }, beijingMinute(iso(hours[0].start))));
+  if (hours.length * bw >= 250) chart.append(svg('text', { x: (hours.length * bw - 2).toFixed(1), y: height - 4, 'text-anchor': 'end', class: 'label' }, beijingMinute(iso(hours.at(-1).start))));
+  return chart;
+}
+
+// --- the list ---
+function readFilters() {
+  return { status: STATUS_FILTERS[$('t-status').value] || 'open', level: $('t-level').value };
+}
+
+function topicRow(topic) {
+  const tr = el('tr', `topic-row level-${topic.level}`);
+  tr.dataset.topicId = String(topic.id);
+  rowTopics.set(tr, topic);
+  const level = el('td');
+  level.append(levelBadge(topic.level));
+  const title = el('td');
+  // A button, so the keyboard opens it too; a click anywhere on the row does the same.
+  const toggle = button(topic.title, 'topic-toggle title');
+  toggle.setAttribute('aria-expanded', 'false');
+  title.append(toggle);
+  if (topic.status !== 'open') {
+    const st = topic.status === 'merged' && topic.mergedInto ? `已合并到 #${topic.mergedInto}` : TOPIC_STATUS_LABELS[topic.status] || topic.status;
+    title.append(el('span', `topic-status status-${topic.status}`, st));
+  }
+  if (topic.keywords && topic.keywords.length) {
+    const kw = el('div', 'tags keywords');
+    for (const k of topic.keywords) kw.append(el('span', 'tag', k));
+    title.append(kw);
+  }
+  const ind = topic.indicators || {};
+  const counts = el('td', 'counts');
+  counts.append(el('div', null, `${ind.items ?? 0} 条`), el('div', 'summary', `涉警 ${ind.policeRelated ?? 0} · 涉警负面 ${ind.policeNegative ?? 0}`));
+  tr.append(level, title, el('td', 'stage', topic.stage || '—'), counts, el('td', 'source', topic.firstSource || '—'), el('td', 'time', beijingMinute(topic.lastAt)));
+  tr.addEventListener('click', (ev) => {
+    // Links and buttons inside the row do their own thing (the title button is the toggle).
+    if (ev.target instanceof Element && ev.target.closest('a, button:not(.topic-toggle)')) return;
+    toggleDetail(tr, topic).catch(() => undefined);
+  });
+  return tr;
+}
+
+async function load(reset) {
+  // Only the latest request's answer is shown (filters changed quickly, 加载更多 clicked twice).
+  const seq = ++state.seq;
+  if (reset) {
+    state.filters = readFilters();
+    state.cursor = null;
+  }
+  const r = await api('GET', `/api/topics${query({ ...state.filters, limit: 50, cursor: state.cursor })}`);
+  if (seq !== state.seq || r.status === 401) return false;
+  if (r.status !== 200) {
+    showError($('topics-error'), errorText(r, '话题列表加载失败'));
+    return false;
+  }
+  showError($('topics-error'), '');
+  const rows = r.data.topics.map(topicRow);
+  if (reset) {
+    state.open.clear();
+    $('topics-body').replaceChildren(...rows);
+  } else $('topics-body').append(...rows.filter((tr) => !$('topics-body').querySelector(`tr.topic-row[data-topic-id="${tr.dataset.topicId}"]`)));
+  state.cursor = r.data.nextCursor ?? null;
+  $('topics-more').hidden = state.cursor === null;
+  $('topics-empty').hidden = $('topics-body').children.length > 0;
+  return true;
+}
+
+// --- one topic, opened under its row ---
+async function toggleDetail(tr, topic, known) {
+  const openRow = state.open.get(topic.id);
+  const toggle = tr.querySelector('.topic-toggle');
+  if (openRow) {
+    openRow.remove();
+    state.open.delete(topic.id);
+    toggle.setAttribute('aria-expanded', 'false');
+    return;
+  }
+  const row = el('tr', 'topic-detail');
+  row.dataset.topicId = String(topic.id);
+  const cell = el('td');
+  cell.colSpan = COLUMNS;
+  cell.append(el('p', 'hint', '加载中…'));
+  row.append(cell);
+  tr.after(row);
+  state.open.set(topic.id, row);
+  toggle.setAttribute('aria-expanded', 'true');
+  let detail = known;
+  if (!detail) {
+    const r = await api('GET', `/api/topics/${topic.id}`);
+    if (r.status === 401 || state.open.get(topic.id) !== row) return;
+    if (r.status !== 200) {
+      cell.replaceChildren(el('p', 'error', errorText(r, '话题详情加载失败')));
+      return;
+    }
+    detail = r.data;
+  }
+  cell.replaceChildren(detailBox(detail));
+}
+
+function section(title, cls) {
+  const s = el('section', `topic-part ${cls}`);
+  s.append(el('h4', null, title));
+  return s;
+}
+
+function detailBox(d) {
+  const t = d.topic;
+  const box = el('div', 'topic-detail-box');
+  if (can('createIncident')) {
+    const actions = el('div', 'topic-actions');
+    const err = el('p', 'error');
+    err.setAttribute('role', 'alert');
+    err.hidden = true;
+    const make = button('建立事件', 'make-incident');
+    make.addEventListener('click', () => makeIncident(t, make, err).catch(() => undefined));
+    actions.append(make, err);
+    box.append(actions);
+  }
+  box.append(indicators(t), seriesPart(d.series), storiesPart(d.stories), levelsPart(t, d.levelHistory));
+  return box;
+}
+
+function indicators(t) {
+  const ind = t.indicators || {};
+  const dl = el('dl', 'indicators');
+  const row = (term, value) => dl.append(el('dt', null, term), el('dd', null, value));
+  row('条目', `${ind.items ?? 0} 条，传播链 ${ind.stories ?? 0} 条`);
+  row('涉警', `${ind.policeRelated ?? 0} 条，其中涉警负面 ${ind.policeNegative ?? 0} 条；负面 ${ind.negative ?? 0} 条`);
+  row('来源', (ind.sources || []).join('、') || '—');
+  const places = Object.entries(ind.places || {}).sort((a, b) => b[1] - a[1]).slice(0, 5);
+  if (places.length) row('地点', places.map(([p, n]) => `${p}（${n}）`).join('、'));
+  if (ind.jurisdictionHits) row('辖区命中', `${ind.jurisdictionHits} 条`);
+  row('首发', `${t.firstSource || '—'}，${beijing(t.createdAt)}`);
+  row('最近活动', beijing(t.lastAt));
+  return dl;
+}
+
+function seriesPart(series) {
+  const s = section('热度（每小时条目数）', 'series');
+  const hours = hourly(series, CHART_HOURS);
+  if (!hours.length) {
+    s.append(el('p', 'hint', '暂无时序数据'));
+    return s;
+  }
+  const total = hours.reduce((n, h) => n + h.items, 0);
+  s.append(
+    seriesChart(hours),
+    el('p', 'summary series-caption', `${beijingMinute(iso(hours[0].start))} 至 ${beijingMinute(iso(hours.at(-1).start + HOUR))}（北京时间）共 ${total} 条，每根柱为 1 小时。`),
+  );
+  return s;
+}
+
+function storiesPart(stories) {
+  const s = section('传播链', 'stories');
+  const ol = el('ol', 'story-list');
+  for (const st of stories || []) {
+    const li = el('li', 'story');
+    li.dataset.storyId = String(st.id);
+    const head = el('div', 'story-head');
+    head.append(st.firstUrl ? outLink(st.firstUrl, st.firstTitle || st.firstUrl, 'title') : el('span', 'title', st.firstTitle || '（无标题）'));
+    if (st.policeNegative) head.append(el('span', 'flag-negative', '涉警负面'));
+    const amplifiers = (st.amplifiers || []).length;
+    li.append(
+      head,
+      el('div', 'summary story-first', `首发：${st.firstAuthor || '未知'} · ${st.firstSource || '未知来源'} · ${beijing(st.firstAt)}`),
+      el('div', 'summary', `共 ${st.items} 条${amplifiers ? `，放大账号 ${amplifiers} 个` : ''}，最近 ${beijingMinute(st.lastAt)}`),
+    );
+    ol.append(li);
+  }
+  s.append(ol.children.length ? ol : el('p', 'hint', '暂无传播链'));
+  return s;
+}
+
+function levelsPart(t, history) {
+  const s = section('级别变化', 'levels');
+  if (t.manualLevel) s.append(el('p', 'summary manual-level', `人工级别：${LEVEL_LABELS[t.manualLevel] || t.manualLevel}（自动级别：${LEVEL_LABELS[t.autoLevel] || t.autoLevel}）`));
+  const ol = el('ol', 'level-history');
+  for (const c of history || []) {
+    const li = el('li', c.applied ? 'level-change-entry' : 'level-change-entry not-applied');
+    const head = el('div', 'entry-head');
+    head.append(
+      el('span', 'time', beijing(c.at)),
+      el('span', 'from', `${LEVEL_LABELS[c.previous] || c.previous} →`),
+      levelBadge(c.level),
+      el('span', 'actor', c.automatic ? '自动' : `人工${c.actor ? `（${c.actor}）` : ''}`),
+    );
+    if (!c.applied) head.append(el('span', 'hint', '未生效（人工级别优先）'));
+    li.append(head, el('div', 'reason pre', c.reason || ''));
+    ol.append(li);
+  }
+  s.append(ol.children.length ? ol : el('p', 'hint', '暂无级别变化'));
+  return s;
+}
+
+/** 「建立事件」: an incident linked to this topic (title, level, category and place from it), then its page. */
+async function makeIncident(topic, btn, err) {
+  btn.disabled = true;
+  const r = await api('POST', '/api/incidents', { topicIds: [topic.id] });
+  btn.disabled = false;
+  if (r.status === 401) return;
+  if (r.status !== 201 && r.status !== 200) return showError(err, errorText(r, '建立事件失败'));
+  showError(err, '');
+  location.hash = `#/incidents/${((r.data && r.data.incident) || r.data).id}`;
+}
+
+/** Opens topic `id` under its row; one not in the list (filtered out, older) is shown first. */
+async function focus(id) {
+  let tr = $('topics-body').querySelector(`tr.topic-row[data-topic-id="${id}"]`);
+  if (tr) {
+    if (!state.open.has(id)) await toggleDetail(tr, rowTopics.get(tr));
+  } else {
+    const r = await api('GET', `/api/topics/${id}`);
+    if (r.status === 401) return;
+    if (r.status !== 200) return showError($('topics-error'), errorText(r, '话题详情加载失败'));
+    tr = topicRow(r.data.topic);
+    $('topics-body').prepend(tr);
+    $('topics-empty').hidden = true;
+    await toggleDetail(tr, r.data.topic, r.data);
+  }
+  tr.scrollIntoView({ block: 'nearest' });
+}
+
+/** #/topics and #/topics/:id */
+export async function show(id) {
+  if (!(await load(true))) return;
+  if (id) await focus(id);
+}
+
+function setUp() {
+  minimumLevelOptions($('t-level'));
+  $('topics-filter').addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    load(true).catch(() => undefined);
+  });
+  for (const id of ['t-status', 't-level']) $(id).addEventListener('change', () => load(true).catch(() => undefined));
+  $('topics-more').addEventListener('click', () => load(false).catch(() => undefined));
+}
+
+/** Logged out: forget what was shown. */
+export function reset() {
+  state.open.clear();
+  state.cursor = null;
+  $('topics-body').replaceChildren();
+}
+
+setUp();
