@@ -45,6 +45,7 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
   producer.on('error', (err) => log.warn({ err: err.message }, 'redis (producer) error'));
   const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
   const topicQueue = createTopicQueue(producer, cfg.QUEUE_PREFIX);
+  await topicQueue.waitUntilReady();
   const batcher = createBatcher<number, BatchOutcome>((ids) => analyzeBatch({ db, engine, topicQueue, log }, ids), {
     maxSize: cfg.ANALYZER_BATCH_SIZE,
     maxWaitMs: cfg.ANALYZER_BATCH_WAIT_MS,
@@ -56,6 +57,9 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger } =
   );
   worker.on('error', (err) => log.error({ err: err.message }, 'analyze worker error'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, err: err.message }, 'analyze job failed (will retry)'));
+  // Ready before anything can close it: a worker closed while its connection still initialises
+  // rejects that initialisation after its listeners are gone (an unhandled 'Connection is closed').
+  await worker.waitUntilReady();
   let topicStage: TopicStage | null = null;
   if (cfg.TOPIC_STAGE_ENABLED) {
     let overrides: Partial<TopicConfig> = {};

@@ -266,6 +266,9 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
       concurrency: 1000,
     });
     worker.on('error', (err) => log.error({ err: err.message }, 'topic worker error'));
+    // Ready before leadership is taken: a worker closed while its connection still initialises
+    // rejects that initialisation after its listeners are gone (an unhandled 'Connection is closed').
+    await worker.waitUntilReady();
     const reconcile = setInterval(() => {
       findUnplacedItems(db, cfg.RECONCILE_AFTER_MS, 1000)
         .then(async (ids) => {

@@ -92,6 +92,9 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
   );
   worker.on('error', (err) => log.error({ err: err.message }, 'crawl worker error'));
   worker.on('failed', (job, err) => log.error({ jobId: job?.id, err: err.message }, 'crawl job failed'));
+  // Ready before anything can close it: a worker closed while its connection still initialises
+  // rejects that initialisation after its listeners are gone (an unhandled 'Connection is closed').
+  await worker.waitUntilReady();
 
   const ticker = every(cfg.CRAWL_TICK_MS, () => scheduleDueSources({ db, crawlQueue, log, leaseMs: cfg.CRAWL_LEASE_MS }), log, 'scheduler tick');
   const reconciler = every(

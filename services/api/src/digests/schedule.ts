@@ -202,6 +202,8 @@ export async function startDigests(cfg: Config, deps: { db: Pool; log: Logger })
     );
     worker.on('error', (err) => log.error({ err: err.message }, 'digest worker error'));
     worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'digest run failed'));
+    // Ready before anything can close it (see the analyzer's service.ts).
+    await worker.waitUntilReady();
   } catch (err) {
     await queue.close();
     await deliverQueue.close();

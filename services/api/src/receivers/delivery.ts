@@ -214,6 +214,9 @@ export async function startDeliveryWorker(cfg: Config, deps: DeliveryWorkerDeps)
   });
   worker.on('error', (err) => log.error({ err: err.message }, 'deliver worker error'));
   worker.on('failed', (job, err) => log.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'delivery attempt failed'));
+  // Ready before anything can close it: a worker closed while its connection still initialises
+  // rejects that initialisation after its listeners are gone (an unhandled 'Connection is closed').
+  await worker.waitUntilReady();
 
   let producer: ReturnType<typeof createRedis> | null = null;
   let queue: Queue<DeliverPayload> | null = null;
