@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import { listUsers } from '@yuqing/db';
+import { until } from '../../../test/support/poll';
 import { runCli } from '../../../test/support/run-cli';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 
@@ -79,9 +80,12 @@ describe('yuqing users', () => {
     await cli(['users', 'add', '--role', 'leader', '--name', 'wangwu', '--password-stdin'], 'leader password 1\n');
     const token = (await cli(['tokens', 'create', '--user', 'wangwu'])).stdout.trim().split('\n').at(-1)!;
     expect((await app.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(200);
+    const heard = app.credentialCache.invalidations;
     const r = await cli(['users', 'disable', 'wangwu']);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('disabled user');
+    // The CLI announces the change over Redis after its commit; refused from the moment this process hears it.
+    await until(async () => app.credentialCache.invalidations > heard, 'the API process to hear of the change');
     expect((await app.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
     expect(await loginStatus('wangwu', 'leader password 1')).toBe(401);
     expect((await cli(['tokens', 'create', '--user', 'wangwu'])).stderr).toContain('disabled');
@@ -112,9 +116,11 @@ describe('yuqing tokens', () => {
     expect(all.map((x) => x.userName)).toContain('zhaoliu');
     expect(JSON.stringify(all)).not.toContain(token);
 
+    const heard = app.credentialCache.invalidations;
     const revoked = await cli(['tokens', 'revoke', id!]);
     expect(revoked.code).toBe(0);
     expect(revoked.stdout).toContain(`revoked token ${id}`);
+    await until(async () => app.credentialCache.invalidations > heard, 'the API process to hear of the revocation');
     expect((await app.inject({ url: '/api/auth/me', headers: { authorization: `Bearer ${token}` } })).statusCode).toBe(401);
     expect((await cli(['tokens', 'list', '--user', 'zhaoliu'])).stdout).toContain('已撤销');
   });
