@@ -618,3 +618,33 @@ describe('alerts a role may not see', () => {
     expect((await rowOf('leader'))?.[17]).toBe('');
   });
 });
+
+describe('bad input to the incident, label and digest entry points', () => {
+  const raw = (role: Role, method: 'POST' | 'PUT' | 'PATCH', url: string, payload: string) =>
+    app.inject({ method, url, headers: { ...bearer(callers[role].token), 'content-type': 'application/json' }, payload });
+  const count = async (table: string) => (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`)).rows[0]!.n;
+
+  it('malformed JSON, a body over the limit and over-long fields are refused with one error shape, and store nothing', async () => {
+    const inc = await newIncident('analyst', { title: '坏输入测试' });
+    const before = { incidents: await count('incidents'), timeline: await count('incident_timeline'), audit: await count('audit_log'), digests: await count('digests') };
+    const cases = [
+      await raw('analyst', 'POST', '/api/incidents', '{"title": "未闭合'),
+      await raw('analyst', 'POST', `/api/incidents/${inc.id}/notes`, '[1, 2'),
+      await raw('analyst', 'POST', `/api/incidents/${inc.id}/transition`, 'null'),
+      await raw('leader', 'POST', '/api/digests', '{"kind": "custom", "from": '),
+      await raw('analyst', 'PUT', '/api/items/1/label', '{"policeNegative": tru}'),
+      await raw('analyst', 'POST', '/api/incidents', JSON.stringify({ title: '巨大', summary: '长'.repeat(11 * 1024 * 1024) })),
+      await raw('analyst', 'POST', '/api/incidents', JSON.stringify({ title: '长'.repeat(201) })),
+      await raw('analyst', 'POST', `/api/incidents/${inc.id}/notes`, JSON.stringify({ body: '长'.repeat(5001) })),
+      await raw('analyst', 'PATCH', `/api/incidents/${inc.id}`, JSON.stringify({ freeTags: Array.from({ length: 21 }, (_, i) => `t${i}`) })),
+      await raw('analyst', 'POST', '/api/incidents', JSON.stringify({ alertIds: Array.from({ length: 201 }, (_, i) => i + 1) })),
+    ];
+    expect(cases.map((r) => r.statusCode)).toEqual([400, 400, 400, 400, 400, 413, 400, 400, 400, 400]);
+    for (const r of cases) {
+      const body = r.json() as { error?: { code?: unknown; message?: unknown } };
+      expect(typeof body.error?.code).toBe('string');
+      expect(typeof body.error?.message).toBe('string');
+    }
+    expect({ incidents: await count('incidents'), timeline: await count('incident_timeline'), audit: await count('audit_log'), digests: await count('digests') }).toEqual(before);
+  });
+});
