@@ -6,7 +6,7 @@
 import type { Queryable } from '../pool';
 import type { Role } from '../user-model';
 import { alertFromRow, type Alert, type AlertAudienceRole, type AlertEvent, type AlertKind, type AlertLevel, type AlertRow, type AlertState } from './alerts';
-import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, updateAlertRule, type AlertRuleRow } from './alert-rules';
+import { deleteAlertRule, getAlertRule, insertAlertRule, listAlertRules, silenceFromRow, updateAlertRule, type AlertRuleRow, type SilenceDbRow, type SilenceRow } from './alert-rules';
 
 // --- Rules ---
 // Rules are stored by the same functions the alerter reads them with (alert-rules.ts); the admin
@@ -278,46 +278,15 @@ export async function setAdminAlertLevel(
 
 // --- Silences ---
 
-/** A silence as stored; times as dates. */
-export interface AdminSilence {
-  id: number;
-  matchers: Array<{ field: string; op: string; value: string }>;
-  startsAt: Date;
-  endsAt: Date;
-  createdBy: number | null;
-  comment: string;
-  createdAt: Date;
-  expiredBy: number | null;
-}
-
-interface SilenceRow {
-  id: number;
-  matchers: AdminSilence['matchers'];
-  starts_at: Date;
-  ends_at: Date;
-  created_by: number | null;
-  comment: string;
-  created_at: Date;
-  expired_by: number | null;
-}
-
-const silenceFromRow = (r: SilenceRow): AdminSilence => ({
-  id: Number(r.id),
-  matchers: r.matchers,
-  startsAt: r.starts_at,
-  endsAt: r.ends_at,
-  createdBy: r.created_by === null ? null : Number(r.created_by),
-  comment: r.comment,
-  createdAt: r.created_at,
-  expiredBy: r.expired_by === null ? null : Number(r.expired_by),
-});
+/** A silence as stored (the alerter's SilenceRow: one row type and one mapping for both). */
+export type AdminSilence = SilenceRow;
 
 /** Which silences to list, relative to `now`. */
 export type SilenceListState = 'current' | 'active' | 'pending' | 'expired' | 'all';
 
 /** Silences newest first: current = active or pending (not yet ended). */
 export async function listAdminSilences(db: Queryable, state: SilenceListState, now: Date, limit = 500): Promise<AdminSilence[]> {
-  const { rows } = await db.query<SilenceRow>(
+  const { rows } = await db.query<SilenceDbRow>(
     `SELECT * FROM silences WHERE CASE $1::text
         WHEN 'current' THEN ends_at > $2
         WHEN 'active' THEN starts_at <= $2 AND ends_at > $2
@@ -335,7 +304,7 @@ export async function insertAdminSilence(
   db: Queryable,
   s: { matchers: AdminSilence['matchers']; startsAt: Date; endsAt: Date; createdBy: number; comment: string },
 ): Promise<AdminSilence> {
-  const { rows } = await db.query<SilenceRow>(
+  const { rows } = await db.query<SilenceDbRow>(
     `INSERT INTO silences (matchers, starts_at, ends_at, created_by, comment) VALUES ($1::jsonb, $2, $3, $4, $5) RETURNING *`,
     [JSON.stringify(s.matchers), s.startsAt, s.endsAt, s.createdBy, s.comment],
   );
@@ -350,12 +319,12 @@ export async function insertAdminSilence(
  * Null when there is no such silence.
  */
 export async function expireAdminSilence(db: Queryable, id: number, by: number, now: Date): Promise<{ silence: AdminSilence; changed: boolean } | null> {
-  const { rows } = await db.query<SilenceRow>(
+  const { rows } = await db.query<SilenceDbRow>(
     `UPDATE silences SET ends_at = $2, starts_at = least(starts_at, $2::timestamptz - interval '1 millisecond'), expired_by = $3
       WHERE id = $1 AND ends_at > $2 RETURNING *`,
     [id, now, by],
   );
   if (rows[0]) return { silence: silenceFromRow(rows[0]), changed: true };
-  const { rows: found } = await db.query<SilenceRow>('SELECT * FROM silences WHERE id = $1', [id]);
+  const { rows: found } = await db.query<SilenceDbRow>('SELECT * FROM silences WHERE id = $1', [id]);
   return found[0] ? { silence: silenceFromRow(found[0]), changed: false } : null;
 }

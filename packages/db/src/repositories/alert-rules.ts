@@ -111,7 +111,8 @@ export interface SilenceRow {
   expiredBy: number | null;
 }
 
-interface SilenceDbRow {
+/** A row of `silences` (the one mapping of it is silenceFromRow, shared with alert-admin.ts). */
+export interface SilenceDbRow {
   id: number;
   matchers: SilenceRow['matchers'];
   starts_at: Date;
@@ -122,7 +123,7 @@ interface SilenceDbRow {
   expired_by: number | null;
 }
 
-const silenceFromRow = (r: SilenceDbRow): SilenceRow => ({
+export const silenceFromRow = (r: SilenceDbRow): SilenceRow => ({
   id: r.id,
   matchers: r.matchers,
   startsAt: r.starts_at,
