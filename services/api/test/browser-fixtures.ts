@@ -37,3 +37,19 @@ export async function startPageRig(t: TestEnv, opts: { env?: Record<string, stri
     },
   };
 }
+
+/** Signs in through the page's form; resolves when the navigation (the role's views) shows. */
+export async function signIn(page: Page, url: string, name: string, password: string): Promise<void> {
+  await page.goto(`${url}/`);
+  await page.locator('#login-view').waitFor({ state: 'visible' });
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.locator('#nav').waitFor({ state: 'visible' });
+}
+
+/** 退出, and back at the login form. */
+export async function signOut(page: Page): Promise<void> {
+  await page.click('#logout');
+  await page.locator('#login-view').waitFor({ state: 'visible' });
+}

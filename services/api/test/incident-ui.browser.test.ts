@@ -19,7 +19,7 @@ import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/b
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { beijingText } from '../../../test/support/time';
 import { makeCaller } from './auth-fixtures';
-import { startPageRig, type PageRig } from './browser-fixtures';
+import { signIn, signOut, startPageRig, type PageRig } from './browser-fixtures';
 import { seedAnalysis, seedItem, seedTopic } from './read-fixtures';
 
 const PASSWORD = 'analyst-pass-1';
@@ -38,20 +38,8 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     page = rig.page;
   });
 
-  /** Signs in through the form; the first view the role may use is shown. */
-  async function login(name: string): Promise<void> {
-    await page.goto(`${rig.url}/`);
-    await page.locator('#login-view').waitFor({ state: 'visible' });
-    await page.fill('#login-name', name);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('#login-submit');
-    await page.locator('#nav').waitFor({ state: 'visible' });
-  }
-
-  async function logout(): Promise<void> {
-    await page.click('#logout');
-    await page.locator('#login-view').waitFor({ state: 'visible' });
-  }
+  const login = (name: string) => signIn(page, rig.url, name, PASSWORD);
+  const logout = () => signOut(page);
 
   /** The API as the analyst (token), for setting the scene. */
   async function asAnalyst(method: string, url: string, body: unknown): Promise<{ status: number; data: { id: number } }> {

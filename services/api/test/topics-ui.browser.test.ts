@@ -16,7 +16,7 @@ import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/b
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { beijingText } from '../../../test/support/time';
 import { makeCaller } from './auth-fixtures';
-import { startPageRig, type PageRig } from './browser-fixtures';
+import { signIn, signOut, startPageRig, type PageRig } from './browser-fixtures';
 import { seedTopic } from './read-fixtures';
 
 const PASSWORD = 'topics-pass-1';
@@ -52,19 +52,8 @@ describe.skipIf(!hasChromium)(skipTitle('topics view in headless Chromium'), () 
     await t?.cleanup();
   });
 
-  async function login(name: string): Promise<void> {
-    await page.goto(`${rig.url}/`);
-    await page.locator('#login-view').waitFor({ state: 'visible' });
-    await page.fill('#login-name', name);
-    await page.fill('#login-password', PASSWORD);
-    await page.click('#login-submit');
-    await page.locator('#nav').waitFor({ state: 'visible' });
-  }
-
-  async function logout(): Promise<void> {
-    await page.click('#logout');
-    await page.locator('#login-view').waitFor({ state: 'visible' });
-  }
+  const login = (name: string) => signIn(page, rig.url, name, PASSWORD);
+  const logout = () => signOut(page);
 
   const row = (id: number) => page.locator(`#topics-body tr.topic-row[data-topic-id="${id}"]`);
   const shownIds = async (): Promise<number[]> => (await page.locator('#topics-body tr.topic-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-topic-id')))).map(Number);
