@@ -42,11 +42,20 @@ async function login(app: FastifyInstance, name: string): Promise<{ cookie: stri
   return { cookie: `${c!.name}=${c!.value}` };
 }
 
-/** Runs `change`, then waits until B has received an invalidation (the message is asynchronous). */
-async function andWaitForB<T>(change: () => Promise<T>): Promise<T> {
-  const before = b.credentialCache.invalidations;
+/**
+ * Runs `change`, then waits until both processes have heard of it: the one that made it forgets at
+ * once, the other (and both, for a change the CLI makes) when the asynchronous message arrives.
+ */
+async function andWaitForBoth<T>(change: () => Promise<T>): Promise<T> {
+  const before = [a.credentialCache.invalidations, b.credentialCache.invalidations];
   const result = await change();
-  await vi.waitFor(() => expect(b.credentialCache.invalidations).toBeGreaterThan(before), { timeout: 5000 });
+  await vi.waitFor(
+    () => {
+      expect(a.credentialCache.invalidations).toBeGreaterThan(before[0]!);
+      expect(b.credentialCache.invalidations).toBeGreaterThan(before[1]!);
+    },
+    { timeout: 5000 },
+  );
   return result;
 }
 
@@ -72,7 +81,7 @@ describe('credential cache across processes', () => {
     expect(await me(a, bearer(c.token))).toBe(200);
     expect(await me(b, bearer(c.token))).toBe(200);
     expect(b.credentialCache.get('token', hashSecret(c.token))).not.toBeNull();
-    const res = await andWaitForB(() => a.inject({ method: 'DELETE', url: `/api/tokens/${c.tokenId}`, headers: bearer(admin.token) }));
+    const res = await andWaitForBoth(() => a.inject({ method: 'DELETE', url: `/api/tokens/${c.tokenId}`, headers: bearer(admin.token) }));
     expect(res.statusCode).toBe(200);
     expect(await me(a, bearer(c.token))).toBe(401);
     expect(await me(b, bearer(c.token))).toBe(401);
@@ -81,7 +90,7 @@ describe('credential cache across processes', () => {
   it('a token revoked with the CLI is refused at once', async () => {
     const c = await makeCaller(t.db, 'ingest1', 'ingest');
     expect(await me(b, bearer(c.token))).toBe(200);
-    const r = await andWaitForB(() => runCli(['tokens', 'revoke', String(c.tokenId)], { env: t.env }));
+    const r = await andWaitForBoth(() => runCli(['tokens', 'revoke', String(c.tokenId)], { env: t.env }));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(await me(b, bearer(c.token))).toBe(401);
@@ -95,7 +104,7 @@ describe('credential cache across processes', () => {
       expect(await me(app, { cookie })).toBe(200);
     }
     expect(b.credentialCache.get('session', hashSecret(cookie.split('=')[1]!))).not.toBeNull();
-    const off = await andWaitForB(() => runCli(['users', 'disable', 'pr-off'], { env: t.env }));
+    const off = await andWaitForBoth(() => runCli(['users', 'disable', 'pr-off'], { env: t.env }));
     expect(off.code).toBe(0);
     for (const app of [a, b]) {
       expect(await me(app, bearer(c.token))).toBe(401);
@@ -115,7 +124,7 @@ describe('credential cache across processes', () => {
     const { cookie } = await login(a, 'leader1');
     expect(await me(a, { cookie })).toBe(200);
     expect(await me(b, { cookie })).toBe(200);
-    const out = await andWaitForB(() => a.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } }));
+    const out = await andWaitForBoth(() => a.inject({ method: 'POST', url: '/api/auth/logout', headers: { cookie } }));
     expect(out.statusCode).toBe(204);
     expect(await me(a, { cookie })).toBe(401);
     expect(await me(b, { cookie })).toBe(401);
