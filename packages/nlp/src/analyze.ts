@@ -11,8 +11,9 @@ import { keywordsOf } from './keywords';
 import { loadModel, type Model, type ModelJson } from './model';
 import { normalize, type Normalized, type NormalizeOptions } from './normalize';
 import { createPlaceMatcher, type PlaceMatch } from './places';
-import { policeNegativeOf, type PoliceNegativeResult } from './police-negative';
-import { relevanceOf, type RelevanceResult } from './relevance';
+import { NEGATIVE_THRESHOLD, policeNegativeOf } from './police-negative';
+import { RELATED_THRESHOLD, relevanceOf, type RelevanceResult } from './relevance';
+import { isRepost, repostComment } from './repost';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
@@ -49,6 +50,18 @@ export interface AnalysisResult {
   truncated: boolean;
   modelVersion: string | null;
   /**
+   * Which stance cues toward police fired (misconduct, distrust, sarcasm, inaction, cover-up,
+   * accountability, rhetorical, ridicule, clash, rumour …; model when the learned model carried the
+   * decision), for the item page and the topic explanation. Empty for items not police-related.
+   */
+  policeNegativeCues: string[];
+  /**
+   * A repost's own words (the text before the quoted post), judged for their stance toward the
+   * police when the item is police-related: what a reaction adds to its cascade. Null for an
+   * original post, a bare repost, or an item that is not police-related.
+   */
+  reaction: { policeNegative: boolean; score: number; cues: string[] } | null;
+  /**
    * The item's content tokens (title and body, as segmented for the stages above), each once, in
    * order of first appearance: what the keyword search index stores (item_analysis.search). Not
    * part of `yuqing analyze`'s output contract.
@@ -69,6 +82,11 @@ export interface AnalyzerOptions {
   model?: ModelJson | null;
   /** Longest text analysed (normalize's maxChars). */
   maxChars?: number;
+  /**
+   * Police-negative score at or above which an item is flagged (default NEGATIVE_THRESHOLD): an
+   * early-warning desk may trade precision for recall (eval:analyze prints the curve).
+   */
+  policeNegativeThreshold?: number;
   /** Passed to createPlaceMatcher: the jurisdiction whose place names raise jurisdictionHits. */
   jurisdiction?: Parameters<typeof createPlaceMatcher>[0];
 }
@@ -100,7 +118,14 @@ function combineSentiment(lex: SentimentResult, model: Model | null, tokens: rea
 
 const TITLE_OPTS: NormalizeOptions = { maxChars: 1000 };
 const NO_RELEVANCE: RelevanceResult = { related: false, score: 0, hits: [], positions: [] };
-const NO_POLICE_NEGATIVE: PoliceNegativeResult = { negative: false, score: 0, kinds: [] };
+/** A stance toward police: flag, score in [0, 1) and the cues that fired. */
+interface Stance {
+  negative: boolean;
+  score: number;
+  cues: string[];
+}
+const NO_STANCE: Stance = { negative: false, score: 0, cues: [] };
+const REACTION_OPTS: NormalizeOptions = { maxChars: 2000 };
 const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
 const EMPTY: readonly string[] = [];
 
@@ -160,6 +185,46 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const places = createPlaceMatcher(opts.jurisdiction);
   const normOpts: NormalizeOptions | undefined = opts.maxChars === undefined ? undefined : { maxChars: opts.maxChars };
   const modelVersion = model?.modelVersion ?? null;
+
+  const threshold = opts.policeNegativeThreshold ?? NEGATIVE_THRESHOLD;
+  if (!(threshold > 0 && threshold < 1)) throw new Error(`policeNegativeThreshold must be in (0, 1), got ${threshold}`);
+
+  /**
+   * The stance toward police of the tokens ids[from, to) of a police-related text: the rules'
+   * score and cues, combined with the model's police_negative head when there is one.
+   */
+  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number): Stance => {
+    const view = from === 0 ? ids : ids.subarray(from, to);
+    const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from);
+    let score = pn.score;
+    const cues = pn.kinds.slice();
+    if (model) {
+      const p = model.probability('police_negative', tokenStrings(from, to));
+      if (p !== null) {
+        // The rules carry most of the weight: police-negative training sets are small.
+        score = 0.75 * pn.score + 0.25 * p;
+        if (p >= 0.5) cues.push('model');
+      }
+    }
+    return { negative: score >= threshold, score, cues };
+  };
+
+  /** The stance of a repost's own words (null for an original or a bare repost). */
+  const reactionOf = (rawText: string, n: number): AnalysisResult['reaction'] => {
+    if (!isRepost(rawText)) return null;
+    const own = repostComment(rawText);
+    if (!own) return null;
+    const norm = normalize(own, REACTION_OPTS);
+    const to = appendTokens(norm.text, n);
+    if (to === n) return null;
+    // The quoted post made the item police-related: the reaction is read as speaking of police.
+    const view = ids.subarray(n, to);
+    const rel = relevanceOf(tokenTable, view, 0, 0, to - n, norm.mentions, norm.text.length);
+    const context: RelevanceResult = { related: true, score: Math.max(rel.score, RELATED_THRESHOLD), hits: rel.hits, positions: rel.positions };
+    const sent = sentimentOf(tokenTable, view, to - n, norm.emoticons);
+    const stance = judgeStance(context, sent.score, n, to);
+    return { policeNegative: stance.negative, score: round(stance.score), cues: stance.cues };
+  };
 
   // Each stage sits in its own try block (not a closure per stage: this runs for every item).
   const analyze = (input: AnalyzeInput): AnalysisResult => {
@@ -231,27 +296,21 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
     // police-negative sees the combined sentiment and all tokens (relevance positions index
     // them). Unrelated items are never police-negative.
-    let pn = NO_POLICE_NEGATIVE;
+    let stance = NO_STANCE;
     if (relevance.related) {
       try {
-        pn = policeNegativeOf(relevance, sentiment.score, tab, ids, n);
+        stance = judgeStance(relevance, sentiment.score, 0, n);
       } catch {
-        pn = NO_POLICE_NEGATIVE;
+        stance = NO_STANCE;
       }
     }
-    let pnScore = pn.score;
-    let pnFlag = pn.negative;
-    if (model && relevance.related) {
-      let p: number | null = null;
+    // A repost's own words, judged in the police context its quoted post gives them.
+    let reaction: AnalysisResult['reaction'] = null;
+    if (relevance.related) {
       try {
-        p = model.probability('police_negative', (tokens ??= tokenStrings(0, n)));
+        reaction = reactionOf(rawText, n);
       } catch {
-        p = null;
-      }
-      if (p !== null) {
-        // The rules carry most of the weight: police-negative training sets are small.
-        pnScore = 0.75 * pn.score + 0.25 * p;
-        pnFlag = pnScore >= 0.5;
+        reaction = null;
       }
     }
     let keywords: string[] = [];
@@ -304,17 +363,19 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       policeRelated: relevance.related,
       policeScore: round(relevance.score),
       sentiment: { label: sentiment.label, score: round(sentiment.score) },
-      policeNegative: relevance.related && pnFlag,
+      policeNegative: relevance.related && stance.negative,
       keywords,
       simhash,
       categories,
       places: placeHits.places,
-      policeNegativeScore: round(relevance.related ? pnScore : 0),
+      policeNegativeScore: round(relevance.related ? stance.score : 0),
       language: norm?.language ?? 'unknown',
       jurisdictionHits: placeHits.jurisdictionHits,
       emoticons,
       truncated: norm?.truncated ?? false,
       modelVersion,
+      policeNegativeCues: stance.cues,
+      reaction,
       searchTokens,
     };
   };
@@ -356,6 +417,8 @@ function fallbackResult(input: AnalyzeInput, modelVersion: string | null): Analy
     emoticons: [],
     truncated: false,
     modelVersion,
+    policeNegativeCues: [],
+    reaction: null,
     searchTokens: [],
   };
 }

@@ -13,3 +13,4 @@ export { policeNegative, riskOf, isOpinion, NEGATIVE_THRESHOLD, type PoliceNegat
 export { train, loadModel, features, type Model, type ModelJson, type HeadJson, type Head, type TrainingExample, type TrainOptions } from './model';
 export { createAnalyzer, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
 export { parseJurisdiction } from './jurisdiction';
+export { rootKey, repostComment, rootCandidates, isRepost } from './repost';
