@@ -14,3 +14,4 @@ export { train, loadModel, features, type Model, type ModelJson, type HeadJson, 
 export { createAnalyzer, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
 export { parseJurisdiction } from './jurisdiction';
 export { rootKey, repostComment, rootCandidates, isRepost } from './repost';
+export { trainStanceModel, authoredStanceExamples, trainingTokens, STANCE_CORPUS_DIR, type StanceTrainOptions } from './stance-training';

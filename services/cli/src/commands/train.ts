@@ -12,7 +12,7 @@ import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { normalize, tokenize, train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
+import { trainingTokens, train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
 import { cliConfig, withDb } from '../context';
 import { CliError, println, type Command } from '../io';
 import { describeStats, labelLines, type LabelLine } from './labels';
@@ -77,9 +77,7 @@ export function labelExample(v: unknown): TrainingExample | string {
   if (ex.sentiment === undefined && ex.negative === undefined && ex.police_negative === undefined) {
     return 'no label: give "sentiment", "negative" or "police_negative"';
   }
-  const title = typeof o.title === 'string' ? o.title : '';
-  const body = tokenize(normalize(o.text).text);
-  ex.tokens = title ? [...tokenize(normalize(title).text), '。', ...body] : body;
+  ex.tokens = trainingTokens(o.text, typeof o.title === 'string' ? o.title : null);
   return ex;
 }
 
