@@ -12,8 +12,9 @@ import { loadModel, type Model, type ModelJson } from './model';
 import { normalize, type Normalized, type NormalizeOptions } from './normalize';
 import { createPlaceMatcher, type PlaceMatch } from './places';
 import { NEGATIVE_THRESHOLD, policeNegativeOf } from './police-negative';
-import { RELATED_THRESHOLD, relevanceOf, type RelevanceResult } from './relevance';
+import { isPoliceAccount, RELATED_THRESHOLD, relevanceOf, type RelevanceResult } from './relevance';
 import { isRepost, repostComment } from './repost';
+import { stanceOf } from './stance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
@@ -193,20 +194,21 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
    * The stance toward police of the tokens ids[from, to) of a police-related text: the rules'
    * score and cues, combined with the model's police_negative head when there is one.
    */
-  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number): Stance => {
+  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number, text: string, emoticons: readonly string[], mentions: readonly string[]): Stance => {
     const view = from === 0 ? ids : ids.subarray(from, to);
-    const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from);
+    const cues = stanceOf(text, emoticons, mentions.some(isPoliceAccount));
+    const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from, cues);
     let score = pn.score;
-    const cues = pn.kinds.slice();
+    const fired = pn.kinds.slice();
     if (model) {
       const p = model.probability('police_negative', tokenStrings(from, to));
       if (p !== null) {
         // The rules carry most of the weight: police-negative training sets are small.
         score = 0.75 * pn.score + 0.25 * p;
-        if (p >= 0.5) cues.push('model');
+        if (p >= 0.5) fired.push('model');
       }
     }
-    return { negative: score >= threshold, score, cues };
+    return { negative: score >= threshold, score, cues: fired };
   };
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
@@ -222,7 +224,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const rel = relevanceOf(tokenTable, view, 0, 0, to - n, norm.mentions, norm.text.length);
     const context: RelevanceResult = { related: true, score: Math.max(rel.score, RELATED_THRESHOLD), hits: rel.hits, positions: rel.positions };
     const sent = sentimentOf(tokenTable, view, to - n, norm.emoticons);
-    const stance = judgeStance(context, sent.score, n, to);
+    const stance = judgeStance(context, sent.score, n, to, norm.text, norm.emoticons, norm.mentions);
     return { policeNegative: stance.negative, score: round(stance.score), cues: stance.cues };
   };
 
@@ -299,7 +301,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     let stance = NO_STANCE;
     if (relevance.related) {
       try {
-        stance = judgeStance(relevance, sentiment.score, 0, n);
+        stance = judgeStance(relevance, sentiment.score, 0, n, title ? `${title.text}。${text}` : text, emoticons, mentions);
       } catch {
         stance = NO_STANCE;
       }

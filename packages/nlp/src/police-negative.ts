@@ -15,6 +15,7 @@
 import { readLexiconLines } from './lexicon-files';
 import type { RelevanceResult } from './relevance';
 import type { SentimentResult } from './sentiment';
+import type { StanceResult } from './stance';
 import { B_NEGATOR, B_OPINION, B_RISK, B_ROUTINE } from './token-bits';
 
 /** Result of the police-negative scorer. */
@@ -207,8 +208,8 @@ export function policeNegative(relevance: RelevanceResult, sentiment: SentimentR
   return policeNegativeOf(relevance, sentiment.score, tab, ids, tokens.length);
 }
 
-/** policeNegative of a related item over the n tokens ids[0, n) of a token table (relevance positions index ids). */
-export function policeNegativeOf(relevance: RelevanceResult, sentimentScore: number, tab: RiskTable, ids: Int32Array, n: number): PoliceNegativeResult {
+/** policeNegative of a related item over the n tokens ids[0, n) of a token table (relevance positions index ids), with the text's stance cues. */
+export function policeNegativeOf(relevance: RelevanceResult, sentimentScore: number, tab: RiskTable, ids: Int32Array, n: number, stance: StanceResult = NO_STANCE): PoliceNegativeResult {
   if (!relevance.related) return { negative: false, score: 0, kinds: [] };
   const found = riskOfIds(tab, ids, n, relevance.positions);
   const { kinds } = found;
@@ -218,9 +219,14 @@ export function policeNegativeOf(relevance: RelevanceResult, sentimentScore: num
   const negativity = Math.max(0, -sentimentScore);
   // Police at routine work with no misconduct word: the negative words describe the crime or the
   // accident they are handling (a solved murder, a rescue, a warning about scams), not the police.
-  const aboutTheEvent = risk < 1 && routineIds(tab, ids, n) ? 0.25 : 1;
-  const evidence = risk + 3 * negativity * (isOpinionIds(tab, ids, n) ? 1 : 0.5) * aboutTheEvent;
+  // The same when the writer defends the police: the anger is at someone else.
+  const defended = stance.defence > stance.against && risk < 2;
+  const aboutTheEvent = (risk < 1 && stance.against < 1 && routineIds(tab, ids, n)) || defended ? 0.25 : 1;
+  const evidence = Math.max(0, risk + 3 * negativity * (isOpinionIds(tab, ids, n) ? 1 : 0.5) * aboutTheEvent + stance.against - stance.defence);
   // Relevance past the threshold only nudges: one clear mention of police is enough.
   const score = (1 - Math.exp(-evidence / 2)) * (0.7 + 0.3 * relevance.score);
-  return { negative: score >= NEGATIVE_THRESHOLD, score, kinds };
+  const all = stance.cues.length ? [...stance.cues, ...kinds.filter((k) => !stance.cues.includes(k))] : kinds;
+  return { negative: score >= NEGATIVE_THRESHOLD, score, kinds: all };
 }
+
+const NO_STANCE: StanceResult = { against: 0, defence: 0, cues: [] };

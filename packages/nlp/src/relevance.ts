@@ -182,13 +182,17 @@ function evidence(tab: RelevanceTable, ids: Int32Array, from: number, to: number
 function mentionEvidence(mentions: readonly string[], textLength: number, hits: string[]): number {
   let s = 0;
   for (const m of mentions) {
-    // Police Weibo accounts are named after the unit or 平安 + place (平安北京).
-    if (tokenWeight(m) === 0 && !m.startsWith('平安') && !CORE_MORPHEMES.some((c) => m.includes(c))) continue;
+    if (!isPoliceAccount(m)) continue;
     // A bare list of tags ("@云南警方@人民日报") says nothing about anyone.
     s += textLength < 4 ? 0 : textLength <= 100 ? 0.7 : 0.2;
     hits.push(`@${m}`);
   }
   return s;
+}
+
+/** True when an @-mentioned account (without the @) is a police account: named after the unit, or 平安 + place (平安北京). */
+export function isPoliceAccount(name: string): boolean {
+  return tokenWeight(name) !== 0 || name.startsWith('平安') || name.includes('警博') || CORE_MORPHEMES.some((c) => name.includes(c));
 }
 
 /** Optional context for policeRelevance. */
