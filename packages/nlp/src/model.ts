@@ -119,6 +119,8 @@ export interface TrainOptions {
   l2?: number;
   /** LR only: Adagrad learning rate (default 0.2). */
   learningRate?: number;
+  /** LR only: longest character n-gram (default DEFAULT_FEATURES.charNgrams, 1…4). */
+  charNgrams?: number;
   /** LR only: log2 of the hashed feature space (default 18, 12…24). */
   bits?: number;
   /** LR only: 'balanced' (default) weighs each class alike in the loss; 'none' by frequency. */
@@ -342,7 +344,9 @@ function trainLrHead(X: readonly Uint32Array[], y: readonly number[], nClasses: 
 function trainLr(examples: readonly TrainingExample[], opts: TrainOptions): LrModelJson {
   const bits = opts.bits ?? DEFAULT_FEATURES.bits;
   if (!Number.isInteger(bits) || bits < 12 || bits > 24) throw new Error(`train: bits must be a whole number 12…24, got ${bits}`);
-  const spec: LrFeatureSpec = { ...DEFAULT_FEATURES, bits };
+  const charNgrams = opts.charNgrams ?? DEFAULT_FEATURES.charNgrams;
+  if (!Number.isInteger(charNgrams) || charNgrams < 1 || charNgrams > 4) throw new Error(`train: charNgrams must be a whole number 1…4, got ${charNgrams}`);
+  const spec: LrFeatureSpec = { ...DEFAULT_FEATURES, bits, charNgrams };
   const settings: LrSettings = { epochs: opts.epochs ?? 8, l2: opts.l2 ?? 1e-4, learningRate: opts.learningRate ?? 0.2, seed: opts.seed ?? 1, size: 1 << bits, balanced: opts.classWeights !== 'none' };
   for (const [k, v] of [['epochs', settings.epochs], ['l2', settings.l2], ['learningRate', settings.learningRate]] as const) {
     if (!Number.isFinite(v) || v < 0 || (k !== 'l2' && v <= 0) || (k === 'epochs' && !Number.isInteger(v))) throw new Error(`train: bad ${k} ${v}`);

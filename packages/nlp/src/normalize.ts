@@ -194,7 +194,17 @@ function takeUrl(u: string): string {
   return ' ';
 }
 
+// Weibo text copied without spaces glues the comment to the account it tags ("@云南警方求真相").
+// A police account's name ends with its unit word (警方, 公安, 警察 …) and an optional suffix
+// (发布, 在线, 巡查执法 …): what follows is the comment, given back to the text.
+const GLUED_POLICE_ACCOUNT = /^(.{0,12}?(?:警方|公安局|公安厅|公安部|公安|警察|警博|网警|交警|派出所|刑侦局)(?:发布|在线|巡查执法|微博|官微|刑侦局|儿童失踪信息紧急发布平台|\d{1,4})?)(.+)$/;
+
 function takeMention(_m: string, name: string): string {
+  const glued = name.length > 4 ? GLUED_POLICE_ACCOUNT.exec(name) : null;
+  if (glued) {
+    current?.mentions.push(glued[1] as string);
+    return ` ${glued[2] as string}`;
+  }
   current?.mentions.push(name);
   return ' ';
 }
