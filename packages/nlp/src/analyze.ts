@@ -18,6 +18,7 @@ import { stanceOf } from './stance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
+import { trainStanceModel } from './stance-training';
 import { B_BLANK, B_CONTENT } from './token-bits';
 import { tokenTable } from './token-info';
 
@@ -88,11 +89,32 @@ export interface AnalyzerOptions {
    * early-warning desk may trade precision for recall (eval:analyze prints the curve).
    */
   policeNegativeThreshold?: number;
+  /**
+   * False: no police-negative model unless `model` has that head (the rules alone, as yuqing ≤ 1.0
+   * judged). Default true: the shipped model trained on the team's authored corpus.
+   */
+  defaultStanceModel?: boolean;
   /** Passed to createPlaceMatcher: the jurisdiction whose place names raise jurisdictionHits. */
   jurisdiction?: Parameters<typeof createPlaceMatcher>[0];
 }
 
 const KEYWORDS = 8;
+
+/**
+ * Default threshold of the combined police-negative score (rules and model): chosen on the
+ * precision/recall curve eval:analyze prints for recall ≥ 0.80 at precision ≥ 0.75 (an early-warning
+ * desk would rather check a false alarm than miss a real one). Without a model the rules' own
+ * NEGATIVE_THRESHOLD applies.
+ */
+export const POLICE_NEGATIVE_THRESHOLD = 0.6;
+
+let shippedStanceModel: Model | null = null;
+
+/** The shipped police-negative model, trained once per process on the authored corpus (deterministic, well under a second). */
+export function defaultStanceModel(): Model {
+  shippedStanceModel ??= loadModel(trainStanceModel([], { createdAt: '2026-12-07T00:00:00.000Z' }));
+  return shippedStanceModel;
+}
 const EMPTY_HASH = '0000000000000000';
 
 /** Runs f, returning fallback when it throws: one stage's bug must not lose the item. */
@@ -183,11 +205,14 @@ function searchTokensOf(n: number): string[] {
 /** Creates an analyzer; loads lexicons, dictionaries and the model once. Throws only on a bad model. */
 export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const model = opts.model ? loadModel(opts.model) : null;
+  // The police-negative head: the given model's when it has one, else the shipped default trained
+  // on the team's authored corpus (unless switched off, to measure the rules alone).
+  const stanceModel = model?.heads.includes('police_negative') ? model : opts.defaultStanceModel === false ? null : defaultStanceModel();
   const places = createPlaceMatcher(opts.jurisdiction);
   const normOpts: NormalizeOptions | undefined = opts.maxChars === undefined ? undefined : { maxChars: opts.maxChars };
-  const modelVersion = model?.modelVersion ?? null;
+  const modelVersion = model?.modelVersion ?? stanceModel?.modelVersion ?? null;
 
-  const threshold = opts.policeNegativeThreshold ?? NEGATIVE_THRESHOLD;
+  const threshold = opts.policeNegativeThreshold ?? (stanceModel ? POLICE_NEGATIVE_THRESHOLD : NEGATIVE_THRESHOLD);
   if (!(threshold > 0 && threshold < 1)) throw new Error(`policeNegativeThreshold must be in (0, 1), got ${threshold}`);
 
   /**
@@ -200,13 +225,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from, cues);
     let score = pn.score;
     const fired = pn.kinds.slice();
-    if (model) {
-      const p = model.probability('police_negative', tokenStrings(from, to));
-      if (p !== null) {
-        // The rules carry most of the weight: police-negative training sets are small.
-        score = 0.75 * pn.score + 0.25 * p;
-        if (p >= 0.5) fired.push('model');
-      }
+    const p = stanceModel ? stanceModel.probability('police_negative', tokenStrings(from, to)) : null;
+    if (p !== null) {
+      // Either judge may see what the other misses (a misconduct word the model never met; irony
+      // no pattern lists), so the two combine like independent detectors: 1 − (1 − rules)(1 − model).
+      score = 1 - (1 - pn.score) * (1 - p);
+      if (p >= 0.5) fired.push('model');
     }
     return { negative: score >= threshold, score, cues: fired };
   };

@@ -77,5 +77,6 @@ export function trainStanceModel(corrections: readonly TrainingExample[], opts: 
   const weight = Math.max(1, Math.round(opts.correctionWeight ?? 2));
   const examples: TrainingExample[] = [...authoredStanceExamples()];
   for (let k = 0; k < weight; k++) examples.push(...corrections);
-  return train(examples, opts);
+  // Character 3-grams: Weibo comments are short and oddly segmented; 3-grams catch 不作为, 保护伞, 给个说法 whole.
+  return train(examples, { charNgrams: 3, ...opts });
 }
