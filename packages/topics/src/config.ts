@@ -33,6 +33,14 @@ export interface TopicConfig {
   policeShare: number;
   /** Share of police-negative items for a topic to count as police-negative opinion. */
   policeNegativeShare: number;
+  /**
+   * Reactions: a repost's own words (the text before what it quotes), judged by the analyzer for
+   * their stance toward police. A story whose root is not police-negative still counts as
+   * police-negative once it has at least this many reactions (so two comments do not decide) …
+   */
+  reactionMinCount: number;
+  /** … and at least this share of them are police-negative (the story must be police-related: policeShare of its items). */
+  reactionNegativeShare: number;
   /** Yellow: at least this many items, and a departure from baseline (burst) or this hourly rate. */
   yellowMinItems: number;
   yellowMinBurst: number;
@@ -63,6 +71,8 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   priorRatePerHour: 1,
   policeShare: 0.5,
   policeNegativeShare: 0.5,
+  reactionMinCount: 20,
+  reactionNegativeShare: 0.4,
   yellowMinItems: 8,
   yellowMinBurst: 3,
   yellowMinRatePerHour: 6,

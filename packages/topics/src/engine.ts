@@ -38,8 +38,30 @@ export interface TopicItem {
     places: string[];
     jurisdictionHits: string[];
     categories: string[];
+    /**
+     * The stance toward police of a repost's own words (the text before what it quotes), from the
+     * analyzer; null or absent for an original, a bare repost, or an item that is not police-related.
+     */
+    reaction?: Reaction | null;
   };
 }
+
+/** What a repost adds of its own about the police (AnalysisResult.reaction of @yuqing/nlp). */
+export interface Reaction {
+  policeNegative: boolean;
+  /** Stance score in [0, 1): how strongly the words cast the police in a negative light. */
+  score: number;
+  cues?: string[];
+}
+
+/** Reactions counted: how many, how many police-negative, and the sum of their scores (strength). */
+export interface ReactionTally {
+  reactions: number;
+  negative: number;
+  scoreSum: number;
+}
+
+const noReactions = (): ReactionTally => ({ reactions: 0, negative: 0, scoreSum: 0 });
 
 export interface Story {
   id: number;
@@ -54,8 +76,14 @@ export interface Story {
   firstSource: string | null;
   lastAt: number;
   items: number;
-  /** Whether the story's root (its first item) is police-negative opinion. */
+  /** Whether the story counts as police-negative opinion: its root does, or its reactions do. */
   policeNegative?: boolean;
+  /** Whether the story's root (its first item) is police-negative opinion. */
+  rootNegative: boolean;
+  /** Police-related items of the story. */
+  policeRelated: number;
+  /** The story's reactions (reposts' own words about the police). */
+  reactions: ReactionTally;
   /** The biggest amplifiers: items with the highest reach weight. */
   amplifiers: Array<{ itemId: string; source: string | null; weight: number; followers: number | null }>;
 }
@@ -73,6 +101,12 @@ export interface Topic {
   policeRelated: number;
   policeNegative: number;
   negative: number;
+  /** Reactions of all the topic's stories. */
+  reactions: ReactionTally;
+  /** Stories counted police-negative only because of their reactions: how many, their items and reactions. */
+  reactionStories: ReactionTally & { stories: number; items: number };
+  /** Cues of the topic's police-negative reactions, with counts. */
+  reactionCues: Map<string, number>;
   reach: number;
   jurisdictionHits: number;
   sources: Set<string>;
@@ -113,6 +147,10 @@ export interface TopicSnapshot {
   policeRelated: number;
   policeNegative: number;
   negative: number;
+  /** Absent in state stored before reactions were counted (read as none). */
+  reactions?: ReactionTally;
+  reactionStories?: ReactionTally & { stories: number; items: number };
+  reactionCues?: Record<string, number>;
   reach: number;
   jurisdictionHits: number;
   sources: string[];
@@ -142,6 +180,10 @@ export interface StorySnapshot {
   lastAt: number;
   items: number;
   policeNegative: boolean;
+  /** Absent in state stored before reactions were counted: the root decides (policeNegative), no reactions. */
+  rootNegative?: boolean;
+  policeRelated?: number;
+  reactions?: ReactionTally;
   amplifiers: Story['amplifiers'];
 }
 
@@ -239,6 +281,9 @@ export class TopicEngine {
         firstSource: item.source ?? null,
         lastAt: t,
         items: 0,
+        rootNegative: false,
+        policeRelated: 0,
+        reactions: noReactions(),
         amplifiers: [],
       };
       this.stories.set(story.id, story);
@@ -286,6 +331,7 @@ export class TopicEngine {
   /** The current indicators of a topic (for explanations and the API). */
   indicators(topic: Topic, at: number): Indicators {
     const s = seriesIndicators(topic.series, at);
+    const rs = topic.reactionStories;
     return {
       items: topic.items,
       stories: topic.stories,
@@ -299,6 +345,16 @@ export class TopicEngine {
       policeNegativeShare: round(topic.policeNegative / topic.items),
       policeNegativeItems: topic.policeNegative,
       negativeShare: round(topic.negative / topic.items),
+      reactions: topic.reactions.reactions,
+      reactionsNegative: topic.reactions.negative,
+      reactionNegativeShare: topic.reactions.reactions ? round(topic.reactions.negative / topic.reactions.reactions) : 0,
+      reactionScore: topic.reactions.reactions ? round(topic.reactions.scoreSum / topic.reactions.reactions) : 0,
+      reactionStories: rs.stories,
+      reactionStoryItems: rs.items,
+      reactionStoryReactions: rs.reactions,
+      reactionStoryNegative: rs.negative,
+      reactionStoryScore: rs.reactions ? round(rs.scoreSum / rs.reactions) : 0,
+      reactionCues: topCues(topic.reactionCues, 3),
       reach: round(topic.reach),
       jurisdictionHits: topic.jurisdictionHits,
       ageHours: round((at - topic.createdAt) / HOUR),
@@ -363,6 +419,9 @@ export class TopicEngine {
       policeRelated: t.policeRelated,
       policeNegative: t.policeNegative,
       negative: t.negative,
+      reactions: { ...t.reactions },
+      reactionStories: { ...t.reactionStories },
+      reactionCues: Object.fromEntries(t.reactionCues),
       reach: t.reach,
       jurisdictionHits: t.jurisdictionHits,
       sources: [...t.sources],
@@ -394,6 +453,9 @@ export class TopicEngine {
       lastAt: s.lastAt,
       items: s.items,
       policeNegative: s.policeNegative ?? false,
+      rootNegative: s.rootNegative,
+      policeRelated: s.policeRelated,
+      reactions: { ...s.reactions },
       amplifiers: s.amplifiers,
     };
   }
@@ -422,6 +484,9 @@ export class TopicEngine {
         policeRelated: s.policeRelated,
         policeNegative: s.policeNegative,
         negative: s.negative,
+        reactions: { ...noReactions(), ...s.reactions },
+        reactionStories: { stories: 0, items: 0, ...noReactions(), ...s.reactionStories },
+        reactionCues: new Map(Object.entries(s.reactionCues ?? {})),
         reach: s.reach,
         jurisdictionHits: s.jurisdictionHits,
         sources: new Set(s.sources),
@@ -441,7 +506,23 @@ export class TopicEngine {
       const topic = e.topics.get(s.topicId);
       if (!topic) continue;
       const fingerprint = parseFingerprint(s.simhash);
-      e.stories.set(s.id, { id: s.id, topicId: s.topicId, root: '', rootHash: s.rootHash, fingerprint, firstItemId: s.firstItemId, firstAt: s.firstAt, firstSource: s.firstSource, lastAt: s.lastAt, items: s.items, policeNegative: s.policeNegative, amplifiers: s.amplifiers });
+      e.stories.set(s.id, {
+        id: s.id,
+        topicId: s.topicId,
+        root: '',
+        rootHash: s.rootHash,
+        fingerprint,
+        firstItemId: s.firstItemId,
+        firstAt: s.firstAt,
+        firstSource: s.firstSource,
+        lastAt: s.lastAt,
+        items: s.items,
+        policeNegative: s.policeNegative,
+        rootNegative: s.rootNegative ?? s.policeNegative,
+        policeRelated: s.policeRelated ?? 0,
+        reactions: { ...noReactions(), ...s.reactions },
+        amplifiers: s.amplifiers,
+      });
       e.storyIndex.addStory(s.id, s.root, fingerprint);
       topic.storyIds.add(s.id);
     }
@@ -515,6 +596,9 @@ export class TopicEngine {
       firstSource: item.source ?? null,
       lastAt: t,
       items: 0,
+      rootNegative: false,
+      policeRelated: 0,
+      reactions: noReactions(),
       amplifiers: [],
     };
     this.stories.set(storyId, story);
@@ -540,6 +624,9 @@ export class TopicEngine {
       policeRelated: 0,
       policeNegative: 0,
       negative: 0,
+      reactions: noReactions(),
+      reactionStories: { stories: 0, items: 0, ...noReactions() },
+      reactionCues: new Map(),
       reach: 0,
       jurisdictionHits: 0,
       sources: new Set(),
@@ -560,6 +647,9 @@ export class TopicEngine {
   private count(topic: Topic, story: Story, item: TopicItem, t: number): void {
     const a = item.analysis;
     const weight = reachWeight(item);
+    // The story's share of the topic's police-negative counts is taken out, the story updated, and
+    // its share put back: a story can turn police-negative (its reactions) or back with this item.
+    this.tallyStory(topic, story, -1);
     story.items++;
     story.lastAt = Math.max(story.lastAt, t);
     if (story.amplifiers.length < 5 || weight > story.amplifiers[story.amplifiers.length - 1]!.weight) {
@@ -569,12 +659,30 @@ export class TopicEngine {
     }
     topic.items++;
     topic.lastAt = Math.max(topic.lastAt, t);
-    if (a.policeRelated) topic.policeRelated++;
-    // A repost repeats its root: whether it spreads police-negative opinion is decided by the
-    // story's first item (the root as posted), so a few angry or approving comments under a neutral
-    // report do not turn it into a police-negative story, nor the other way round.
-    if (story.items === 1) story.policeNegative = a.policeNegative;
-    if (story.policeNegative) topic.policeNegative++;
+    if (a.policeRelated) {
+      topic.policeRelated++;
+      story.policeRelated++;
+    }
+    // A repost repeats its root: whether it spreads police-negative opinion is decided first by the
+    // story's first item (the root as posted). What reposters add in their own words is counted
+    // too: a story whose root reads neutral but whose reactions are, in enough number and share,
+    // police-negative counts as police-negative (a few angry comments do not; reactionMinCount).
+    // Only stories about the police count them: the analyzer gives no reaction for an item that is
+    // not police-related, and the story itself must be police-related. A topic made of separate
+    // headlines has no reactions at all: each headline is its own story's root, not a reaction.
+    if (story.items === 1) story.rootNegative = a.policeNegative;
+    const r = a.reaction;
+    if (r) {
+      const score = Number.isFinite(r.score) ? Math.min(Math.max(r.score, 0), 1) : 0;
+      for (const tally of [story.reactions, topic.reactions]) {
+        tally.reactions++;
+        if (r.policeNegative) tally.negative++;
+        tally.scoreSum += score;
+      }
+      if (r.policeNegative) for (const c of r.cues ?? []) if (topic.reactionCues.has(c) || topic.reactionCues.size < 50) topic.reactionCues.set(c, (topic.reactionCues.get(c) ?? 0) + 1);
+    }
+    story.policeNegative = story.rootNegative || this.negativeByReactions(story);
+    this.tallyStory(topic, story, 1);
     if (a.sentiment === 'negative') topic.negative++;
     if (a.jurisdictionHits.length) topic.jurisdictionHits++;
     topic.reach += weight;
@@ -582,6 +690,25 @@ export class TopicEngine {
     for (const p of a.places) topic.places.set(p, (topic.places.get(p) ?? 0) + 1);
     for (const c of a.categories) topic.categories.set(c, (topic.categories.get(c) ?? 0) + 1);
     addToSeries(topic.series, t);
+  }
+
+  /** Whether a story's reactions make it police-negative: enough of them, a large enough share, about the police. */
+  private negativeByReactions(s: Story): boolean {
+    const r = s.reactions;
+    return r.reactions >= this.cfg.reactionMinCount && r.negative >= this.cfg.reactionNegativeShare * r.reactions && s.policeRelated >= this.cfg.policeShare * s.items;
+  }
+
+  /** Adds (sign 1) or removes (sign −1) a story's part of its topic's police-negative counts. */
+  private tallyStory(topic: Topic, story: Story, sign: 1 | -1): void {
+    if (!story.policeNegative) return;
+    topic.policeNegative += sign * story.items;
+    if (story.rootNegative) return;
+    const rs = topic.reactionStories;
+    rs.stories += sign;
+    rs.items += sign * story.items;
+    rs.reactions += sign * story.reactions.reactions;
+    rs.negative += sign * story.reactions.negative;
+    rs.scoreSum += sign * story.reactions.scoreSum;
   }
 
   private evaluate(topic: Topic, t: number): TopicEvent[] {
@@ -638,6 +765,11 @@ export class TopicEngine {
     b.policeRelated += a.policeRelated;
     b.policeNegative += a.policeNegative;
     b.negative += a.negative;
+    addTally(b.reactions, a.reactions);
+    addTally(b.reactionStories, a.reactionStories);
+    b.reactionStories.stories += a.reactionStories.stories;
+    b.reactionStories.items += a.reactionStories.items;
+    for (const [k, v] of a.reactionCues) b.reactionCues.set(k, (b.reactionCues.get(k) ?? 0) + v);
     b.reach += a.reach;
     b.jurisdictionHits += a.jurisdictionHits;
     for (const s of a.sources) if (b.sources.size < 1000) b.sources.add(s);
@@ -666,4 +798,15 @@ export class TopicEngine {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+function addTally(into: ReactionTally, from: ReactionTally): void {
+  into.reactions += from.reactions;
+  into.negative += from.negative;
+  into.scoreSum += from.scoreSum;
+}
+
+/** The k most frequent cues, ties by name (so the same counts give the same explanation). */
+function topCues(cues: Map<string, number>, k: number): string[] {
+  return [...cues].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : x[0] > y[0] ? 1 : 0)).slice(0, k).map(([c]) => c);
 }

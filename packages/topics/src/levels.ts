@@ -3,6 +3,9 @@
  * four-level emergency-warning convention: 蓝 IV 一般, 黄 III 较大, 橙 II 重大, 红 I 特别重大.
  * Only police-related topics with negative opinion go above blue; a single unrepeated negative post
  * is blue at most (yellow needs several items and a departure from the topic's own baseline).
+ * A story counts as police-negative when its root is, or when enough of its reactions (reposts'
+ * own words) are (see the engine and reactionMinCount / reactionNegativeShare); the reasons then
+ * say that the reactions decided it.
  */
 import { levelRank, type Level, type TopicConfig } from './config';
 
@@ -24,6 +27,23 @@ export interface Indicators {
   policeNegativeShare: number;
   policeNegativeItems: number;
   negativeShare: number;
+  /** Reactions in the topic: police-related reposts with words of their own, how many of them are police-negative, their share and mean stance score (strength, 0–1). */
+  reactions: number;
+  reactionsNegative: number;
+  reactionNegativeShare: number;
+  reactionScore: number;
+  /**
+   * Stories counted police-negative because of their reactions (their root is not): how many,
+   * their items (part of policeNegativeItems), their reactions, police-negative reactions and
+   * those reactions' mean score.
+   */
+  reactionStories: number;
+  reactionStoryItems: number;
+  reactionStoryReactions: number;
+  reactionStoryNegative: number;
+  reactionStoryScore: number;
+  /** The stance cues most often fired by the topic's police-negative reactions, most frequent first. */
+  reactionCues: string[];
   /** Weighted reach: Σ authority × (1 + log10(1 + followers)) + reposts/comments/likes when given. */
   reach: number;
   jurisdictionHits: number;
@@ -39,13 +59,53 @@ export interface LevelDecision {
 
 const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
 
+/** Chinese names of the analyzer's stance cues (an unknown cue is shown as it is). */
+const CUE_NAMES: Record<string, string> = {
+  accountability: '要求问责',
+  coverup: '掩盖压制',
+  'cover-up': '掩盖压制',
+  distrust: '不信任',
+  fear: '不敢报警',
+  inaction: '不作为',
+  rhetorical: '反问质疑',
+  ridicule: '嘲讽',
+  sarcasm: '反讽',
+  abuse: '滥用职权',
+  assault: '袭警',
+  clash: '警民冲突',
+  corruption: '腐败',
+  custody: '羁押',
+  rumour: '谣言',
+  unfair: '执法不公',
+  violence: '暴力执法',
+  wrongful: '冤错',
+  model: '模型',
+};
+
+/**
+ * Why reactions made stories police-negative, in words, or null when they made none: the share of
+ * police-negative reactions in those stories against the threshold, with the counts behind it.
+ */
+function reactionReason(ind: Indicators, cfg: TopicConfig): string | null {
+  if (ind.reactionStories <= 0) return null;
+  const share = ind.reactionStoryReactions > 0 ? ind.reactionStoryNegative / ind.reactionStoryReactions : 0;
+  const cues = ind.reactionCues.length ? `，线索：${ind.reactionCues.map((c) => CUE_NAMES[c] ?? c).join('、')}` : '';
+  return (
+    `转发评论涉警负面占比 ${fmt(Math.round(share * 100) / 100)} (${ind.reactionStoryNegative}/${ind.reactionStoryReactions}) ≥ ${cfg.reactionNegativeShare}` +
+    `（评论 ≥ ${cfg.reactionMinCount} 条，平均强度 ${fmt(ind.reactionStoryScore)}${cues}）：` +
+    `根帖未判涉警负面的 ${ind.reactionStories} 条传播链 (${ind.reactionStoryItems} 条) 按转发评论计为涉警负面`
+  );
+}
+
 /** Decides the automatic level from the indicators. */
 export function decideLevel(ind: Indicators, cfg: TopicConfig): LevelDecision {
   const policeRelated = ind.policeRelatedShare >= cfg.policeShare;
   const policeNegative = policeRelated && ind.policeNegativeShare >= cfg.policeNegativeShare;
+  const byReactions = reactionReason(ind, cfg);
   const base = [
     `涉警占比 ${fmt(ind.policeRelatedShare)} ≥ ${cfg.policeShare}`,
     `涉警负面占比 ${fmt(ind.policeNegativeShare)} ≥ ${cfg.policeNegativeShare}`,
+    ...(byReactions ? [byReactions] : []),
   ];
   if (policeNegative) {
     const spreading = ind.items >= cfg.yellowMinItems && (ind.burst >= cfg.yellowMinBurst || ind.rate1h >= cfg.yellowMinRatePerHour);
@@ -81,7 +141,10 @@ export function decideLevel(ind: Indicators, cfg: TopicConfig): LevelDecision {
     };
   }
   if (ind.policeNegativeItems > 0) {
-    return { level: 'blue', reasons: [`含涉警负面条目 ${ind.policeNegativeItems} 条 (占比 ${fmt(ind.policeNegativeShare)} < ${cfg.policeNegativeShare})`] };
+    return {
+      level: 'blue',
+      reasons: [`含涉警负面条目 ${ind.policeNegativeItems} 条 (占比 ${fmt(ind.policeNegativeShare)} < ${cfg.policeNegativeShare})`, ...(byReactions ? [byReactions] : [])],
+    };
   }
   return { level: 'none', reasons: [] };
 }

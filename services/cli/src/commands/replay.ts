@@ -115,6 +115,8 @@ export const run: Command = async (argv, io) => {
         places: a.places,
         jurisdictionHits: a.jurisdictionHits,
         categories: a.categories,
+        // A repost's own words about the police: the story counts them (reactionMinCount, reactionNegativeShare).
+        reaction: a.reaction,
       },
     });
     for (const e of events) {
