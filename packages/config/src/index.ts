@@ -115,6 +115,38 @@ const schema = z.object({
   ANALYZER_MODEL_FILE: z.string().optional(),
   /** The bureau's jurisdiction gazetteer (JSON list of {name, aliases?, kind}). */
   JURISDICTION_FILE: z.string().optional(),
+  /**
+   * Police-negative score at or above which an item is flagged (0 < t < 1); unset: the engine's
+   * NEGATIVE_THRESHOLD (@yuqing/nlp, 0.5). Lower trades precision for recall (eval:analyze prints the curve).
+   */
+  POLICE_NEGATIVE_THRESHOLD: z.coerce.number().gt(0).lt(1).optional(),
+
+  /**
+   * The learning loop (services/analyzer/src/learning): when the police-negative model is trained
+   * again from analysts' corrections. A cron in DIGEST_TIMEZONE, or `off`; a scheduled run with no
+   * correction made or changed since the last training trains nothing.
+   */
+  MODEL_RETRAIN_CRON: z
+    .string()
+    .trim()
+    .refine((v) => v === 'off' || v.split(/\s+/).length >= 5, 'a cron expression (e.g. "30 3 * * *") or off')
+    .default('30 3 * * *'),
+  /** Train again once this many corrections were made or changed since the last training (0: never by count). */
+  MODEL_RETRAIN_AFTER_CORRECTIONS: int(0, 1_000_000).default(50),
+  /** Folds of the cross-validation that judges a candidate model on the corrections. */
+  MODEL_CV_FOLDS: int(2, 20).default(5),
+  /**
+   * A candidate can replace the running model only when at least this many police-negative
+   * corrections the running model was not trained on (both classes among them) judge the two.
+   */
+  MODEL_MIN_CORRECTIONS: int(2, 1_000_000).default(30),
+  /** When a model is activated, items published in this many days before are analysed again with it (0: none). */
+  MODEL_REANALYZE_DAYS: int(0, 365).default(7),
+  /**
+   * How often an analyzer process checks which model is active (the safety net under the Redis
+   * announcement) and counts new corrections.
+   */
+  MODEL_CHECK_MS: int(100, 3_600_000).default(60_000),
 
   /** Run a topic-stage candidate in this analyzer process (one process leads at a time). */
   TOPIC_STAGE_ENABLED: bool.default(true),
