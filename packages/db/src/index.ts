@@ -20,3 +20,5 @@ export * from './repositories/item-labels';
 export * from './repositories/audit';
 export * from './repositories/digests';
 export * from './repositories/incidents';
+export * from './repositories/models';
+export * from './repositories/reanalysis';

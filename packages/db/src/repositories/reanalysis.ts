@@ -1,0 +1,62 @@
+/**
+ * Re-analysis after a model activation: analysed items are read again and their analysis replaced
+ * when the model (or engine) that produced it differs. Only item_analysis changes: items.analyzed_at
+ * (the first analysis) stays, and the topic stage never sees the item again (it places an item
+ * once: story_items), so no item is counted twice and no level history is rewritten.
+ */
+import type { PoolClient, Queryable } from '../pool';
+import type { ItemToAnalyze, StoredAnalysis } from './analysis';
+
+/** Loads the analysed items of these ids (items not analysed yet are left to their first analysis). */
+export async function loadItemsToReanalyze(db: Queryable, ids: number[]): Promise<ItemToAnalyze[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ id: number; title: string | null; text: string; published_at: Date; source_name: string | null }>(
+    `SELECT id, title, text, published_at, source_name FROM items WHERE id = ANY($1::bigint[]) AND analyzed_at IS NOT NULL`,
+    [ids],
+  );
+  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, publishedAt: r.published_at, sourceName: r.source_name }));
+}
+
+/**
+ * Replaces the analyses of these items where the model or engine version differs from the stored
+ * one (a re-delivered job with the same model stores nothing twice); returns the ids replaced.
+ */
+export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]): Promise<number[]> {
+  if (rows.length === 0) return [];
+  const col = <T>(f: (r: StoredAnalysis) => T) => rows.map(f);
+  const { rows: updated } = await client.query<{ item_id: number }>(
+    `UPDATE item_analysis a SET engine_version = u.engine_version, model_version = u.model_version, police_related = u.police_related,
+       police_score = u.police_score, sentiment = u.sentiment, sentiment_score = u.sentiment_score, police_negative = u.police_negative,
+       police_negative_score = u.police_negative_score, keywords = ARRAY(SELECT jsonb_array_elements_text(u.keywords)), simhash = u.simhash,
+       categories = ARRAY(SELECT jsonb_array_elements_text(u.categories)), places = ARRAY(SELECT jsonb_array_elements_text(u.places)),
+       jurisdiction_hits = ARRAY(SELECT jsonb_array_elements_text(u.jurisdiction_hits)), language = u.language,
+       search = array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
+       analyzed_at = now()
+     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[])
+       AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
+            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens)
+     WHERE a.item_id = u.item_id
+       AND (a.model_version IS DISTINCT FROM u.model_version OR a.engine_version IS DISTINCT FROM u.engine_version)
+     RETURNING a.item_id`,
+    [
+      col((r) => r.itemId),
+      col((r) => r.engineVersion),
+      col((r) => r.modelVersion),
+      col((r) => r.policeRelated),
+      col((r) => r.policeScore),
+      col((r) => r.sentiment),
+      col((r) => r.sentimentScore),
+      col((r) => r.policeNegative),
+      col((r) => r.policeNegativeScore),
+      col((r) => JSON.stringify(r.keywords)),
+      col((r) => r.simhash),
+      col((r) => JSON.stringify(r.categories)),
+      col((r) => JSON.stringify(r.places)),
+      col((r) => JSON.stringify(r.jurisdictionHits)),
+      col((r) => r.language),
+      col((r) => JSON.stringify(r.searchTokens ?? [])),
+    ],
+  );
+  return updated.map((r) => Number(r.item_id));
+}
