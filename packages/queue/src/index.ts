@@ -12,8 +12,12 @@ export const QUEUE_NAMES = { crawl: 'crawl', analyze: 'analyze', topics: 'topics
 export const crawlPayload = z.object({ sourceId: z.number().int().positive(), claimedAt: z.string() });
 export type CrawlPayload = z.infer<typeof crawlPayload>;
 
-/** An analyze job: analyse one stored item. */
-export const analyzePayload = z.object({ itemId: z.number().int().positive() });
+/**
+ * An analyze job: analyse one stored item. With `reanalyze` (the version of the model just
+ * activated), an item analysed before is analysed again with the active model and its analysis
+ * replaced (services/analyzer/src/reanalyze-batch.ts); without it, analysed items are skipped.
+ */
+export const analyzePayload = z.object({ itemId: z.number().int().positive(), reanalyze: z.number().int().positive().optional() });
 export type AnalyzePayload = z.infer<typeof analyzePayload>;
 
 /** A topic-stage job: place one analysed item into stories and topics. */
@@ -23,6 +27,11 @@ export type TopicPayload = z.infer<typeof topicPayload>;
 // BullMQ refuses integer-looking custom ids and ':' is its key separator: use `kind-n`.
 /** Job id of an item's analysis: one job per item, so re-enqueueing is a no-op while it waits. */
 export const analyzeJobId = (itemId: number): string => `item-${itemId}`;
+/**
+ * Job id of an item's re-analysis after an activation (model version and activation time): one per
+ * item and activation, apart from the item's first analysis (whose finished job keeps its id for a while).
+ */
+export const reanalyzeJobId = (itemId: number, version: number, activatedAt: Date): string => `item-${itemId}-v${version}-${activatedAt.getTime()}`;
 /** Job id of one claim of a source: a claim is queued at most once. */
 export const crawlJobId = (sourceId: number, claimedAt: Date): string => `src-${sourceId}-${claimedAt.getTime()}`;
 
@@ -85,6 +94,12 @@ export async function enqueueTopics(queue: Queue<TopicPayload>, itemIds: number[
 export async function enqueueAnalysis(queue: Queue<AnalyzePayload>, itemIds: number[]): Promise<void> {
   if (itemIds.length === 0) return;
   await queue.addBulk(itemIds.map((itemId) => ({ name: 'analyze', data: { itemId }, opts: { jobId: analyzeJobId(itemId) } })));
+}
+
+/** Adds re-analysis jobs for analysed items after the activation of model `version` (idempotent by job id). */
+export async function enqueueReanalysis(queue: Queue<AnalyzePayload>, itemIds: number[], version: number, activatedAt: Date): Promise<void> {
+  if (itemIds.length === 0) return;
+  await queue.addBulk(itemIds.map((itemId) => ({ name: 'reanalyze', data: { itemId, reanalyze: version }, opts: { jobId: reanalyzeJobId(itemId, version, activatedAt) } })));
 }
 
 /** Redis pub/sub channel on which the topic stage announces each stored level change. */
@@ -183,3 +198,69 @@ export type DigestPayload = z.infer<typeof digestPayload>;
 
 /** Id of the job scheduler of a digest kind (one per kind: upserting it again replaces it). */
 export const digestSchedulerId = (kind: DigestPayload['kind']): string => `digest-${kind}`;
+
+// --- The learning loop (services/analyzer/src/learning) ---
+
+/** Name of the queue of model jobs: trainings (scheduled, after corrections, on request) and re-analyses after an activation. */
+export const MODEL_QUEUE_NAME = 'model' as const;
+
+/** What started a training. */
+export const MODEL_TRIGGERS = ['schedule', 'corrections', 'manual'] as const;
+export type ModelTrigger = (typeof MODEL_TRIGGERS)[number];
+
+/**
+ * A model job: `retrain` trains a candidate from the corrections and lets the gate decide
+ * (`activate: false` keeps a candidate that passes as `candidate` instead of activating it);
+ * `reanalyze` queues the re-analysis of recent items after model `version` was activated at `activatedAt` (ms).
+ */
+export const modelJobPayload = z.discriminatedUnion('kind', [
+  z.object({
+    kind: z.literal('retrain'),
+    trigger: z.enum(MODEL_TRIGGERS),
+    /** Who asked: a user's name, 'system', or 'cli:<os user>'. */
+    by: z.string().min(1).max(200),
+    byId: z.number().int().positive().nullable().optional(),
+    requestId: z.string().max(200).nullable().optional(),
+    activate: z.boolean().optional(),
+  }),
+  z.object({ kind: z.literal('reanalyze'), version: z.number().int().positive(), activatedAt: z.number().int().positive() }),
+]);
+export type ModelJobPayload = z.infer<typeof modelJobPayload>;
+
+/** Id of the job scheduler of scheduled trainings (one: upserting it again replaces it). */
+export const MODEL_RETRAIN_SCHEDULER_ID = 'model-retrain';
+
+/** The model queue (producer side): a failed training or re-analysis is tried once more. */
+export function createModelQueue(connection: ConnectionOptions, prefix: string): Queue<ModelJobPayload> {
+  const base = queueOptions(connection, prefix);
+  return new Queue<ModelJobPayload>(MODEL_QUEUE_NAME, {
+    ...base,
+    defaultJobOptions: { ...base.defaultJobOptions, attempts: 2, backoff: { type: 'exponential', delay: 30_000 } },
+  });
+}
+
+/** Job id of the re-analysis after one activation: queued once per activation, whoever notices it. */
+export const reanalyzeAfterActivationJobId = (version: number, activatedAt: Date): string => `reanalyze-v${version}-${activatedAt.getTime()}`;
+
+/**
+ * Redis pub/sub channel announcing that another model became active: analyzer processes reload
+ * their engine threads. A hint only: they also check the models table every MODEL_CHECK_MS.
+ */
+export const modelEventsChannel = (prefix: string): string => `${prefix}:events:model`;
+
+/** The message on modelEventsChannel. */
+export const modelEventMessage = z.object({ version: z.number().int().positive(), modelVersion: z.string(), activatedAt: z.number().int() });
+export type ModelEventMessage = z.infer<typeof modelEventMessage>;
+
+/**
+ * After a model activation has committed: announce it (engine threads reload) and queue the
+ * re-analysis of recent items (one job per activation). The re-analysis job also serves as a
+ * second announcement: the worker that takes it makes sure its own engine runs the new model.
+ */
+export async function announceModelActivation(
+  deps: { redis: Pick<Redis, 'publish'>; queue: Queue<ModelJobPayload>; prefix: string },
+  m: { version: number; modelVersion: string; activatedAt: Date },
+): Promise<void> {
+  await deps.redis.publish(modelEventsChannel(deps.prefix), JSON.stringify({ version: m.version, modelVersion: m.modelVersion, activatedAt: m.activatedAt.getTime() } satisfies ModelEventMessage));
+  await deps.queue.add('reanalyze', { kind: 'reanalyze', version: m.version, activatedAt: m.activatedAt.getTime() }, { jobId: reanalyzeAfterActivationJobId(m.version, m.activatedAt) });
+}
