@@ -14,18 +14,19 @@ import type { EnginePool } from './engine-pool';
 
 export interface BatchDeps {
   db: Pool;
-  engine: Pick<EnginePool, 'analyze' | 'engineVersion' | 'modelVersion'>;
+  engine: Pick<EnginePool, 'analyze' | 'engineVersion'>;
   topicQueue: Queue<TopicPayload>;
   log: Logger;
 }
 
 export type BatchOutcome = 'stored' | 'skipped';
 
-function toStored(r: AnalysisResult, itemId: number, engineVersion: string, modelVersion: string | null): StoredAnalysis {
+/** A result as stored; the model is the one that produced it (a reload may happen while a batch is in flight). */
+export function toStored(r: AnalysisResult, itemId: number, engineVersion: string): StoredAnalysis {
   return {
     itemId,
     engineVersion,
-    modelVersion,
+    modelVersion: r.modelVersion,
     policeRelated: r.policeRelated,
     policeScore: r.policeScore,
     sentiment: r.sentiment.label,
@@ -65,7 +66,7 @@ async function analyzeAndStore(deps: BatchDeps, ids: number[]): Promise<BatchOut
     source: i.sourceName,
   }));
   const results = await deps.engine.analyze(inputs);
-  const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion, deps.engine.modelVersion));
+  const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
   const stored = new Set(await withTransaction(deps.db, (client) => storeAnalyses(client, rows)));
   if (stored.size) {
     try {

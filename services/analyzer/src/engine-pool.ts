@@ -2,21 +2,37 @@
  * A small pool of engine threads. A batch is split across the threads and the results come back
  * in input order. A thread that dies is replaced; its in-flight batch fails (and its jobs are
  * retried by BullMQ), nothing else is affected.
+ *
+ * `reload(model)` switches every thread to another model without a restart: each thread takes the
+ * reload after the batches already sent to it (they finish with the old model) and before any
+ * sent later; a thread started afterwards (replacing a crashed one) starts with the new model.
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { AnalyzeInput, AnalysisResult } from '@yuqing/nlp';
-import type { EngineReady, EngineResponse, EngineThreadOptions } from './engine-thread';
+import type { EngineReady, EngineRequest, EngineResponse, EngineThreadOptions } from './engine-thread';
+
+interface Pending {
+  resolve: (r: AnalysisResult[] | string | null) => void;
+  reject: (e: Error) => void;
+}
 
 interface Slot {
   worker: Worker;
   busy: number;
-  waiting: Map<number, { resolve: (r: AnalysisResult[]) => void; reject: (e: Error) => void }>;
+  waiting: Map<number, Pending>;
 }
 
 export interface EnginePool {
   analyze(inputs: AnalyzeInput[]): Promise<AnalysisResult[]>;
+  /**
+   * Switches every thread to `model` (parsed JSON; null: the engine's built-in default) and
+   * resolves with its modelVersion once all have. Validate the model first (loadModel): a thread
+   * that cannot load it keeps its old one and the promise rejects.
+   */
+  reload(model: unknown): Promise<string | null>;
   readonly engineVersion: string;
+  /** The model of the latest load or reload (a batch in flight may still finish with the previous one). */
   readonly modelVersion: string | null;
   close(): Promise<void>;
 }
@@ -30,10 +46,12 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
   let closing = false;
   let versions: { engineVersion: string; modelVersion: string | null } = { engineVersion: 'unknown', modelVersion: null };
   let slots: Slot[] = [];
+  // What a thread started now loads: the options, with the latest reloaded model.
+  let threadOptions: EngineThreadOptions = { ...opts };
 
   const start = (): Promise<Slot> =>
     new Promise((resolve, reject) => {
-      const worker = new Worker(THREAD_FILE, { workerData: opts });
+      const worker = new Worker(THREAD_FILE, { workerData: threadOptions });
       const slot: Slot = { worker, busy: 0, waiting: new Map() };
       worker.once('message', (m: EngineReady) => {
         if (!m.ready) {
@@ -48,6 +66,7 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
           slot.waiting.delete(r.id);
           slot.busy--;
           if ('error' in r) w.reject(new Error(r.error));
+          else if ('reloaded' in r) w.resolve(r.modelVersion);
           else w.resolve(r.results);
         });
         resolve(slot);
@@ -70,12 +89,12 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
 
   slots = await Promise.all(Array.from({ length: count }, start));
 
-  const send = (slot: Slot, inputs: AnalyzeInput[]) =>
-    new Promise<AnalysisResult[]>((resolve, reject) => {
+  const send = <T extends AnalysisResult[] | string | null>(slot: Slot, req: { inputs: AnalyzeInput[] } | { reload: { model: unknown } }) =>
+    new Promise<T>((resolve, reject) => {
       const id = nextId++;
-      slot.waiting.set(id, { resolve, reject });
+      slot.waiting.set(id, { resolve: resolve as Pending['resolve'], reject });
       slot.busy++;
-      slot.worker.postMessage({ id, inputs });
+      slot.worker.postMessage({ id, ...req } satisfies EngineRequest);
     });
 
   return {
@@ -91,8 +110,15 @@ export async function createEnginePool(threads: number, opts: EngineThreadOption
       const order = [...slots].sort((a, b) => a.busy - b.busy);
       const size = Math.ceil(inputs.length / order.length);
       const parts = order.map((slot, i) => ({ slot, part: inputs.slice(i * size, (i + 1) * size) })).filter((p) => p.part.length);
-      const results = await Promise.all(parts.map((p) => send(p.slot, p.part)));
+      const results = await Promise.all(parts.map((p) => send<AnalysisResult[]>(p.slot, { inputs: p.part })));
       return results.flat();
+    },
+    async reload(model) {
+      threadOptions = { ...opts, model: model ?? null };
+      const loaded = await Promise.all(slots.map((s) => send<string | null>(s, { reload: { model: model ?? null } })));
+      const modelVersion = loaded[0] ?? null;
+      versions = { ...versions, modelVersion };
+      return modelVersion;
     },
     async close() {
       closing = true;
