@@ -18,6 +18,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   api: { summary: 'api — 仅启动 HTTP 接口服务', load: () => import('./commands/api') },
   analyze: { summary: 'analyze < items.jsonl — 逐行分析 (涉警、情感、涉警负面、关键词、指纹…)，输出 JSONL', load: () => import('./commands/analyze') },
   train: { summary: 'train --in labels.jsonl [--from-db] --out model.json — 训练情感/涉警负面分类模型 (--from-db: 含人工校正)', load: () => import('./commands/train') },
+  models: { summary: 'models list|show|retrain|activate VERSION — 涉警负面模型的版本、训练、门槛评估与回滚', load: () => import('./commands/models') },
   labels: { summary: 'labels export [--out FILE] — 导出分析员的人工校正 (train --in 格式的 JSONL)', load: () => import('./commands/labels') },
   replay: { summary: 'replay < items.jsonl — 按事件时间重放：分析、转载链、事件、预警 (JSONL 事件)', load: () => import('./commands/replay') },
   digest: { summary: 'digest --from T --to T | --daily | --weekly [--format json|html|markdown] [--store] — 生成舆情日报/周报/专报', load: () => import('./commands/digest') },

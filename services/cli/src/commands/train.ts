@@ -12,10 +12,13 @@ import { stat, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
-import { trainingTokens, train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
+import { describeStats, labelExample, labelLines, parseLabelLine, type LabelLine } from '@yuqing/analyzer/learning';
+import { train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
 import { cliConfig, withDb } from '../context';
 import { CliError, println, type Command } from '../io';
-import { describeStats, labelLines, type LabelLine } from './labels';
+
+// The labels format is one definition shared with `yuqing labels export` and the learning loop.
+export { labelExample, parseLabelLine };
 
 const USAGE = `usage: yuqing train [--in labels.jsonl] [--from-db] --out model.json [--algorithm lr|nb]
                     [--epochs 8] [--l2 0.0001] [--bits 18] [--class-weights balanced|none]   (lr)
@@ -35,19 +38,6 @@ const USAGE = `usage: yuqing train [--in labels.jsonl] [--from-db] --out model.j
   A head is trained when its label has examples of at least two classes. Bad lines are reported
   on stderr by number and skipped; the exit code is 1 when any line was bad, 0 otherwise.`;
 
-const SENTIMENTS = new Set(['negative', 'neutral', 'positive']);
-
-/** Parses one labels line into an example, or returns the reason it is unusable. */
-export function parseLabelLine(line: string): TrainingExample | string {
-  let v: unknown;
-  try {
-    v = JSON.parse(line);
-  } catch (err) {
-    return `not valid JSON (${err instanceof Error ? err.message : String(err)})`;
-  }
-  return labelExample(v);
-}
-
 /** The item id a labels line names (`item_id`, as `yuqing labels export` writes), if any. */
 function itemIdOf(line: string): number | undefined {
   try {
@@ -56,29 +46,6 @@ function itemIdOf(line: string): number | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** A parsed labels line (or a database correction as a line) as an example, or the reason it is unusable. */
-export function labelExample(v: unknown): TrainingExample | string {
-  if (!v || typeof v !== 'object' || Array.isArray(v)) return 'not a JSON object';
-  const o = v as Record<string, unknown>;
-  if (typeof o.text !== 'string') return '"text" must be a string';
-  if (o.title !== undefined && o.title !== null && typeof o.title !== 'string') return '"title" must be a string';
-  const ex: { tokens: string[]; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
-  if (o.sentiment !== undefined) {
-    if (typeof o.sentiment !== 'string' || !SENTIMENTS.has(o.sentiment)) return '"sentiment" must be "negative", "neutral" or "positive"';
-    ex.sentiment = o.sentiment as 'negative' | 'neutral' | 'positive';
-  }
-  for (const key of ['negative', 'police_negative'] as const) {
-    if (o[key] === undefined) continue;
-    if (typeof o[key] !== 'boolean') return `"${key}" must be true or false`;
-    ex[key] = o[key];
-  }
-  if (ex.sentiment === undefined && ex.negative === undefined && ex.police_negative === undefined) {
-    return 'no label: give "sentiment", "negative" or "police_negative"';
-  }
-  ex.tokens = trainingTokens(o.text, typeof o.title === 'string' ? o.title : null);
-  return ex;
 }
 
 /** Runs `yuqing train`. */
