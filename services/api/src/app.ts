@@ -21,6 +21,7 @@ import { incidentRoutes } from './routes/incidents';
 import { itemRoutes, type ItemRoutesOptions } from './routes/items';
 import { livePageRoutes } from './routes/live-page';
 import { metricsRoutes } from './routes/metrics';
+import { modelRoutes } from './routes/models';
 import { opsRoutes } from './routes/ops';
 import { receiverRoutes } from './routes/receivers';
 import { registerRoutes } from './routes/registers';
@@ -71,6 +72,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(digestRoutes, { cfg, db, redis });
   app.register(incidentRoutes, { cfg, db });
   app.register(registerRoutes, { db });
+  app.register(modelRoutes, { cfg, db, redis });
   app.register(livePageRoutes, { cfg, db });
   return app;
 }
