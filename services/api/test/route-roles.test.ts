@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
-import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertReceiver, ROLES, type Role } from '@yuqing/db';
+import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, ROLES, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -135,6 +135,11 @@ const routes: RouteCase[] = [
     roles: ['admin', 'pr', 'analyst'],
     request: async () => ({ url: `/api/alerts/${await newAlert()}/level`, payload: { level: 'red', reason: '涉及重大警情' } }),
   },
+  // -- the learning loop's models (rows added by the learning loop work) --
+  { method: 'GET', url: '/api/models', roles: ['admin', 'analyst'], request: async () => ({ url: '/api/models?status=rejected&limit=5' }) },
+  { method: 'GET', url: '/api/models/:version', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/models/${await newModel()}` }) },
+  { method: 'POST', url: '/api/models/retrain', roles: ['admin', 'analyst'], request: async () => ({ payload: { activate: false } }) },
+  { method: 'POST', url: '/api/models/:version/activate', roles: ['admin'], request: async () => ({ url: `/api/models/${await newModel()}/activate`, payload: { reason: '回滚' } }) },
   // The audit log: read-only, admins only.
   { method: 'GET', url: '/api/audit', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/audit.csv', roles: ['admin'], request: async () => ({}) },
@@ -195,6 +200,24 @@ async function newReceiver(): Promise<number> {
   const r = await insertReceiver(t.db, { name: `待改接收端 ${++seq}`, kind: 'webhook', url: 'https://example.com/hook' });
   if (!r) throw new Error('receiver not created');
   return r.id;
+}
+
+/** A stored model (its weights are not looked at by these routes). */
+async function newModel(): Promise<number> {
+  const m = await insertModel(t.db, {
+    modelVersion: `lr1-roles${++seq}`,
+    model: { format: 'yuqing-lr', version: 1 },
+    trainedAt: new Date(),
+    examples: 0,
+    trainedOn: [],
+    metrics: { decision: 'reject' },
+    decisionReason: '测试',
+    trigger: 'manual',
+    triggeredBy: 'role-admin',
+    triggeredById: null,
+    status: 'rejected',
+  });
+  return m.version;
 }
 
 /** The stored daily digest of one fixed period (generated again each call: same row, same id). */
