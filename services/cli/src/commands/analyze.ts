@@ -77,12 +77,20 @@ export function loadJurisdiction(path: string): ReturnType<typeof parseJurisdict
 }
 
 export const run: Command = async (argv, io) => {
-  const { values } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' } } });
+  const { values } = parseArgs({ args: argv, strict: true, options: { model: { type: 'string' }, threshold: { type: 'string' } } });
   const cfg = cliConfig(io);
+  // --threshold, else POLICE_NEGATIVE_THRESHOLD, else the engine's default; the output fields stay the same.
+  const threshold = values.threshold === undefined ? cfg.POLICE_NEGATIVE_THRESHOLD : Number(values.threshold);
+  if (threshold !== undefined && !(threshold > 0 && threshold < 1)) throw new CliError('--threshold must be a number between 0 and 1 (exclusive)');
   const modelFile = values.model ? resolve(io.cwd, values.model) : cfg.ANALYZER_MODEL_FILE;
   const model = modelFile ? readJsonFile(modelFile, 'model') : null;
   const jurisdiction = cfg.JURISDICTION_FILE ? loadJurisdiction(cfg.JURISDICTION_FILE) : undefined;
-  const analyzer = createAnalyzer({ model: model as never, maxChars: cfg.ANALYZER_MAX_CHARS, ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}) });
+  const analyzer = createAnalyzer({
+    model: model as never,
+    maxChars: cfg.ANALYZER_MAX_CHARS,
+    ...(threshold !== undefined ? { policeNegativeThreshold: threshold } : {}),
+    ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}),
+  });
 
   const lines = createInterface({ input: io.stdin, crlfDelay: Infinity });
   let lineNo = 0;

@@ -66,7 +66,12 @@ export const run: Command = async (argv, io) => {
   const modelFile = values.model ? resolve(io.cwd, values.model) : cfg.ANALYZER_MODEL_FILE;
   const model = modelFile ? (JSON.parse(readFileSync(modelFile, 'utf8')) as never) : null;
   const jurisdiction = cfg.JURISDICTION_FILE ? loadJurisdiction(cfg.JURISDICTION_FILE) : undefined;
-  const analyzer = createAnalyzer({ model, maxChars: cfg.ANALYZER_MAX_CHARS, ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}) });
+  const analyzer = createAnalyzer({
+    model,
+    maxChars: cfg.ANALYZER_MAX_CHARS,
+    ...(cfg.POLICE_NEGATIVE_THRESHOLD !== undefined ? { policeNegativeThreshold: cfg.POLICE_NEGATIVE_THRESHOLD } : {}),
+    ...(jurisdiction ? { jurisdiction: { jurisdiction } } : {}),
+  });
   const engine = new TopicEngine(overrides);
   const withBursts = values['term-bursts'] ?? false;
 
