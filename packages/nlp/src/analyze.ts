@@ -6,6 +6,8 @@
  * of segmentation itself (pnpm bench:analyze). Pure after loading data files once; `analyze`
  * never throws (a failure inside a stage degrades that field, not the item).
  */
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { categorizeOf } from './categories';
 import { keywordsOf } from './keywords';
 import { loadModel, type Model, type ModelJson } from './model';
@@ -18,7 +20,6 @@ import { stanceOf } from './stance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
 import { simhashOf } from './simhash';
-import { trainStanceModel } from './stance-training';
 import { B_BLANK, B_CONTENT } from './token-bits';
 import { tokenTable } from './token-info';
 
@@ -74,6 +75,11 @@ export interface AnalysisResult {
 /** A configured analyzer. */
 export interface Analyzer {
   analyze(input: AnalyzeInput): AnalysisResult;
+  /**
+   * What the police-negative model reads for an input (its words and the rules' markers), judged
+   * as police-related: the tokens of a training example (stance-training.ts).
+   */
+  stanceTokens(input: AnalyzeInput): string[];
   readonly engineVersion: string;
   readonly modelVersion: string | null;
 }
@@ -108,13 +114,33 @@ const KEYWORDS = 8;
  */
 export const POLICE_NEGATIVE_THRESHOLD = 0.6;
 
-let shippedStanceModel: Model | null = null;
+/** Where the shipped police-negative model is (written by `pnpm nlp:train-stance`). */
+export const SHIPPED_STANCE_MODEL_FILE = fileURLToPath(new URL('../data/models/police-stance.json', import.meta.url));
 
-/** The shipped police-negative model, trained once per process on the authored corpus (deterministic, well under a second). */
-export function defaultStanceModel(): Model {
-  shippedStanceModel ??= loadModel(trainStanceModel([], { createdAt: '2026-12-07T00:00:00.000Z' }));
+let shippedStanceModel: Model | null | undefined;
+
+/**
+ * The shipped police-negative model, trained on the team's authored corpus (data/training/stance)
+ * by scripts/train-stance.ts; loaded once. Null when the file is missing (the rules alone judge).
+ */
+export function defaultStanceModel(): Model | null {
+  if (shippedStanceModel === undefined) {
+    shippedStanceModel = existsSync(SHIPPED_STANCE_MODEL_FILE) ? loadModel(JSON.parse(readFileSync(SHIPPED_STANCE_MODEL_FILE, 'utf8'))) : null;
+  }
   return shippedStanceModel;
 }
+
+/**
+ * What the model reads besides the words: one marker per rule cue that fired and one for the
+ * rules' score (in fifths), so a model trained on analysts' corrections learns how far to trust
+ * each rule in the bureau's own texts instead of a fixed blend.
+ */
+export function stanceMarkers(ruleScore: number, cues: readonly string[]): string[] {
+  const out = [`⟦r${Math.min(4, Math.max(0, Math.floor(ruleScore * 5)))}⟧`];
+  for (const c of cues) out.push(`⟦${c}⟧`);
+  return out;
+}
+
 const EMPTY_HASH = '0000000000000000';
 
 /** Runs f, returning fallback when it throws: one stage's bug must not lose the item. */
@@ -146,8 +172,11 @@ interface Stance {
   negative: boolean;
   score: number;
   cues: string[];
+  /** What the model read (words and rule markers); empty unless there is a model or they were asked for. */
+  tokens: readonly string[];
 }
-const NO_STANCE: Stance = { negative: false, score: 0, cues: [] };
+const EMPTY_TOKENS: readonly string[] = [];
+const NO_STANCE: Stance = { negative: false, score: 0, cues: [], tokens: EMPTY_TOKENS };
 const REACTION_OPTS: NormalizeOptions = { maxChars: 2000 };
 const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
 const EMPTY: readonly string[] = [];
@@ -214,25 +243,28 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   const threshold = opts.policeNegativeThreshold ?? (stanceModel ? POLICE_NEGATIVE_THRESHOLD : NEGATIVE_THRESHOLD);
   if (!(threshold > 0 && threshold < 1)) throw new Error(`policeNegativeThreshold must be in (0, 1), got ${threshold}`);
+  // Set while stanceTokens runs: the words and rule markers of the item are kept for training.
+  let wantTokens = false;
+  let lastStanceTokens: readonly string[] = EMPTY_TOKENS;
 
   /**
    * The stance toward police of the tokens ids[from, to) of a police-related text: the rules'
    * score and cues, combined with the model's police_negative head when there is one.
    */
-  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number, text: string, emoticons: readonly string[], mentions: readonly string[]): Stance => {
+  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number, text: string, emoticons: readonly string[], addressed: boolean): Stance => {
     const view = from === 0 ? ids : ids.subarray(from, to);
-    const cues = stanceOf(text, emoticons, mentions.some(isPoliceAccount));
+    const cues = stanceOf(text, emoticons, addressed);
     const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from, cues);
-    let score = pn.score;
     const fired = pn.kinds.slice();
-    const p = stanceModel ? stanceModel.probability('police_negative', tokenStrings(from, to)) : null;
-    if (p !== null) {
-      // Either judge may see what the other misses (a misconduct word the model never met; irony
-      // no pattern lists), so the two combine like independent detectors: 1 − (1 − rules)(1 − model).
-      score = 1 - (1 - pn.score) * (1 - p);
-      if (p >= 0.5) fired.push('model');
-    }
-    return { negative: score >= threshold, score, cues: fired };
+    const tokens = stanceModel || wantTokens ? [...tokenStrings(from, to), ...stanceMarkers(pn.score, pn.kinds)] : EMPTY_TOKENS;
+    const p = stanceModel ? stanceModel.probability('police_negative', tokens) : null;
+    // Either judge may see what the other misses (a misconduct word the model never met; irony no
+    // pattern lists), so they combine like independent detectors: 1 − (1 − rules)(1 − model). The
+    // model has also read the rules' markers, so where its training says a rule misleads (in the
+    // bureau's corrections, say) it can pull against that rule. Without a model the rules' score stands.
+    const score = p === null ? pn.score : 1 - (1 - p) * (1 - pn.score);
+    if (p !== null && p >= threshold && pn.score < NEGATIVE_THRESHOLD) fired.push('model');
+    return { negative: score >= threshold, score, cues: fired, tokens };
   };
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
@@ -248,7 +280,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const rel = relevanceOf(tokenTable, view, 0, 0, to - n, norm.mentions, norm.text.length);
     const context: RelevanceResult = { related: true, score: Math.max(rel.score, RELATED_THRESHOLD), hits: rel.hits, positions: rel.positions };
     const sent = sentimentOf(tokenTable, view, to - n, norm.emoticons);
-    const stance = judgeStance(context, sent.score, n, to, norm.text, norm.emoticons, norm.mentions);
+    const stance = judgeStance(context, sent.score, n, to, norm.text, norm.emoticons, true);
     return { policeNegative: stance.negative, score: round(stance.score), cues: stance.cues };
   };
 
@@ -323,13 +355,16 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     // police-negative sees the combined sentiment and all tokens (relevance positions index
     // them). Unrelated items are never police-negative.
     let stance = NO_STANCE;
-    if (relevance.related) {
+    // For training (stanceTokens) an item is judged as if related: the analyst's label says it is.
+    if (relevance.related || wantTokens) {
       try {
-        stance = judgeStance(relevance, sentiment.score, 0, n, title ? `${title.text}。${text}` : text, emoticons, mentions);
+        const judged = relevance.related ? relevance : { ...relevance, related: true, score: RELATED_THRESHOLD };
+        stance = judgeStance(judged, sentiment.score, 0, n, title ? `${title.text}。${text}` : text, emoticons, mentions.some(isPoliceAccount));
       } catch {
         stance = NO_STANCE;
       }
     }
+    lastStanceTokens = stance.tokens;
     // A repost's own words, judged in the police context its quoted post gives them.
     let reaction: AnalysisResult['reaction'] = null;
     if (relevance.related) {
@@ -412,6 +447,16 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
         return analyze(input);
       } catch {
         return fallbackResult(input, modelVersion);
+      }
+    },
+    stanceTokens: (input) => {
+      wantTokens = true;
+      lastStanceTokens = EMPTY_TOKENS;
+      try {
+        analyze(input);
+        return [...lastStanceTokens];
+      } finally {
+        wantTokens = false;
       }
     },
     engineVersion: ENGINE_VERSION,

@@ -30,6 +30,11 @@ export type Head = 'negative' | 'sentiment' | 'police_negative';
 /** One training example: tokens plus any of the labels. */
 export interface TrainingExample {
   tokens: readonly string[];
+  /**
+   * What the police_negative head reads, when it differs from tokens: the words plus the rules'
+   * markers (Analyzer.stanceTokens). The analyzer asks that head with the same.
+   */
+  stanceTokens?: readonly string[];
   negative?: boolean;
   sentiment?: 'negative' | 'neutral' | 'positive';
   police_negative?: boolean;
@@ -214,6 +219,9 @@ const SEED_NOT = fnv1a('n');
 const SEED_CHAR = fnv1a('c');
 const SEED_LEN = fnv1a('l');
 
+/** First character of a rule marker token (⟦). */
+export const MARKER_START = 0x27e6;
+
 /** Hashed, deduplicated feature indices of a token list (sorted, so the order is fixed). */
 export function hashedFeatures(tokens: readonly string[], spec: LrFeatureSpec = DEFAULT_FEATURES): Uint32Array {
   const mask = (1 << spec.bits) - 1;
@@ -222,6 +230,12 @@ export function hashedFeatures(tokens: readonly string[], spec: LrFeatureSpec = 
   let negLeft = 0;
   const chars: string[] = [];
   for (const t of tokens) {
+    // A rule marker (⟦distrust⟧, ⟦r3⟧: see stanceMarkers in analyze.ts) is one feature of its own,
+    // never part of a bigram or of the character n-grams of the text.
+    if (t.charCodeAt(0) === MARKER_START) {
+      seen.add(fnv1a(t, SEED_WORD) & mask);
+      continue;
+    }
     if (!isFeature(t)) {
       prev = '^';
       continue;
@@ -363,7 +377,7 @@ function trainLr(examples: readonly TrainingExample[], opts: TrainOptions): LrMo
       const c = label === undefined ? -1 : classes.indexOf(label);
       if (c < 0) return;
       docs[c] = (docs[c] ?? 0) + 1;
-      X.push(feats[i] as Uint32Array);
+      X.push(head === 'police_negative' && e.stanceTokens ? hashedFeatures(e.stanceTokens, spec) : (feats[i] as Uint32Array));
       y.push(c);
     });
     if (docs.filter((d) => d > 0).length < 2) continue;

@@ -8,6 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { createAnalyzer, type Analyzer } from './analyze';
 import { train, type ModelJson, type TrainingExample, type TrainOptions } from './model';
 import { normalize } from './normalize';
 import { tokenize } from './segment';
@@ -23,10 +24,21 @@ interface AuthoredLine {
   kind?: string;
 }
 
+let rulesOnly: Analyzer | null = null;
+
 /** The tokens a model sees for a text (and optional title), as the analyzer segments them. */
 export function trainingTokens(text: string, title?: string | null): string[] {
   const body = tokenize(normalize(text).text);
   return title ? [...tokenize(normalize(title).text), '。', ...body] : body;
+}
+
+/**
+ * What the police_negative head reads for a text: its words and the markers of the rules that
+ * fired (judged by the rules alone, so training never depends on an earlier model).
+ */
+export function stanceTrainingTokens(text: string, title?: string | null): string[] {
+  rulesOnly ??= createAnalyzer({ defaultStanceModel: false });
+  return rulesOnly.stanceTokens({ id: 'training', text, title: title ?? null });
 }
 
 let authored: TrainingExample[] | null = null;
@@ -56,11 +68,22 @@ export function authoredStanceExamples(): readonly TrainingExample[] {
       }
       if (typeof o.text !== 'string' || typeof o.police_related !== 'boolean' || typeof o.police_negative !== 'boolean') throw new Error(`${file}:${i + 1}: needs text, police_related and police_negative`);
       if (!o.police_related) return;
-      out.push({ tokens: trainingTokens(o.text), police_negative: o.police_negative });
+      out.push({ tokens: trainingTokens(o.text), stanceTokens: stanceTrainingTokens(o.text), police_negative: o.police_negative });
     });
   }
   authored = out;
   return out;
+}
+
+/** When the shipped model says it was trained (fixed, so the same corpus gives the same file). */
+const SHIPPED_CREATED_AT = '2026-12-07T00:00:00.000Z';
+
+/** The shipped model's file (analyze.ts loads it). */
+export { SHIPPED_STANCE_MODEL_FILE as SHIPPED_STANCE_MODEL } from './analyze';
+
+/** The shipped police-negative model: trainStanceModel with no corrections. */
+export function trainShippedStanceModel(): ModelJson {
+  return trainStanceModel([], { createdAt: SHIPPED_CREATED_AT });
 }
 
 /** Options of trainStanceModel: those of train, plus how much a correction weighs. */

@@ -53,7 +53,8 @@ const SHORT = 60;
 // The clause after one of these is what the writer concludes.
 const CONTRAST = /但是|但|却|可是|然而|不过|只是|可惜/g;
 // A cue right after one of these is denied ("不是警察的错" is defence, "没有不作为" no accusation).
-const NEGATED_BEFORE = /(?:不是|并非|并不|没有|并没|没|别|不|绝非|从未|未曾|不会)$/;
+// Strong negators may stand before the subject ("不是民警不作为"); 不/没/别 only right before the cue.
+const NEGATED_BEFORE = /(?:(?:不是|并非|并不是|绝非|从未|未曾)[^，,。！？!?]{0,4}|(?:没有|并没|不会|没|别|不))$/;
 // Kinds a negator in front cannot deny: a rhetorical question stays one, defence handles its own.
 const NOT_NEGATABLE = new Set(['rhetorical', 'defence', 'sarcasm']);
 // A question about the police that asks why, when, where: mostly a challenge, not a request for facts.
@@ -89,7 +90,7 @@ export function stanceOf(text: string, emoticons: readonly string[] = [], addres
         const at = m.index;
         let w = cue.weight * near;
         if (pivot >= 0) w *= at > pivot ? 1.2 : 0.6;
-        if (!NOT_NEGATABLE.has(cue.kind) && NEGATED_BEFORE.test(sentence.slice(Math.max(0, at - 3), at))) {
+        if (!NOT_NEGATABLE.has(cue.kind) && NEGATED_BEFORE.test(sentence.slice(Math.max(0, at - 8), at))) {
           // "不是警察不作为": the accusation is denied; a denied defence would be handled by its own pattern.
           if (cue.weight > 0) defence += 0.3 * w;
           continue;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAnalyzer, ENGINE_VERSION } from '../src/analyze';
+import { createAnalyzer, defaultStanceModel, ENGINE_VERSION } from '../src/analyze';
 import { train } from '../src/model';
 import { tokenize } from '../src/segment';
 
@@ -17,8 +17,34 @@ describe('createAnalyzer', () => {
     expect(r.keywords.length).toBeGreaterThan(0);
     expect(r.simhash).toMatch(/^[0-9a-f]{16}$/);
     expect(r.language).toBe('zh');
-    expect(r.modelVersion).toBeNull();
+    // The shipped police-negative model judged it, with the rules' cues named.
+    expect(r.modelVersion).toBe(defaultStanceModel()?.modelVersion);
+    expect(r.policeNegativeCues).toContain('violence');
+    expect(r.reaction).toBeNull();
     expect(analyzer.engineVersion).toBe(ENGINE_VERSION);
+    expect(createAnalyzer({ defaultStanceModel: false }).analyze({ id: 'a2', text: '交警大队' }).modelVersion).toBeNull();
+  });
+
+  it('judges a repost\'s own words as a reaction in the police context of what it quotes', () => {
+    const quoted = '//转发：某地民警执法时将摊贩按倒在地，视频引发关注';
+    const angry = analyzer.analyze({ id: 'r1', text: `这还有王法吗？必须严惩 ${quoted}` });
+    const calm = analyzer.analyze({ id: 'r2', text: `转发 ${quoted}` });
+    const kind = analyzer.analyze({ id: 'r3', text: `辛苦了，理解民警 ${quoted}` });
+    expect(angry.reaction?.policeNegative).toBe(true);
+    expect(angry.reaction?.cues.length).toBeGreaterThan(0);
+    expect(kind.reaction?.policeNegative).toBe(false);
+    expect(kind.reaction!.score).toBeLessThan(angry.reaction!.score);
+    // "转发" alone is a bare repost: nothing of its own to judge.
+    expect(calm.reaction === null || calm.reaction.score < angry.reaction!.score).toBe(true);
+    expect(analyzer.analyze({ id: 'r4', text: '好看 //转发：今天的晚霞真美' }).reaction).toBeNull();
+  });
+
+  it('flags at the configured threshold', () => {
+    const text = '警察人呢？报警一个小时没人来';
+    const score = analyzer.analyze({ id: 't', text }).policeNegativeScore;
+    expect(createAnalyzer({ policeNegativeThreshold: Math.min(0.99, score + 0.01) }).analyze({ id: 't', text }).policeNegative).toBe(false);
+    expect(createAnalyzer({ policeNegativeThreshold: Math.max(0.01, score - 0.01) }).analyze({ id: 't', text }).policeNegative).toBe(true);
+    expect(() => createAnalyzer({ policeNegativeThreshold: 1.5 })).toThrow(/[Tt]hreshold/);
   });
 
   it('keeps non-police items out of police-negative', () => {
