@@ -40,6 +40,8 @@ export function toStored(r: AnalysisResult, itemId: number, engineVersion: strin
     jurisdictionHits: r.jurisdictionHits,
     language: r.language,
     searchTokens: r.searchTokens,
+    // A repost's own words about the police: the topic stage counts them per story (read back by loadItemsForTopics).
+    reaction: r.reaction,
   };
 }
 

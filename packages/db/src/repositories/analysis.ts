@@ -29,6 +29,25 @@ export interface StoredAnalysis {
   language: string | null;
   /** The item's distinct content tokens, for keyword search (item_analysis.search); none: no index entry. */
   searchTokens?: string[];
+  /**
+   * The stance toward police of a repost's own words (AnalysisResult.reaction); null or absent: no
+   * reaction (an original, a bare repost, an item not police-related).
+   */
+  reaction?: StoredReaction | null;
+}
+
+/** A repost's own words, judged for their stance toward police. */
+export interface StoredReaction {
+  policeNegative: boolean;
+  score: number;
+  cues: string[];
+}
+
+/** The reaction of item_analysis's three columns (all NULL: none). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export function reactionOf(r: any): StoredReaction | null {
+  if (r.reaction_police_negative === null || r.reaction_police_negative === undefined) return null;
+  return { policeNegative: r.reaction_police_negative, score: r.reaction_score ?? 0, cues: r.reaction_cues ?? [] };
 }
 
 /** Loads the items of these ids that still need analysis (already analysed ones are skipped). */
@@ -53,18 +72,21 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
   const { rows: inserted } = await client.query<{ item_id: number }>(
     `INSERT INTO item_analysis (item_id, engine_version, model_version, police_related, police_score, sentiment,
        sentiment_score, police_negative, police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language,
-       search)
+       search, reaction_police_negative, reaction_score, reaction_cues)
      SELECT u.item_id, u.engine_version, u.model_version, u.police_related, u.police_score, u.sentiment, u.sentiment_score,
        u.police_negative, u.police_negative_score,
        ARRAY(SELECT jsonb_array_elements_text(u.keywords)), u.simhash,
        ARRAY(SELECT jsonb_array_elements_text(u.categories)), ARRAY(SELECT jsonb_array_elements_text(u.places)),
        ARRAY(SELECT jsonb_array_elements_text(u.jurisdiction_hits)), u.language,
        -- exact lexemes, lower-cased as the API lower-cases query terms; the text search parser is bypassed
-       array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> ''))
+       array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
+       u.reaction_police_negative, u.reaction_score,
+       CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[])
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
        AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens)
+            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
+            reaction_police_negative, reaction_score, reaction_cues)
      ON CONFLICT (item_id) DO NOTHING
      RETURNING item_id`,
     [
@@ -84,6 +106,9 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
       col((r) => JSON.stringify(r.jurisdictionHits)),
       col((r) => r.language),
       col((r) => JSON.stringify(r.searchTokens ?? [])),
+      col((r) => r.reaction?.policeNegative ?? null),
+      col((r) => r.reaction?.score ?? null),
+      col((r) => JSON.stringify(r.reaction?.cues ?? [])),
     ],
   );
   const ids = rows.map((r) => r.itemId);
@@ -101,7 +126,8 @@ export async function markTopicEnqueued(db: Queryable, ids: number[]): Promise<v
 export async function getAnalysis(db: Queryable, itemId: number): Promise<StoredAnalysis & { analyzedAt: Date } | null> {
   const { rows } = await db.query(
     `SELECT item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-       police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, analyzed_at
+       police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, analyzed_at,
+       reaction_police_negative, reaction_score, reaction_cues
      FROM item_analysis WHERE item_id = $1`,
     [itemId],
   );
@@ -123,6 +149,7 @@ export async function getAnalysis(db: Queryable, itemId: number): Promise<Stored
     places: r.places,
     jurisdictionHits: r.jurisdiction_hits,
     language: r.language,
+    reaction: reactionOf(r),
     analyzedAt: r.analyzed_at,
   };
 }

@@ -4,6 +4,7 @@
  * crash leaves either all of a batch or none of it.
  */
 import type { PoolClient, Queryable } from '../pool';
+import { reactionOf, type StoredReaction } from './analysis';
 
 /** An analysed item as the topic stage reads it. */
 export interface TopicStageItem {
@@ -24,6 +25,8 @@ export interface TopicStageItem {
   places: string[];
   jurisdictionHits: string[];
   categories: string[];
+  /** What a repost's own words say about the police (null: no reaction). */
+  reaction: StoredReaction | null;
 }
 
 /** Loads analysed items not yet placed in a story, in event-time order. */
@@ -31,7 +34,8 @@ export async function loadItemsForTopics(db: Queryable, ids: number[]): Promise<
   if (ids.length === 0) return [];
   const { rows } = await db.query(
     `SELECT i.id, i.title, i.text, i.published_at, i.source_name, i.url, p.id AS parent_id, i.metrics, i.author_info,
-            s.authority, a.police_related, a.police_negative, a.sentiment, a.keywords, a.places, a.jurisdiction_hits, a.categories
+            s.authority, a.police_related, a.police_negative, a.sentiment, a.keywords, a.places, a.jurisdiction_hits, a.categories,
+            a.reaction_police_negative, a.reaction_score, a.reaction_cues
      FROM items i
      JOIN item_analysis a ON a.item_id = i.id
      LEFT JOIN sources s ON s.id = i.source_id
@@ -58,6 +62,7 @@ export async function loadItemsForTopics(db: Queryable, ids: number[]): Promise<
     places: r.places,
     jurisdictionHits: r.jurisdiction_hits,
     categories: r.categories,
+    reaction: reactionOf(r),
   }));
 }
 
@@ -76,6 +81,12 @@ export interface TopicRow {
   policeRelated: number;
   policeNegative: number;
   negative: number;
+  /** Reactions of the topic's stories (reposts' own words about the police), police-negative ones, sum of their scores. */
+  reactions: number;
+  reactionsNegative: number;
+  reactionScoreSum: number;
+  /** Items of stories that count as police-negative only because of their reactions (part of policeNegative). */
+  reactionNegativeItems: number;
   reach: number;
   jurisdictionHits: number;
   sources: string[];
@@ -99,7 +110,13 @@ export interface StoryRow {
   firstSource: string | null;
   lastAt: Date;
   items: number;
+  /** The story counts as police-negative: its root does (rootNegative) or its reactions do. */
   policeNegative: boolean;
+  rootNegative: boolean;
+  policeRelated: number;
+  reactions: number;
+  reactionsNegative: number;
+  reactionScoreSum: number;
   amplifiers: unknown;
 }
 
@@ -155,19 +172,22 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
     await client.query(
       `INSERT INTO topics (id, status, title, keywords, first_item_id, first_source, created_at, last_at, items, stories,
          police_related, police_negative, negative, reach, jurisdiction_hits, sources, places, categories, stage, level,
-         auto_level, manual_level, state, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23, now())
+         auto_level, manual_level, state, reactions, reactions_negative, reaction_score_sum, reaction_negative_items, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$25,$26,$27, now())
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, title = EXCLUDED.title, keywords = EXCLUDED.keywords,
          first_item_id = EXCLUDED.first_item_id, first_source = EXCLUDED.first_source, created_at = EXCLUDED.created_at,
          last_at = EXCLUDED.last_at, items = EXCLUDED.items, stories = EXCLUDED.stories, police_related = EXCLUDED.police_related,
          police_negative = EXCLUDED.police_negative, negative = EXCLUDED.negative, reach = EXCLUDED.reach,
          jurisdiction_hits = EXCLUDED.jurisdiction_hits, sources = EXCLUDED.sources, places = EXCLUDED.places,
          categories = EXCLUDED.categories, stage = EXCLUDED.stage, level = EXCLUDED.level, auto_level = EXCLUDED.auto_level,
-         manual_level = EXCLUDED.manual_level, state = EXCLUDED.state, updated_at = now()`,
+         manual_level = EXCLUDED.manual_level, state = EXCLUDED.state, reactions = EXCLUDED.reactions,
+         reactions_negative = EXCLUDED.reactions_negative, reaction_score_sum = EXCLUDED.reaction_score_sum,
+         reaction_negative_items = EXCLUDED.reaction_negative_items, updated_at = now()`,
       [
         t.id, t.status, t.title, t.keywords, t.firstItemId, t.firstSource, t.createdAt, t.lastAt, t.items, t.stories,
         t.policeRelated, t.policeNegative, t.negative, t.reach, t.jurisdictionHits, t.sources, JSON.stringify(t.places),
         JSON.stringify(t.categories), t.stage, t.level, t.autoLevel, t.manualLevel, JSON.stringify(t.state),
+        t.reactions, t.reactionsNegative, t.reactionScoreSum, t.reactionNegativeItems,
       ],
     );
   }
@@ -178,11 +198,17 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
   }
   for (const s of b.stories) {
     await client.query(
-      `INSERT INTO stories (id, topic_id, root, root_hash, simhash, first_item_id, first_at, first_source, last_at, items, police_negative, amplifiers)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)
+      `INSERT INTO stories (id, topic_id, root, root_hash, simhash, first_item_id, first_at, first_source, last_at, items, police_negative, amplifiers,
+         root_negative, police_related, reactions, reactions_negative, reaction_score_sum)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17)
        ON CONFLICT (id) DO UPDATE SET topic_id = EXCLUDED.topic_id, last_at = EXCLUDED.last_at, items = EXCLUDED.items,
-         police_negative = EXCLUDED.police_negative, amplifiers = EXCLUDED.amplifiers`,
-      [s.id, s.topicId, s.root, s.rootHash, s.simhash, s.firstItemId, s.firstAt, s.firstSource, s.lastAt, s.items, s.policeNegative, JSON.stringify(s.amplifiers)],
+         police_negative = EXCLUDED.police_negative, amplifiers = EXCLUDED.amplifiers, root_negative = EXCLUDED.root_negative,
+         police_related = EXCLUDED.police_related, reactions = EXCLUDED.reactions, reactions_negative = EXCLUDED.reactions_negative,
+         reaction_score_sum = EXCLUDED.reaction_score_sum`,
+      [
+        s.id, s.topicId, s.root, s.rootHash, s.simhash, s.firstItemId, s.firstAt, s.firstSource, s.lastAt, s.items, s.policeNegative, JSON.stringify(s.amplifiers),
+        s.rootNegative, s.policeRelated, s.reactions, s.reactionsNegative, s.reactionScoreSum,
+      ],
     );
   }
   if (b.links.length) {
@@ -282,6 +308,10 @@ export async function loadTopicState(db: Queryable, windowMs: number, maxDormant
       policeRelated: r.police_related,
       policeNegative: r.police_negative,
       negative: r.negative,
+      reactions: r.reactions,
+      reactionsNegative: r.reactions_negative,
+      reactionScoreSum: r.reaction_score_sum,
+      reactionNegativeItems: r.reaction_negative_items,
       reach: r.reach,
       jurisdictionHits: r.jurisdiction_hits,
       sources: r.sources,
@@ -305,6 +335,11 @@ export async function loadTopicState(db: Queryable, windowMs: number, maxDormant
       lastAt: r.last_at,
       items: r.items,
       policeNegative: r.police_negative,
+      rootNegative: r.root_negative,
+      policeRelated: r.police_related,
+      reactions: r.reactions,
+      reactionsNegative: r.reactions_negative,
+      reactionScoreSum: r.reaction_score_sum,
       amplifiers: r.amplifiers,
     })),
     itemLinks: links.rows.map((r) => ({ itemId: r.item_id, storyId: r.story_id, at: r.published_at })),
