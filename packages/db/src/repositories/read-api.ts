@@ -198,6 +198,12 @@ export interface TopicView {
     policeRelated: number;
     policeNegative: number;
     negative: number;
+    /** Reactions: reposts' own words about the police in the topic's stories; how many police-negative; their mean stance score (0–1). */
+    reactions: number;
+    reactionsNegative: number;
+    reactionScore: number;
+    /** Items of stories that count as police-negative only because of their reactions (part of policeNegative). */
+    reactionNegativeItems: number;
     reach: number;
     jurisdictionHits: number;
     sources: string[];
@@ -205,6 +211,9 @@ export interface TopicView {
     categories: Record<string, number>;
   };
 }
+
+/** Mean of a score sum over a count (0 for none), to two decimals. */
+const mean = (sum: number, n: number): number => (n > 0 ? Math.round((sum / n) * 100) / 100 : 0);
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function topicOf(r: any): TopicView {
@@ -228,6 +237,10 @@ function topicOf(r: any): TopicView {
       policeRelated: r.police_related,
       policeNegative: r.police_negative,
       negative: r.negative,
+      reactions: r.reactions,
+      reactionsNegative: r.reactions_negative,
+      reactionScore: mean(r.reaction_score_sum, r.reactions),
+      reactionNegativeItems: r.reaction_negative_items,
       reach: r.reach,
       jurisdictionHits: r.jurisdiction_hits,
       sources: r.sources,
@@ -238,7 +251,8 @@ function topicOf(r: any): TopicView {
 }
 
 const TOPIC_COLUMNS = `id, status, merged_into, title, keywords, stage, level, auto_level, manual_level, first_item_id, first_source,
-  created_at, last_at, items, stories, police_related, police_negative, negative, reach, jurisdiction_hits, sources, places, categories`;
+  created_at, last_at, items, stories, police_related, police_negative, negative, reach, jurisdiction_hits, sources, places, categories,
+  reactions, reactions_negative, reaction_score_sum, reaction_negative_items`;
 
 /** Filters of listTopics. */
 export interface TopicFilter {
@@ -281,12 +295,18 @@ export interface StoryView {
   firstUrl: string | null;
   lastAt: Date;
   items: number;
+  /** The story counts as police-negative: its root does (rootNegative), or its reactions do. */
   policeNegative: boolean;
+  rootNegative: boolean;
+  /** Its reactions (reposts' own words about the police), police-negative ones, their mean stance score. */
+  reactions: number;
+  reactionsNegative: number;
+  reactionScore: number;
   amplifiers: unknown[];
 }
 
 const STORY_SELECT = `SELECT st.id, st.topic_id, st.root, st.first_item_id, st.first_at, st.first_source, st.last_at, st.items,
-    st.police_negative, st.amplifiers, fi.author AS first_author, fi.title AS first_title, fi.url AS first_url
+    st.police_negative, st.root_negative, st.reactions, st.reactions_negative, st.reaction_score_sum, st.amplifiers, fi.author AS first_author, fi.title AS first_title, fi.url AS first_url
   FROM stories st LEFT JOIN items fi ON fi.id = st.first_item_id`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -304,6 +324,10 @@ function storyOf(r: any): StoryView {
     lastAt: r.last_at,
     items: r.items,
     policeNegative: r.police_negative,
+    rootNegative: r.root_negative,
+    reactions: r.reactions,
+    reactionsNegative: r.reactions_negative,
+    reactionScore: mean(r.reaction_score_sum, r.reactions),
     amplifiers: Array.isArray(r.amplifiers) ? r.amplifiers : [],
   };
 }

@@ -2,6 +2,8 @@
  * Topics and stories as the topic stage stored them: the list by last activity, one topic with
  * its indicators, time series (event-time buckets), stories (first poster, first time and source,
  * amplifiers) and level history with the explanation of every change, and one story with its items.
+ * Reactions (reposts' own words about the police) are counted per topic and story: a story whose
+ * root reads neutral counts as police-negative when enough of its reactions are.
  */
 import { getStoryDetail, getTopicDetail, listTopics, type Pool, type TopicFilter } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -55,6 +57,12 @@ export const topicOut = z.object({
     policeRelated: z.number(),
     policeNegative: z.number(),
     negative: z.number(),
+    /** Reposts with words of their own about the police, police-negative ones, their mean stance score (0–1). */
+    reactions: z.number(),
+    reactionsNegative: z.number(),
+    reactionScore: z.number(),
+    /** Items of stories counted police-negative because of their reactions (part of policeNegative). */
+    reactionNegativeItems: z.number(),
     reach: z.number(),
     jurisdictionHits: z.number(),
     sources: z.array(z.string()),
@@ -75,7 +83,12 @@ export const storyOut = z.object({
   firstUrl: z.string().nullable(),
   lastAt: z.date(),
   items: z.number(),
+  /** Counts as police-negative: its root does (rootNegative), or its reactions do. */
   policeNegative: z.boolean(),
+  rootNegative: z.boolean(),
+  reactions: z.number(),
+  reactionsNegative: z.number(),
+  reactionScore: z.number(),
   amplifiers: z.array(z.unknown()),
 });
 
