@@ -20,12 +20,18 @@ import { startAnalyzerService, type AnalyzerService } from '@yuqing/analyzer';
 import { labelExample, type LabelLine } from '@yuqing/analyzer/learning';
 import { getAnalysis } from '@yuqing/db';
 import { createAnalyzer, trainStanceModel, type TrainingExample } from '@yuqing/nlp';
-import type { FastifyInstance } from 'fastify';
 import { until } from '../../../test/support/poll';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { bearer, makeCaller, type Caller } from '../../api/test/auth-fixtures';
 
 const log = pino({ level: 'silent' });
+/** The parts of a model's stored gate record the test reads. */
+type GateRecord = {
+  decision: string;
+  current: { source: string; version: number | null; figures: { f1: number } };
+  candidate: { f1: number };
+  corrections: Record<string, number>;
+};
 
 // Two families of police texts the same but for one phrase: the analysts call the first
 // police-negative (a local nickname for rough handling) and the second not.
@@ -38,7 +44,7 @@ const TARGET = '光明派出所民警处置停车纠纷的视频在本地论坛�
 const OLD = '长安派出所民警处置停车纠纷的视频在本地论坛流传，网友称该所“青禾式执法”又来了。';
 
 let t: TestEnv;
-let app: FastifyInstance;
+let app: ReturnType<typeof buildApp>;
 let analyzer: AnalyzerService;
 let analyst: Caller;
 let admin: Caller;
@@ -126,7 +132,7 @@ describe('the learning loop', () => {
 
     // The count of new corrections starts a training; the gate activates the candidate.
     const active = await until(
-      async () => (await t.db.query<{ version: number; model_version: string; trigger: string; metrics: Record<string, any> }>(`SELECT version, model_version, trigger, metrics FROM models WHERE status = 'active'`)).rows[0],
+      async () => (await t.db.query<{ version: number; model_version: string; trigger: string; metrics: GateRecord }>(`SELECT version, model_version, trigger, metrics FROM models WHERE status = 'active'`)).rows[0],
       'a model trained from the corrections and activated',
       60_000,
     );

@@ -49,7 +49,7 @@ describe('yuqing models', () => {
     const trained = await cli(['models', 'retrain', '--no-activate', '--json']);
     expect(trained.stderr).toBe('');
     expect(trained.code).toBe(0);
-    const r = JSON.parse(trained.stdout) as { version: number; status: string; activated: boolean; reason: string; metrics: Record<string, any> };
+    const r = JSON.parse(trained.stdout) as { version: number; status: string; activated: boolean; reason: string; metrics: { decision: string } & Record<string, unknown> };
     expect(r.activated).toBe(false);
     expect(['candidate', 'rejected']).toContain(r.status);
     expect(r.metrics).toMatchObject({ folds: 2, minCorrections: 4, corrections: { total: 10, policeNegative: 10, positives: 5, unseenByCurrent: 10 }, current: { source: 'default' } });
