@@ -116,8 +116,8 @@ const schema = z.object({
   /** The bureau's jurisdiction gazetteer (JSON list of {name, aliases?, kind}). */
   JURISDICTION_FILE: z.string().optional(),
   /**
-   * Police-negative score at or above which an item is flagged (0 < t < 1); unset: the engine's
-   * NEGATIVE_THRESHOLD (@yuqing/nlp, 0.5). Lower trades precision for recall (eval:analyze prints the curve).
+   * Police-negative score at or above which an item is flagged (0 < t < 1); unset: the engine's own
+   * default (createAnalyzer's, @yuqing/nlp). Lower trades precision for recall (eval:analyze prints the curve).
    */
   POLICE_NEGATIVE_THRESHOLD: z.coerce.number().gt(0).lt(1).optional(),
 

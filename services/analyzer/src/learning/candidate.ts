@@ -6,7 +6,7 @@
  * Cost: k + 1 trainings (trainStanceModel: the shipped corpus plus the corrections) and one
  * analysis per correction and model — a few seconds per training on the shipped corpus.
  */
-import { createAnalyzer, NEGATIVE_THRESHOLD, trainStanceModel, type Analyzer, type ModelJson, type TrainingExample } from '@yuqing/nlp';
+import { createAnalyzer, trainStanceModel, type Analyzer, type ModelJson, type TrainingExample } from '@yuqing/nlp';
 import type { TrainedOn } from '@yuqing/db';
 import { assignFolds, decideGate, figuresOf, confusionOf, GATE_RULE, type Figures, type Judged } from './gate';
 import { labelExample, type LabelLine } from './labels';
@@ -40,8 +40,8 @@ export interface CandidateInput {
 export interface GateMetrics {
   rule: string;
   folds: number;
-  /** The police-negative threshold both were judged at. */
-  threshold: number;
+  /** The police-negative threshold both were judged at (POLICE_NEGATIVE_THRESHOLD); null: the engine's own default. */
+  threshold: number | null;
   minCorrections: number;
   corrections: { total: number; policeNegative: number; positives: number; unseenByCurrent: number };
   candidate: (Figures & { on: 'unseen-by-current' }) | null;
@@ -116,7 +116,7 @@ export function evaluateCandidate(input: CandidateInput): CandidateOutput {
   const metrics: GateMetrics = {
     rule: GATE_RULE,
     folds: k,
-    threshold: input.threshold ?? NEGATIVE_THRESHOLD,
+    threshold: input.threshold ?? null,
     minCorrections: input.minCorrections,
     corrections: { total: corrections.length, policeNegative: labelled.length, positives, unseenByCurrent: unseen.length },
     candidate: verdict.candidate ? { ...verdict.candidate, on: 'unseen-by-current' } : null,
