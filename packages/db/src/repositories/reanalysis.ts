@@ -1,6 +1,6 @@
 /**
  * Re-analysis after a model activation: analysed items are read again and their analysis replaced
- * when the model (or engine) that produced it differs. Only item_analysis changes: items.analyzed_at
+ * (every column storeAnalyses writes, the reaction included) when the model (or engine) that produced it differs. Only item_analysis changes: items.analyzed_at
  * (the first analysis) stays, and the topic stage never sees the item again (it places an item
  * once: story_items), so no item is counted twice and no level history is rewritten.
  */
@@ -31,11 +31,14 @@ export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]
        categories = ARRAY(SELECT jsonb_array_elements_text(u.categories)), places = ARRAY(SELECT jsonb_array_elements_text(u.places)),
        jurisdiction_hits = ARRAY(SELECT jsonb_array_elements_text(u.jurisdiction_hits)), language = u.language,
        search = array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
+       reaction_police_negative = u.reaction_police_negative, reaction_score = u.reaction_score,
+       reaction_cues = CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END,
        analyzed_at = now()
      FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[])
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
        AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens)
+            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
+            reaction_police_negative, reaction_score, reaction_cues)
      WHERE a.item_id = u.item_id
        AND (a.model_version IS DISTINCT FROM u.model_version OR a.engine_version IS DISTINCT FROM u.engine_version)
      RETURNING a.item_id`,
@@ -56,6 +59,9 @@ export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]
       col((r) => JSON.stringify(r.jurisdictionHits)),
       col((r) => r.language),
       col((r) => JSON.stringify(r.searchTokens ?? [])),
+      col((r) => r.reaction?.policeNegative ?? null),
+      col((r) => r.reaction?.score ?? null),
+      col((r) => JSON.stringify(r.reaction?.cues ?? [])),
     ],
   );
   return updated.map((r) => Number(r.item_id));
