@@ -72,7 +72,7 @@ export const DEFAULT_TOPIC_CONFIG: TopicConfig = {
   policeShare: 0.5,
   policeNegativeShare: 0.5,
   reactionMinCount: 20,
-  reactionNegativeShare: 0.4,
+  reactionNegativeShare: 0.5,
   yellowMinItems: 8,
   yellowMinBurst: 3,
   yellowMinRatePerHour: 6,

@@ -9,7 +9,7 @@
  */
 import { levelRank, topicConfig, type Level, type TopicConfig } from './config';
 import { decideLevel, type Indicators } from './levels';
-import { repostComment } from './repost';
+import { repostComment, rootCandidates } from './repost';
 import { addToSeries, advanceSeries, newSeries, seriesIndicators, type SeriesState } from './series';
 import { decideStage, type Stage } from './stage';
 import { TermBurstDetector, type TermBurst } from './term-bursts';
@@ -670,8 +670,10 @@ export class TopicEngine {
     // Only stories about the police count them: the analyzer gives no reaction for an item that is
     // not police-related, and the story itself must be police-related. A topic made of separate
     // headlines has no reactions at all: each headline is its own story's root, not a reaction.
+    // A reaction is words in front of a quoted post (`comment //转发：original`): an item that is
+    // only the post (`转发：original`) adds nothing, whatever its analysis says.
     if (story.items === 1) story.rootNegative = a.policeNegative;
-    const r = a.reaction;
+    const r = a.reaction && quotesAPost(item.text) ? a.reaction : null;
     if (r) {
       const score = Number.isFinite(r.score) ? Math.min(Math.max(r.score, 0), 1) : 0;
       for (const tally of [story.reactions, topic.reactions]) {
@@ -798,6 +800,11 @@ export class TopicEngine {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/** True when the text quotes a post after words of its own (a repost marker with a post behind it). */
+function quotesAPost(text: string): boolean {
+  return rootCandidates(text).length > 1;
 }
 
 function addTally(into: ReactionTally, from: ReactionTally): void {

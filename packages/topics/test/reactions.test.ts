@@ -50,7 +50,7 @@ describe('reactions make a neutral-root story police-negative', () => {
     expect(yellow!.indicators.reactionStories).toBe(1);
     expect(yellow!.indicators.reactions).toBe(20);
     expect(yellow!.indicators.reactionsNegative).toBe(14);
-    expect(yellow!.reason).toContain('转发评论涉警负面占比 0.70 (14/20) ≥ 0.4');
+    expect(yellow!.reason).toContain('转发评论涉警负面占比 0.70 (14/20) ≥ 0.5');
     expect(yellow!.reason).toContain('评论 ≥ 20 条');
     expect(yellow!.reason).toContain('平均强度 0.52');
     expect(yellow!.reason).toContain('线索：掩盖压制、不信任');
@@ -77,7 +77,7 @@ describe('reactions make a neutral-root story police-negative', () => {
   });
 
   it('a share below the threshold leaves the story as its root says', () => {
-    // One in three angry: 0.33 < 0.4.
+    // One in three angry: 0.33 < 0.5.
     expect(levels(run(new TopicEngine(), [root(), ...reposts(40, (k) => (k % 3 === 0 ? angry : calm))]))).toEqual([]);
   });
 
@@ -101,7 +101,7 @@ describe('reactions make a neutral-root story police-negative', () => {
     const topic = [...e.topics.values()][0]!;
     expect(topic.level).toBe('yellow');
     run(e, reposts(40, () => calm, {}, T0 + 30 * MIN).map((i, k) => ({ ...i, id: `c${k}` })));
-    // 20 angry of 60 = 0.33 < 0.4: the story is its root's again.
+    // 20 angry of 60 = 0.33 < 0.5: the story is its root's again.
     expect(topic.policeNegative).toBe(0);
     expect(topic.reactionStories).toMatchObject({ stories: 0, items: 0, reactions: 0, negative: 0 });
     expect(topic.level).toBe('yellow');
@@ -115,10 +115,17 @@ describe('reactions do not make other cascades warn', () => {
     expect(levels(evs)).toEqual([]);
   });
 
+  it('a repost that is only the quoted post (转发：…) adds no words: its "reaction" is not counted', () => {
+    const bare = reposts(30, () => angry).map((i) => ({ ...i, text: `转发：${ROOT}` }));
+    const e = new TopicEngine();
+    expect(levels(run(e, [root(), ...bare]))).toEqual([]);
+    expect(e.indicators([...e.topics.values()][0]!, e.now)).toMatchObject({ items: 31, reactions: 0 });
+  });
+
   it('a topic of separate headlines has no reactions to count: each headline is its own story', () => {
     // Forty headlines on one subject, each (against the analyzer's contract) carrying a
-    // police-negative "reaction": reactions count per story, and no story of separate headlines
-    // reaches the minimum, so nothing turns.
+    // police-negative "reaction": an original quotes nothing, so nothing is counted; and reactions
+    // count per story, where no story of separate headlines would reach the minimum anyway.
     const headlines: TopicItem[] = Array.from({ length: 40 }, (_, k) => ({
       id: `h${k}`,
       publishedAt: T0 + k * MIN,
@@ -133,6 +140,7 @@ describe('reactions do not make other cascades warn', () => {
     expect(new Set(evs.flatMap((x) => (x.type === 'assign' ? [x.storyId] : []))).size).toBeGreaterThan(10);
     expect(Math.max(...[...e.stories.values()].map((st) => st.items))).toBeLessThan(DEFAULT_TOPIC_CONFIG.reactionMinCount);
     expect(levels(evs)).toEqual([]);
+    expect(e.indicators([...e.topics.values()][0]!, e.now).reactions).toBe(0);
   });
 
   it('decideLevel: the reaction indicators alone do not make a topic police-negative (stories do)', () => {
@@ -146,7 +154,7 @@ describe('reactions do not make other cascades warn', () => {
     const turned = { ...ind, policeNegativeShare: 1, policeNegativeItems: 50, reactionStories: 1, reactionStoryItems: 50, reactionStoryReactions: 49, reactionStoryNegative: 40, reactionStoryScore: 0.7 };
     const d = decideLevel(turned, DEFAULT_TOPIC_CONFIG);
     expect(d.level).toBe('yellow');
-    expect(d.reasons).toContain('转发评论涉警负面占比 0.82 (40/49) ≥ 0.4（评论 ≥ 20 条，平均强度 0.70）：根帖未判涉警负面的 1 条传播链 (50 条) 按转发评论计为涉警负面');
+    expect(d.reasons).toContain('转发评论涉警负面占比 0.82 (40/49) ≥ 0.5（评论 ≥ 20 条，平均强度 0.70）：根帖未判涉警负面的 1 条传播链 (50 条) 按转发评论计为涉警负面');
   });
 });
 

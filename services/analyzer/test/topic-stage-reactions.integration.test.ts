@@ -119,7 +119,7 @@ describe('reactions in the live topic stage', () => {
       await stage.close();
       stage = await start();
 
-      // Ten more reposts (7 angry): 22 reactions, 15 angry (0.68 ≥ 0.4) — only with the 12 from before the restart.
+      // Ten more reposts (7 angry): 22 reactions, 15 angry (0.68 ≥ 0.5) — only with the 12 from before the restart.
       await batch(13, 23);
       const story2 = (await t.db.query('SELECT * FROM stories')).rows;
       expect(story2).toHaveLength(1);
@@ -127,7 +127,7 @@ describe('reactions in the live topic stage', () => {
       const topic2 = (await t.db.query('SELECT * FROM topics')).rows[0];
       expect(topic2).toMatchObject({ id: topic1.id, items: 23, police_negative: 23, reactions: 22, reactions_negative: 15, reaction_negative_items: 23, level: 'yellow' });
       const yellow = (await listLevelChanges(t.db, topic2.id)).find((c) => c.level === 'yellow');
-      expect(yellow?.reason).toContain('转发评论涉警负面占比 0.70 (14/20) ≥ 0.4');
+      expect(yellow?.reason).toContain('转发评论涉警负面占比 0.70 (14/20) ≥ 0.5');
       expect(yellow?.reason).toContain('线索：不信任');
       expect(yellow?.indicators).toMatchObject({ reactions: 20, reactionsNegative: 14, reactionStories: 1 });
       // What GET /api/topics/:id shows.
