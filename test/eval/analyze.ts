@@ -22,7 +22,7 @@
  */
 import { parseFloors } from './floors';
 import { existsSync, readFileSync } from 'node:fs';
-import { createAnalyzer, loadModel, POLICE_NEGATIVE_THRESHOLD, stanceTrainingTokens, train, trainStanceModel, trainingTokens, type ModelJson, type TrainingExample } from '../../packages/nlp/src/index';
+import { createAnalyzer, loadModel, POLICE_NEGATIVE_THRESHOLD, stanceFeatures, train, trainStanceModel, trainingTokens, type ModelJson, type TrainingExample } from '../../packages/nlp/src/index';
 import { parseLabelLine } from '../../services/cli/src/commands/train';
 import { sharedPath } from '../shared-data';
 
@@ -181,7 +181,10 @@ function crossValidate(items: Item[]): CvResult {
  */
 function learningLoop(items: Item[]): Counts {
   const fold = items.map((it) => fnv(it.id) % FOLDS);
-  const examples = items.map((it) => ({ tokens: trainingTokens(it.text), stanceTokens: stanceTrainingTokens(it.text), police_negative: it.gold }));
+  const examples = items.map((it) => {
+    const f = stanceFeatures(it.text);
+    return { tokens: trainingTokens(it.text), stanceTokens: f.tokens, ruleScore: f.ruleScore, police_negative: it.gold };
+  });
   const pairs: [boolean, boolean][] = [];
   for (let f = 0; f < FOLDS; f++) {
     const corrections = examples.filter((_, i) => fold[i] !== f && items[i]?.related === true);

@@ -79,7 +79,7 @@ export interface Analyzer {
    * What the police-negative model reads for an input (its words and the rules' markers), judged
    * as police-related: the tokens of a training example (stance-training.ts).
    */
-  stanceTokens(input: AnalyzeInput): string[];
+  stanceTokens(input: AnalyzeInput): { tokens: string[]; ruleScore: number };
   readonly engineVersion: string;
   readonly modelVersion: string | null;
 }
@@ -174,9 +174,11 @@ interface Stance {
   cues: string[];
   /** What the model read (words and rule markers); empty unless there is a model or they were asked for. */
   tokens: readonly string[];
+  /** The rules' own score. */
+  ruleScore: number;
 }
 const EMPTY_TOKENS: readonly string[] = [];
-const NO_STANCE: Stance = { negative: false, score: 0, cues: [], tokens: EMPTY_TOKENS };
+const NO_STANCE: Stance = { negative: false, score: 0, cues: [], tokens: EMPTY_TOKENS, ruleScore: 0 };
 const REACTION_OPTS: NormalizeOptions = { maxChars: 2000 };
 const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
 const EMPTY: readonly string[] = [];
@@ -241,11 +243,14 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   const normOpts: NormalizeOptions | undefined = opts.maxChars === undefined ? undefined : { maxChars: opts.maxChars };
   const modelVersion = model?.modelVersion ?? stanceModel?.modelVersion ?? null;
 
-  const threshold = opts.policeNegativeThreshold ?? (stanceModel ? POLICE_NEGATIVE_THRESHOLD : NEGATIVE_THRESHOLD);
+  // The setting wins; else the model's own operating point (calibrated on corrections); else the defaults.
+  const threshold = opts.policeNegativeThreshold ?? stanceModel?.stance?.threshold ?? (stanceModel ? POLICE_NEGATIVE_THRESHOLD : NEGATIVE_THRESHOLD);
+  const combineAlone = stanceModel?.stance?.combine === 'model';
   if (!(threshold > 0 && threshold < 1)) throw new Error(`policeNegativeThreshold must be in (0, 1), got ${threshold}`);
   // Set while stanceTokens runs: the words and rule markers of the item are kept for training.
   let wantTokens = false;
   let lastStanceTokens: readonly string[] = EMPTY_TOKENS;
+  let lastRuleScore = 0;
 
   /**
    * The stance toward police of the tokens ids[from, to) of a police-related text: the rules'
@@ -262,9 +267,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     // pattern lists), so they combine like independent detectors: 1 − (1 − rules)(1 − model). The
     // model has also read the rules' markers, so where its training says a rule misleads (in the
     // bureau's corrections, say) it can pull against that rule. Without a model the rules' score stands.
-    const score = p === null ? pn.score : 1 - (1 - p) * (1 - pn.score);
+    // A model calibrated on the bureau's own corrections may have shown that it judges better alone.
+    const score = p === null ? pn.score : combineAlone ? p : 1 - (1 - p) * (1 - pn.score);
     if (p !== null && p >= threshold && pn.score < NEGATIVE_THRESHOLD) fired.push('model');
-    return { negative: score >= threshold, score, cues: fired, tokens };
+    return { negative: score >= threshold, score, cues: fired, tokens, ruleScore: pn.score };
   };
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
@@ -365,6 +371,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
       }
     }
     lastStanceTokens = stance.tokens;
+    lastRuleScore = stance.ruleScore;
     // A repost's own words, judged in the police context its quoted post gives them.
     let reaction: AnalysisResult['reaction'] = null;
     if (relevance.related) {
@@ -452,9 +459,10 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     stanceTokens: (input) => {
       wantTokens = true;
       lastStanceTokens = EMPTY_TOKENS;
+      lastRuleScore = 0;
       try {
         analyze(input);
-        return [...lastStanceTokens];
+        return { tokens: [...lastStanceTokens], ruleScore: lastRuleScore };
       } finally {
         wantTokens = false;
       }

@@ -30,6 +30,8 @@ export type Head = 'negative' | 'sentiment' | 'police_negative';
 /** One training example: tokens plus any of the labels. */
 export interface TrainingExample {
   tokens: readonly string[];
+  /** The rules' police-negative score of the text (stance-training.ts calibrates the decision with it). */
+  ruleScore?: number;
   /**
    * What the police_negative head reads, when it differs from tokens: the words plus the rules'
    * markers (Analyzer.stanceTokens). The analyzer asks that head with the same.
@@ -105,6 +107,20 @@ export interface LrModelJson {
   /** Training settings, for the record. */
   training: { epochs: number; l2: number; learningRate: number; seed: number; classWeights: 'balanced' | 'none'; examples: number };
   heads: Partial<Record<Head, LrHeadJson>>;
+  /** How the analyzer turns the police_negative head into a decision (stance-training.ts); absent: the defaults. */
+  stance?: StanceDecision;
+}
+
+/**
+ * How the police_negative head's probability p and the rules' score s make the decision: 'or' is
+ * 1 − (1 − p)(1 − s), 'model' is p alone (the model has read the rules' markers); flagged at
+ * threshold. Chosen by cross-validation on analysts' corrections when there are enough of them.
+ */
+export interface StanceDecision {
+  combine: 'or' | 'model';
+  threshold: number;
+  /** Why: the figures the choice was made on, for the record (models list shows them). */
+  chosenBy: string;
 }
 
 /** The serialized model, any supported format. */
@@ -144,6 +160,8 @@ export interface Model {
   predict(head: Head, tokens: readonly string[]): Record<string, number> | null;
   /** P(positive class) of a binary head ('negative', 'police_negative'), or null. */
   probability(head: 'negative' | 'police_negative', tokens: readonly string[]): number | null;
+  /** The model's police-negative decision rule, when it carries one. */
+  readonly stance: StanceDecision | null;
 }
 
 const HEADS = ['negative', 'sentiment', 'police_negative'] as const;
@@ -222,44 +240,130 @@ const SEED_LEN = fnv1a('l');
 /** First character of a rule marker token (⟦). */
 export const MARKER_START = 0x27e6;
 
-/** Hashed, deduplicated feature indices of a token list (sorted, so the order is fixed). */
+// Scratch of hashedFeatures (it is synchronous): the code units of the text's characters, where
+// each character starts among them, and the feature hashes found. Grown as needed, because
+// allocating them per call cost more than the hashing itself.
+let units = new Uint16Array(1024);
+let charStart = new Int32Array(1024);
+let found = new Uint32Array(4096);
+// Per feature index, the call that last saw it: each feature once without sorting.
+let stamps = new Uint32Array(0);
+let call = 0;
+
+function grown<T extends Uint16Array | Int32Array | Uint32Array>(a: T, need: number): T {
+  if (need <= a.length) return a;
+  let size = a.length * 2;
+  while (size < need) size *= 2;
+  const b = new (a.constructor as new (n: number) => T)(size);
+  b.set(a);
+  return b;
+}
+
+const FNV_PRIME = 0x01000193;
+
+/**
+ * What a token contributes on its own, whatever its neighbours: its word hash, and the hashes of
+ * the character n-grams (n ≤ charNgrams) that lie inside it. Texts repeat their words, so these are
+ * cached per token (one cache per charNgrams; emptied when it grows past CACHE_LIMIT).
+ */
+const tokenCaches = new Map<number, Map<string, Uint32Array>>();
+const CACHE_LIMIT = 200_000;
+
+function ownFeatures(t: string, maxN: number): Uint32Array {
+  let cache = tokenCaches.get(maxN);
+  if (!cache) tokenCaches.set(maxN, (cache = new Map()));
+  const hit = cache.get(t);
+  if (hit) return hit;
+  const out: number[] = [fnv1a(t, SEED_WORD)];
+  const starts: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const c = t.charCodeAt(i);
+    if (!(c >= 0xdc00 && c <= 0xdfff && i > 0)) starts.push(i);
+  }
+  starts.push(t.length);
+  const chars = starts.length - 1;
+  for (let i = 0; i < chars; i++) {
+    let h = SEED_CHAR;
+    for (let n = 1; n <= maxN && i + n <= chars; n++) {
+      for (let u = starts[i + n - 1] as number; u < (starts[i + n] as number); u++) h = Math.imul(h ^ t.charCodeAt(u), FNV_PRIME);
+      out.push(Math.imul(h ^ (48 + n), FNV_PRIME) >>> 0);
+    }
+  }
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  const features = Uint32Array.from(out);
+  cache.set(t, features);
+  return features;
+}
+
+/**
+ * Hashed, deduplicated feature indices of a token list, in a fixed order: words, word bigrams,
+ * negation-scoped words, character n-grams across the text (those inside a token come cached with
+ * it; those across a token boundary are hashed here), a length bucket, and rule markers. The
+ * indices are the ones FNV-1a of the feature strings gives, so models trained by earlier versions
+ * read the same features.
+ */
 export function hashedFeatures(tokens: readonly string[], spec: LrFeatureSpec = DEFAULT_FEATURES): Uint32Array {
   const mask = (1 << spec.bits) - 1;
-  const seen = new Set<number>();
+  const maxN = spec.charNgrams;
+  let nFound = 0;
+  let total = 0;
+  for (const t of tokens) total += t.length;
+  found = grown(found, 3 * tokens.length + maxN * total + 2);
+  units = grown(units, total + 1);
+  charStart = grown(charStart, total + 2);
   let prev = '^';
   let negLeft = 0;
-  const chars: string[] = [];
+  let nUnits = 0;
+  let nChars = 0;
   for (const t of tokens) {
     // A rule marker (⟦distrust⟧, ⟦r3⟧: see stanceMarkers in analyze.ts) is one feature of its own,
     // never part of a bigram or of the character n-grams of the text.
     if (t.charCodeAt(0) === MARKER_START) {
-      seen.add(fnv1a(t, SEED_WORD) & mask);
+      found[nFound++] = fnv1a(t, SEED_WORD);
       continue;
     }
     if (!isFeature(t)) {
       prev = '^';
       continue;
     }
-    seen.add(fnv1a(t, SEED_WORD) & mask);
-    if (spec.wordBigrams) seen.add(fnv1a(t, fnv1a('|', fnv1a(prev, SEED_BIGRAM))) & mask);
-    if (negLeft > 0) seen.add(fnv1a(t, SEED_NOT) & mask);
+    const own = ownFeatures(t, maxN);
+    for (let i = 0; i < own.length; i++) found[nFound++] = own[i] as number;
+    if (spec.wordBigrams) found[nFound++] = fnv1a(t, fnv1a('|', fnv1a(prev, SEED_BIGRAM)));
+    if (negLeft > 0) found[nFound++] = fnv1a(t, SEED_NOT);
     if (CLAUSE_END.has(t)) negLeft = 0;
     else if (NEGATIONS.has(t)) negLeft = spec.negationScope;
     else if (negLeft > 0) negLeft--;
     prev = t;
-    for (const ch of t) chars.push(ch);
-  }
-  if (spec.wordBigrams && prev !== '^') seen.add(fnv1a('$', fnv1a('|', fnv1a(prev, SEED_BIGRAM))) & mask);
-  for (let n = 1; n <= spec.charNgrams; n++) {
-    for (let i = 0; i + n <= chars.length; i++) {
+    // The n-grams that start in the last maxN − 1 characters before this token and reach into it.
+    const first = nChars;
+    for (let i = 0; i < t.length; i++) {
+      const c = t.charCodeAt(i);
+      if (!(c >= 0xdc00 && c <= 0xdfff && i > 0)) charStart[nChars++] = nUnits;
+      units[nUnits++] = c;
+    }
+    charStart[nChars] = nUnits;
+    for (let i = Math.max(0, first - (maxN - 1)); i < first; i++) {
       let h = SEED_CHAR;
-      for (let k = 0; k < n; k++) h = fnv1a(chars[i + k] as string, h);
-      seen.add(fnv1a(String(n), h) & mask);
+      for (let n = 1; n <= maxN && i + n <= nChars; n++) {
+        for (let u = charStart[i + n - 1] as number, end = charStart[i + n] as number; u < end; u++) h = Math.imul(h ^ (units[u] as number), FNV_PRIME);
+        if (i + n > first) found[nFound++] = Math.imul(h ^ (48 + n), FNV_PRIME) >>> 0;
+      }
     }
   }
-  const len = chars.length;
-  seen.add(fnv1a(String(len < 10 ? 0 : len < 20 ? 1 : len < 40 ? 2 : len < 80 ? 3 : 4), SEED_LEN) & mask);
-  return Uint32Array.from(seen).sort();
+  if (spec.wordBigrams && prev !== '^') found[nFound++] = fnv1a('$', fnv1a('|', fnv1a(prev, SEED_BIGRAM)));
+  const len = nChars;
+  found[nFound++] = fnv1a(String(len < 10 ? 0 : len < 20 ? 1 : len < 40 ? 2 : len < 80 ? 3 : 4), SEED_LEN);
+  if (stamps.length !== mask + 1) stamps = new Uint32Array(mask + 1);
+  call = (call + 1) >>> 0 || 1;
+  if (call === 1) stamps.fill(0);
+  let k = 0;
+  for (let i = 0; i < nFound; i++) {
+    const f = (found[i] as number) & mask;
+    if (stamps[f] === call) continue;
+    stamps[f] = call;
+    found[k++] = f;
+  }
+  return found.slice(0, k);
 }
 
 /** xorshift32: a small seeded generator, so the shuffle (and the model) is reproducible. */
@@ -553,9 +657,13 @@ export function loadModel(json: unknown): Model {
     h.classes.forEach((c, i) => (out[c] = p[i] ?? 0));
     return out;
   };
+  const sd = (m as Partial<LrModelJson>).stance;
+  const stance: StanceDecision | null =
+    sd && (sd.combine === 'or' || sd.combine === 'model') && typeof sd.threshold === 'number' && sd.threshold > 0 && sd.threshold < 1 ? { combine: sd.combine, threshold: sd.threshold, chosenBy: String(sd.chosenBy ?? '') } : null;
   return {
     modelVersion,
     heads: [...loaded.keys()],
+    stance,
     predict,
     probability: (head, tokens) => {
       const p = predict(head, tokens);

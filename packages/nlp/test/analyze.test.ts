@@ -40,10 +40,12 @@ describe('createAnalyzer', () => {
   });
 
   it('flags at the configured threshold', () => {
-    const text = '警察人呢？报警一个小时没人来';
+    const text = '交警在路口查酒驾，有人说查得太严了';
     const score = analyzer.analyze({ id: 't', text }).policeNegativeScore;
-    expect(createAnalyzer({ policeNegativeThreshold: Math.min(0.99, score + 0.01) }).analyze({ id: 't', text }).policeNegative).toBe(false);
-    expect(createAnalyzer({ policeNegativeThreshold: Math.max(0.01, score - 0.01) }).analyze({ id: 't', text }).policeNegative).toBe(true);
+    expect(score).toBeGreaterThan(0.02);
+    expect(score).toBeLessThan(0.98);
+    expect(createAnalyzer({ policeNegativeThreshold: score + 0.01 }).analyze({ id: 't', text }).policeNegative).toBe(false);
+    expect(createAnalyzer({ policeNegativeThreshold: score - 0.01 }).analyze({ id: 't', text }).policeNegative).toBe(true);
     expect(() => createAnalyzer({ policeNegativeThreshold: 1.5 })).toThrow(/[Tt]hreshold/);
   });
 

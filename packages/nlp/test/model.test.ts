@@ -98,10 +98,10 @@ describe('model (logistic regression, the default)', () => {
     expect(() => train(examples(), { epochs: 0 })).toThrow(/epochs/);
   });
 
-  it('hashes word, bigram, character and negation features, each once, sorted', () => {
+  it('hashes word, bigram, character and negation features, each once, in a fixed order', () => {
     const spec = { bits: 16, charNgrams: 2, wordBigrams: true, negationScope: 3 };
     const a = hashedFeatures(['不', '好'], spec);
-    expect([...a]).toEqual([...a].sort((x, y) => x - y));
+    expect([...hashedFeatures(['不', '好'], spec)]).toEqual([...a]);
     expect(new Set(a).size).toBe(a.length);
     expect(a.every((x) => x < 1 << 16)).toBe(true);
     // Negation scope: 好 after 不 adds a NOT feature that 好 alone lacks.
@@ -112,6 +112,24 @@ describe('model (logistic regression, the default)', () => {
     expect(hashedFeatures(['好', '不'], spec).length).toBeLessThan(negated.length);
     expect(withoutNot.length).toBeGreaterThan(0);
     expect(hashedFeatures([' ', ''], spec).length).toBe(1); // only the length bucket
+  });
+
+  it('gives the same features whether a character n-gram lies inside a token or across tokens', () => {
+    // Cached per token or hashed at the boundary, 不作为 is the same 3-gram: a model reads the same text alike however it was cut.
+    const spec = { bits: 18, charNgrams: 3, wordBigrams: false, negationScope: 0 };
+    const whole = new Set(hashedFeatures(['不作为'], spec));
+    const cut = new Set(hashedFeatures(['不', '作为'], spec));
+    const onlyInWhole = [...whole].filter((f) => !cut.has(f));
+    // Only the word features differ (不作为 vs 不 and 作为): every character n-gram is shared.
+    expect(onlyInWhole.length).toBe(1);
+    expect(hashedFeatures(['😀警察', '来了'], spec).length).toBe(hashedFeatures(['😀警察', '来了'], spec).length);
+  });
+
+  it('reads a rule marker as one feature, outside bigrams and character n-grams', () => {
+    const spec = { bits: 18, charNgrams: 3, wordBigrams: true, negationScope: 3 };
+    const plain = hashedFeatures(['警察', '不管'], spec);
+    const marked = hashedFeatures(['警察', '不管', '⟦inaction⟧'], spec);
+    expect(marked.length).toBe(plain.length + 1);
   });
 });
 

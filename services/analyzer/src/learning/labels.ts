@@ -11,7 +11,7 @@
  * correction is police-related has nothing to train and is counted, not written.
  */
 import { listLabelledItems, type LabelledItem, type LabelSentiment, type Queryable } from '@yuqing/db';
-import { stanceTrainingTokens, trainingTokens, type TrainingExample } from '@yuqing/nlp';
+import { stanceFeatures, trainingTokens, type TrainingExample } from '@yuqing/nlp';
 
 /** A labels line (the --in format of yuqing train, plus item_id and url). */
 export interface LabelLine {
@@ -107,7 +107,7 @@ export function labelExample(v: unknown): TrainingExample | string {
   const o = v as Record<string, unknown>;
   if (typeof o.text !== 'string') return '"text" must be a string';
   if (o.title !== undefined && o.title !== null && typeof o.title !== 'string') return '"title" must be a string';
-  const ex: { tokens: string[]; stanceTokens?: string[]; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
+  const ex: { tokens: string[]; stanceTokens?: string[]; ruleScore?: number; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
   if (o.sentiment !== undefined) {
     if (typeof o.sentiment !== 'string' || !SENTIMENTS.has(o.sentiment)) return '"sentiment" must be "negative", "neutral" or "positive"';
     ex.sentiment = o.sentiment as 'negative' | 'neutral' | 'positive';
@@ -123,7 +123,11 @@ export function labelExample(v: unknown): TrainingExample | string {
   const title = typeof o.title === 'string' ? o.title : null;
   ex.tokens = trainingTokens(o.text, title);
   // The police-negative head reads the words and the rules' markers, as the analyzer asks it.
-  if (ex.police_negative !== undefined) ex.stanceTokens = stanceTrainingTokens(o.text, title);
+  if (ex.police_negative !== undefined) {
+    const f = stanceFeatures(o.text, title);
+    ex.stanceTokens = f.tokens;
+    ex.ruleScore = f.ruleScore;
+  }
   return ex;
 }
 
