@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { describeStats, labelExample, labelLines, parseLabelLine, type LabelLine } from '@yuqing/analyzer/learning';
-import { train, type HeadJson, type TrainingExample } from '@yuqing/nlp';
+import { authoredStanceExamples, train, trainStanceModel, type TrainingExample } from '@yuqing/nlp';
 import { cliConfig, withDb } from '../context';
 import { CliError, println, type Command } from '../io';
 
@@ -46,6 +46,20 @@ function itemIdOf(line: string): number | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Per trained head, how many of the given labels fall in each class (the shipped corpus not counted). */
+function labelCounts(examples: readonly TrainingExample[], heads: readonly string[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const head of heads) {
+    const counts: Record<string, number> = {};
+    for (const e of examples) {
+      const v = head === 'negative' ? (e.negative ?? (e.sentiment === undefined ? undefined : e.sentiment === 'negative')) : head === 'sentiment' ? e.sentiment : e.police_negative;
+      if (v !== undefined) counts[String(v)] = (counts[String(v)] ?? 0) + 1;
+    }
+    out[head] = counts;
+  }
+  return out;
 }
 
 /** Runs `yuqing train`. */
@@ -138,7 +152,13 @@ export const run: Command = async (argv, io) => {
   if (fromDb && values.in) println(io.stderr, `examples: ${kept.length} from ${values.in}, ${dbExamples.length} from the database`);
   const where = [values.in, fromDb ? 'the database' : null].filter(Boolean).join(' or ');
   if (examples.length === 0) throw new CliError(`no usable examples in ${where}${bad ? ` (${bad} bad lines)` : ''}`);
-  const model = train(examples, { algorithm, alpha, minCount, epochs, l2, bits, classWeights });
+  // Police-negative labels train on top of the shipped authored corpus, with the rules' markers and
+  // a decision rule calibrated on the labels (what the analyzer's learning loop trains).
+  const stance = algorithm === 'lr' && examples.some((e) => e.police_negative !== undefined);
+  // Only what was asked for on the command line: the stance model's own defaults (2^16, 3-grams) otherwise.
+  const given = { epochs: values.epochs, l2: values.l2, bits: values.bits, classWeights: values['class-weights'] };
+  const lrOptions = Object.fromEntries(Object.entries({ epochs, l2, bits, classWeights }).filter(([k]) => given[k as keyof typeof given] !== undefined));
+  const model = stance ? trainStanceModel(examples, lrOptions) : train(examples, { algorithm, alpha, minCount, epochs, l2, bits, classWeights });
   const heads = Object.keys(model.heads);
   if (heads.length === 0) throw new CliError('no head could be trained: every label needs examples of at least two classes');
   const outPath = resolve(io.cwd, values.out);
@@ -147,6 +167,6 @@ export const run: Command = async (argv, io) => {
   } catch (err) {
     throw new CliError(`cannot write ${values.out}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
-  println(io.stdout, JSON.stringify({ out: values.out, format: model.format, modelVersion: model.modelVersion, examples: examples.length, ...(fromDb ? { fromFile: kept.length, fromDb: dbExamples.length } : {}), badLines: bad, heads: Object.fromEntries(Object.entries(model.heads as Partial<Record<string, HeadJson>>).map(([h, j]) => [h, Object.fromEntries((j?.classes ?? []).map((c, i) => [c, j?.docs[i]]))])) }));
+  println(io.stdout, JSON.stringify({ out: values.out, format: model.format, modelVersion: model.modelVersion, examples: examples.length, ...(fromDb ? { fromFile: kept.length, fromDb: dbExamples.length } : {}), badLines: bad, heads: labelCounts(examples, Object.keys(model.heads)), ...(stance ? { corpus: authoredStanceExamples().length, decision: 'stance' in model ? (model.stance ?? null) : null } : {}) }));
   return bad > 0 ? 1 : 0;
 };
