@@ -183,7 +183,7 @@ function learningLoop(items: Item[]): Counts {
   const fold = items.map((it) => fnv(it.id) % FOLDS);
   const examples = items.map((it) => {
     const f = stanceFeatures(it.text);
-    return { tokens: trainingTokens(it.text), stanceTokens: f.tokens, ruleScore: f.ruleScore, police_negative: it.gold };
+    return { tokens: trainingTokens(it.text), stanceTokens: f.tokens, ruleScore: f.ruleScore, chars: f.chars, police_negative: it.gold };
   });
   const pairs: [boolean, boolean][] = [];
   for (let f = 0; f < FOLDS; f++) {

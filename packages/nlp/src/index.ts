@@ -11,7 +11,7 @@ export { policeRelevance, RELATED_THRESHOLD, type RelevanceResult, type Relevanc
 export { scoreSentiment, sentimentLexicon, NEG_THRESHOLD, POS_THRESHOLD, type SentimentResult, type SentimentLexicon } from './sentiment';
 export { policeNegative, riskOf, isOpinion, NEGATIVE_THRESHOLD, type PoliceNegativeResult } from './police-negative';
 export { train, loadModel, features, type Model, type ModelJson, type StanceDecision, type HeadJson, type Head, type TrainingExample, type TrainOptions } from './model';
-export { createAnalyzer, defaultStanceModel, stanceMarkers, SHIPPED_STANCE_MODEL_FILE, POLICE_NEGATIVE_THRESHOLD, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
+export { createAnalyzer, modelWeight, defaultStanceModel, stanceMarkers, SHIPPED_STANCE_MODEL_FILE, POLICE_NEGATIVE_THRESHOLD, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
 export { parseJurisdiction } from './jurisdiction';
 export { rootKey, repostComment, rootCandidates, isRepost } from './repost';
 export { trainStanceModel, calibrateStanceDecision, CALIBRATION_MIN, authoredStanceExamples, trainingTokens, stanceTrainingTokens, stanceFeatures, STANCE_CORPUS_DIR, type StanceTrainOptions } from './stance-training';

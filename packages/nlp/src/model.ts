@@ -32,6 +32,8 @@ export interface TrainingExample {
   tokens: readonly string[];
   /** The rules' police-negative score of the text (stance-training.ts calibrates the decision with it). */
   ruleScore?: number;
+  /** Characters of the judged text (the model's weight beside the rules depends on it). */
+  chars?: number;
   /**
    * What the police_negative head reads, when it differs from tokens: the words plus the rules'
    * markers (Analyzer.stanceTokens). The analyzer asks that head with the same.

@@ -8,7 +8,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { createAnalyzer, type Analyzer } from './analyze';
+import { createAnalyzer, modelWeight, type Analyzer } from './analyze';
 import { loadModel, train, type ModelJson, type StanceDecision, type TrainingExample, type TrainOptions } from './model';
 import { normalize } from './normalize';
 import { tokenize } from './segment';
@@ -37,7 +37,7 @@ export function trainingTokens(text: string, title?: string | null): string[] {
  * fired (judged by the rules alone, so training never depends on an earlier model), and the rules'
  * own score (the decision is calibrated with it).
  */
-export function stanceFeatures(text: string, title?: string | null): { tokens: string[]; ruleScore: number } {
+export function stanceFeatures(text: string, title?: string | null): { tokens: string[]; ruleScore: number; chars: number } {
   rulesOnly ??= createAnalyzer({ defaultStanceModel: false });
   return rulesOnly.stanceTokens({ id: 'training', text, title: title ?? null });
 }
@@ -75,7 +75,7 @@ export function authoredStanceExamples(): readonly TrainingExample[] {
       if (typeof o.text !== 'string' || typeof o.police_related !== 'boolean' || typeof o.police_negative !== 'boolean') throw new Error(`${file}:${i + 1}: needs text, police_related and police_negative`);
       if (!o.police_related) return;
       const f = stanceFeatures(o.text);
-      out.push({ tokens: trainingTokens(o.text), stanceTokens: f.tokens, ruleScore: f.ruleScore, police_negative: o.police_negative });
+      out.push({ tokens: trainingTokens(o.text), stanceTokens: f.tokens, ruleScore: f.ruleScore, chars: f.chars, police_negative: o.police_negative });
     });
   }
   authored = out;
@@ -134,13 +134,13 @@ export function calibrateStanceDecision(corrections: readonly TrainingExample[],
   const positives = usable.filter((e) => e.police_negative).length;
   if (usable.length < CALIBRATION_MIN.examples || positives < CALIBRATION_MIN.perClass || usable.length - positives < CALIBRATION_MIN.perClass) return null;
   const folds = usable.map((e) => foldOf(e, CALIBRATION_FOLDS));
-  const oof: Array<{ p: number; s: number; gold: boolean }> = [];
+  const oof: Array<{ p: number; s: number; w: number; gold: boolean }> = [];
   for (let f = 0; f < CALIBRATION_FOLDS; f++) {
     const rest = usable.filter((_, i) => folds[i] !== f);
     const model = loadModel(trainHeads(authoredStanceExamples(), rest, opts));
     usable.forEach((e, i) => {
       if (folds[i] !== f) return;
-      oof.push({ p: model.probability('police_negative', e.stanceTokens as readonly string[]) ?? 0, s: e.ruleScore as number, gold: e.police_negative === true });
+      oof.push({ p: model.probability('police_negative', e.stanceTokens as readonly string[]) ?? 0, s: e.ruleScore as number, w: modelWeight(e.chars ?? 0), gold: e.police_negative === true });
     });
   }
   let best: { combine: 'or' | 'model'; threshold: number; p: number; r: number; f1: number } | null = null;
@@ -150,7 +150,7 @@ export function calibrateStanceDecision(corrections: readonly TrainingExample[],
       let fp = 0;
       let fn = 0;
       for (const x of oof) {
-        const flagged = (combine === 'or' ? 1 - (1 - x.p) * (1 - x.s) : x.p) >= threshold;
+        const flagged = (combine === 'or' ? 1 - (1 - x.w * x.p) * (1 - x.s) : x.p) >= threshold;
         if (flagged && x.gold) tp++;
         else if (flagged) fp++;
         else if (x.gold) fn++;

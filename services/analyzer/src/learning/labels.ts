@@ -107,7 +107,7 @@ export function labelExample(v: unknown): TrainingExample | string {
   const o = v as Record<string, unknown>;
   if (typeof o.text !== 'string') return '"text" must be a string';
   if (o.title !== undefined && o.title !== null && typeof o.title !== 'string') return '"title" must be a string';
-  const ex: { tokens: string[]; stanceTokens?: string[]; ruleScore?: number; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
+  const ex: { tokens: string[]; stanceTokens?: string[]; ruleScore?: number; chars?: number; negative?: boolean; sentiment?: 'negative' | 'neutral' | 'positive'; police_negative?: boolean } = { tokens: [] };
   if (o.sentiment !== undefined) {
     if (typeof o.sentiment !== 'string' || !SENTIMENTS.has(o.sentiment)) return '"sentiment" must be "negative", "neutral" or "positive"';
     ex.sentiment = o.sentiment as 'negative' | 'neutral' | 'positive';
@@ -127,6 +127,7 @@ export function labelExample(v: unknown): TrainingExample | string {
     const f = stanceFeatures(o.text, title);
     ex.stanceTokens = f.tokens;
     ex.ruleScore = f.ruleScore;
+    ex.chars = f.chars;
   }
   return ex;
 }
