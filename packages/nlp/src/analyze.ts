@@ -82,6 +82,8 @@ export interface Analyzer {
   stanceTokens(input: AnalyzeInput): { tokens: string[]; ruleScore: number; chars: number };
   readonly engineVersion: string;
   readonly modelVersion: string | null;
+  /** The police-negative threshold this analyzer flags at (the setting, the model's, or the default). */
+  readonly policeNegativeThreshold: number;
 }
 
 /** Options of createAnalyzer. */
@@ -482,6 +484,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     },
     engineVersion: ENGINE_VERSION,
     modelVersion,
+    policeNegativeThreshold: threshold,
   };
 }
 

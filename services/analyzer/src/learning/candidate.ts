@@ -40,7 +40,7 @@ export interface CandidateInput {
 export interface GateMetrics {
   rule: string;
   folds: number;
-  /** The police-negative threshold both were judged at (POLICE_NEGATIVE_THRESHOLD); null: the engine's own default. */
+  /** The police-negative threshold the candidate was judged at (POLICE_NEGATIVE_THRESHOLD, else its own operating point); null in rows written before it was recorded. */
   threshold: number | null;
   minCorrections: number;
   corrections: { total: number; policeNegative: number; positives: number; unseenByCurrent: number };
@@ -116,7 +116,8 @@ export function evaluateCandidate(input: CandidateInput): CandidateOutput {
   const metrics: GateMetrics = {
     rule: GATE_RULE,
     folds: k,
-    threshold: input.threshold ?? null,
+    // Unset: the candidate's own operating point (calibrated on the corrections, or the engine's default).
+    threshold: input.threshold ?? analyzerOf(model).policeNegativeThreshold,
     minCorrections: input.minCorrections,
     corrections: { total: corrections.length, policeNegative: labelled.length, positives, unseenByCurrent: unseen.length },
     candidate: verdict.candidate ? { ...verdict.candidate, on: 'unseen-by-current' } : null,
