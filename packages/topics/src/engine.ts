@@ -63,6 +63,18 @@ export interface ReactionTally {
 
 const noReactions = (): ReactionTally => ({ reactions: 0, negative: 0, scoreSum: 0 });
 
+// Most stories and topics never see a reaction (headlines, originals): they share these empty,
+// frozen tallies, and get their own on the first reaction (copy on write; a write to a shared one
+// would throw). Live topics are many; this keeps each small.
+const NO_REACTIONS = Object.freeze(noReactions()) as ReactionTally;
+const NO_REACTION_STORIES = Object.freeze({ stories: 0, items: 0, ...noReactions() }) as ReactionTally & { stories: number; items: number };
+const NO_CUES = new Map<string, number>();
+
+/** A stored tally, or the shared empty one when there is none or it is empty. */
+function tallyOf(t: Partial<ReactionTally> | undefined): ReactionTally {
+  return t && (t.reactions ?? 0) > 0 ? { ...noReactions(), ...t } : NO_REACTIONS;
+}
+
 export interface Story {
   id: number;
   topicId: number;
@@ -283,7 +295,7 @@ export class TopicEngine {
         items: 0,
         rootNegative: false,
         policeRelated: 0,
-        reactions: noReactions(),
+        reactions: NO_REACTIONS,
         amplifiers: [],
       };
       this.stories.set(story.id, story);
@@ -484,9 +496,9 @@ export class TopicEngine {
         policeRelated: s.policeRelated,
         policeNegative: s.policeNegative,
         negative: s.negative,
-        reactions: { ...noReactions(), ...s.reactions },
-        reactionStories: { stories: 0, items: 0, ...noReactions(), ...s.reactionStories },
-        reactionCues: new Map(Object.entries(s.reactionCues ?? {})),
+        reactions: tallyOf(s.reactions),
+        reactionStories: s.reactionStories && s.reactionStories.stories > 0 ? { ...NO_REACTION_STORIES, ...s.reactionStories } : NO_REACTION_STORIES,
+        reactionCues: s.reactionCues && Object.keys(s.reactionCues).length ? new Map(Object.entries(s.reactionCues)) : NO_CUES,
         reach: s.reach,
         jurisdictionHits: s.jurisdictionHits,
         sources: new Set(s.sources),
@@ -520,7 +532,7 @@ export class TopicEngine {
         policeNegative: s.policeNegative,
         rootNegative: s.rootNegative ?? s.policeNegative,
         policeRelated: s.policeRelated ?? 0,
-        reactions: { ...noReactions(), ...s.reactions },
+        reactions: tallyOf(s.reactions),
         amplifiers: s.amplifiers,
       });
       e.storyIndex.addStory(s.id, s.root, fingerprint);
@@ -598,7 +610,7 @@ export class TopicEngine {
       items: 0,
       rootNegative: false,
       policeRelated: 0,
-      reactions: noReactions(),
+      reactions: NO_REACTIONS,
       amplifiers: [],
     };
     this.stories.set(storyId, story);
@@ -624,9 +636,9 @@ export class TopicEngine {
       policeRelated: 0,
       policeNegative: 0,
       negative: 0,
-      reactions: noReactions(),
-      reactionStories: { stories: 0, items: 0, ...noReactions() },
-      reactionCues: new Map(),
+      reactions: NO_REACTIONS,
+      reactionStories: NO_REACTION_STORIES,
+      reactionCues: NO_CUES,
       reach: 0,
       jurisdictionHits: 0,
       sources: new Set(),
@@ -676,12 +688,17 @@ export class TopicEngine {
     const r = a.reaction && quotesAPost(item.text) ? a.reaction : null;
     if (r) {
       const score = Number.isFinite(r.score) ? Math.min(Math.max(r.score, 0), 1) : 0;
+      if (story.reactions === NO_REACTIONS) story.reactions = noReactions();
+      if (topic.reactions === NO_REACTIONS) topic.reactions = noReactions();
       for (const tally of [story.reactions, topic.reactions]) {
         tally.reactions++;
         if (r.policeNegative) tally.negative++;
         tally.scoreSum += score;
       }
-      if (r.policeNegative) for (const c of r.cues ?? []) if (topic.reactionCues.has(c) || topic.reactionCues.size < 50) topic.reactionCues.set(c, (topic.reactionCues.get(c) ?? 0) + 1);
+      if (r.policeNegative && r.cues?.length) {
+        if (topic.reactionCues === NO_CUES) topic.reactionCues = new Map();
+        for (const c of r.cues) if (topic.reactionCues.has(c) || topic.reactionCues.size < 50) topic.reactionCues.set(c, (topic.reactionCues.get(c) ?? 0) + 1);
+      }
     }
     story.policeNegative = story.rootNegative || this.negativeByReactions(story);
     this.tallyStory(topic, story, 1);
@@ -705,6 +722,7 @@ export class TopicEngine {
     if (!story.policeNegative) return;
     topic.policeNegative += sign * story.items;
     if (story.rootNegative) return;
+    if (topic.reactionStories === NO_REACTION_STORIES) topic.reactionStories = { ...NO_REACTION_STORIES };
     const rs = topic.reactionStories;
     rs.stories += sign;
     rs.items += sign * story.items;
@@ -767,11 +785,20 @@ export class TopicEngine {
     b.policeRelated += a.policeRelated;
     b.policeNegative += a.policeNegative;
     b.negative += a.negative;
-    addTally(b.reactions, a.reactions);
-    addTally(b.reactionStories, a.reactionStories);
-    b.reactionStories.stories += a.reactionStories.stories;
-    b.reactionStories.items += a.reactionStories.items;
-    for (const [k, v] of a.reactionCues) b.reactionCues.set(k, (b.reactionCues.get(k) ?? 0) + v);
+    if (a.reactions.reactions > 0) {
+      if (b.reactions === NO_REACTIONS) b.reactions = noReactions();
+      addTally(b.reactions, a.reactions);
+    }
+    if (a.reactionStories.stories > 0) {
+      if (b.reactionStories === NO_REACTION_STORIES) b.reactionStories = { ...NO_REACTION_STORIES };
+      addTally(b.reactionStories, a.reactionStories);
+      b.reactionStories.stories += a.reactionStories.stories;
+      b.reactionStories.items += a.reactionStories.items;
+    }
+    if (a.reactionCues.size > 0) {
+      if (b.reactionCues === NO_CUES) b.reactionCues = new Map();
+      for (const [k, v] of a.reactionCues) b.reactionCues.set(k, (b.reactionCues.get(k) ?? 0) + v);
+    }
     b.reach += a.reach;
     b.jurisdictionHits += a.jurisdictionHits;
     for (const s of a.sources) if (b.sources.size < 1000) b.sources.add(s);
