@@ -15,7 +15,7 @@ import { normalize, type Normalized, type NormalizeOptions } from './normalize';
 import { createPlaceMatcher, type PlaceMatch } from './places';
 import { NEGATIVE_THRESHOLD, policeNegativeOf } from './police-negative';
 import { isPoliceAccount, RELATED_THRESHOLD, relevanceOf, type RelevanceResult } from './relevance';
-import { isRepost, repostComment } from './repost';
+import { ownWords } from './repost';
 import { stanceOf } from './stance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
@@ -193,6 +193,11 @@ interface Stance {
 const EMPTY_TOKENS: readonly string[] = [];
 const NO_STANCE: Stance = { negative: false, score: 0, cues: [], tokens: EMPTY_TOKENS, ruleScore: 0 };
 const REACTION_OPTS: NormalizeOptions = { maxChars: 2000 };
+// Cues that speak against the police even when a reaction does not name them (not ridicule or
+// fear words, not misconduct words that may describe the criminal).
+// A reaction not aimed at the police scores below any threshold a setting may give.
+const REACTION_UNAIMED_MAX = 0.2;
+const AIMED_AT_POLICE = new Set(['distrust', 'sarcasm', 'inaction', 'coverup', 'accountability', 'rhetorical', 'question', 'fear', 'corruption', 'unfair']);
 const NO_SENTIMENT: SentimentResult = { label: 'neutral', score: 0, raw: 0 };
 const EMPTY: readonly string[] = [];
 
@@ -289,9 +294,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
   const reactionOf = (rawText: string, n: number): AnalysisResult['reaction'] => {
-    if (!isRepost(rawText)) return null;
-    const own = repostComment(rawText);
-    if (!own) return null;
+    const own = ownWords(rawText);
+    if (own === null) return null;
     const norm = normalize(own, REACTION_OPTS);
     const to = appendTokens(norm.text, n);
     if (to === n) return null;
@@ -301,7 +305,12 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     const context: RelevanceResult = { related: true, score: Math.max(rel.score, RELATED_THRESHOLD), hits: rel.hits, positions: rel.positions };
     const sent = sentimentOf(tokenTable, view, to - n, norm.emoticons);
     const stance = judgeStance(context, sent.score, n, to, norm.text, norm.emoticons, true);
-    return { policeNegative: stance.negative, score: round(stance.score), cues: stance.cues };
+    // A reaction names no target as a rule ("吓死我了", "真的假的？", "人渣"): fear, shock, insults
+    // may be at the criminal or the news itself. It speaks against the police only when it names
+    // them, or when the rules read a stance that only the police can be the object of (distrust of
+    // a statement, inaction, cover-up, demands of accountability …), not on the model's word alone.
+    const aimed = rel.score > 0 || stance.cues.some((c) => AIMED_AT_POLICE.has(c));
+    return { policeNegative: stance.negative && aimed, score: round(aimed ? stance.score : Math.min(stance.score, REACTION_UNAIMED_MAX)), cues: stance.cues };
   };
 
   // Each stage sits in its own try block (not a closure per stage: this runs for every item).

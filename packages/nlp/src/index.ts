@@ -13,5 +13,5 @@ export { policeNegative, riskOf, isOpinion, NEGATIVE_THRESHOLD, type PoliceNegat
 export { train, loadModel, features, type Model, type ModelJson, type StanceDecision, type HeadJson, type Head, type TrainingExample, type TrainOptions } from './model';
 export { createAnalyzer, modelWeight, defaultStanceModel, stanceMarkers, SHIPPED_STANCE_MODEL_FILE, POLICE_NEGATIVE_THRESHOLD, ENGINE_VERSION, type Analyzer, type AnalyzerOptions, type AnalyzeInput, type AnalysisResult } from './analyze';
 export { parseJurisdiction } from './jurisdiction';
-export { rootKey, repostComment, rootCandidates, isRepost } from './repost';
+export { rootKey, repostComment, ownWords, rootCandidates, isRepost } from './repost';
 export { trainStanceModel, calibrateStanceDecision, CALIBRATION_MIN, authoredStanceExamples, trainingTokens, stanceTrainingTokens, stanceFeatures, STANCE_CORPUS_DIR, type StanceTrainOptions } from './stance-training';

@@ -20,6 +20,21 @@ export function repostComment(text: string): string {
   return head.replace(LEADING, '').trim();
 }
 
+// What people type when they repost without saying anything: no stance of its own.
+const BARE = /^(?:转发微博|转发|轉發微博|轉發|repost|rt|转|扩散|扩|顶|mark|马克|已阅|关注|围观|路过|[\s\p{P}\p{S}])*$/iu;
+
+/**
+ * The words a repost adds of its own, in front of the post it quotes (`comment //@B: … //转发：…`);
+ * null for an original post, for a repost that quotes with nothing in front (`转发：原文`), and for
+ * bare repost noise (转发微博, 扩散, ???, emoticons): those say nothing of their own.
+ */
+export function ownWords(text: string): string | null {
+  const m = new RegExp(MARKER.source).exec(text);
+  if (!m) return null;
+  const head = text.slice(0, m.index).replace(LEADING, '').trim();
+  return head && !BARE.test(head.replace(/\[[^\]]{1,8}\]/g, '')) ? head : null;
+}
+
 /**
  * Candidate roots, longest first: the whole text (minus a leading `转发：`), then the suffix after
  * each repost marker. Candidates shorter than `minChars` are dropped (`//转发：好` is no story).
