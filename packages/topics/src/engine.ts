@@ -1,8 +1,10 @@
 /**
  * The topic stage, driven by items in event time: each analysed item joins a story (reposts and
  * near-duplicates of one text), each new story joins a topic (single-pass clustering) or starts
- * one, and the item's topic gets its indicators, stage and warning level recomputed. Everything
- * it returns is an event; the live pipeline stores them, `yuqing replay` prints them.
+ * one, and the item's topic gets its indicators, stage and warning level recomputed. An item
+ * analysed again (a new model) is revised in place (revise): its story's and topic's counts follow
+ * the new analysis and the level is judged again, going forward only. Everything it returns is an
+ * event; the live pipeline stores them, `yuqing replay` prints them.
  *
  * The clock is the largest publication time seen, so the same input gives the same output at any
  * speed. The engine is in-memory and single-writer; the live pipeline rebuilds it from PostgreSQL.
@@ -59,6 +61,41 @@ export interface ReactionTally {
   reactions: number;
   negative: number;
   scoreSum: number;
+}
+
+/** The parts of an item's analysis its story and topic count, which a re-analysis may change. */
+export interface CountedAnalysis {
+  policeRelated: boolean;
+  /** Counted only for a story's root (its first item): a repost repeats its root. */
+  policeNegative: boolean;
+  /** Sentiment negative (the topic's negative count). */
+  negative: boolean;
+  /** Counted only when the item quotes a post after words of its own (as when it was placed). */
+  reaction?: Reaction | null;
+}
+
+/** What a topic counts of an analysis. */
+export function countedOf(a: Pick<TopicItem['analysis'], 'policeRelated' | 'policeNegative' | 'sentiment' | 'reaction'>): CountedAnalysis {
+  return { policeRelated: a.policeRelated, policeNegative: a.policeNegative, negative: a.sentiment === 'negative', reaction: a.reaction ?? null };
+}
+
+/**
+ * An item placed before and analysed again (a re-analysis after a model activation). The engine
+ * keeps no per-item analysis (live topics are many), so the caller says where the item was placed
+ * and what was counted of it; the engine counts the difference.
+ */
+export interface ItemRevision {
+  itemId: string;
+  /** The story the item was placed in. */
+  storyId: number;
+  /** The item's text: whether it quotes a post decides whether its reaction counts, as when it was placed. */
+  text: string;
+  /** What its story and topic counted of it (its analysis when placed, or when last revised). */
+  before: CountedAnalysis;
+  /** Its new analysis. */
+  after: CountedAnalysis;
+  /** The model of the new analysis, named in a level change it causes (null: the built-in default). */
+  model?: string | null;
 }
 
 const noReactions = (): ReactionTally => ({ reactions: 0, negative: 0, scoreSum: 0 });
@@ -136,6 +173,8 @@ export interface Topic {
 
 export type TopicEvent =
   | { type: 'assign'; itemId: string; storyId: string; topicId: string; at: number; newStory: boolean; newTopic: boolean }
+  /** A placed item's analysis revised (revise()): `changed` when its story's or topic's counts moved. */
+  | { type: 'revise'; itemId: string; storyId: string; topicId: string; at: number; changed: boolean }
   | { type: 'level'; topicId: string; level: Level; previous: Level; at: number; indicators: Indicators; reason: string; automatic: boolean; applied: boolean }
   | { type: 'merge'; from: string; into: string; at: number }
   | { type: 'stage'; topicId: string; stage: Stage; previous: Stage | null; at: number }
@@ -325,6 +364,72 @@ export class TopicEngine {
     events.push(...this.evaluate(topic, t));
     for (const burst of this.termBursts.observe(item.analysis.keywords.slice(0, 5), t)) events.push({ type: 'term_burst', ...burst });
     return events;
+  }
+
+  /**
+   * Revises items placed before with their new analysis (a re-analysis with a new model). Each
+   * item stays in its story and topic; their counts change by the difference between what was
+   * counted and the new analysis: police-related and negative items, a root's police-negativity
+   * (and with it the story's items in the topic's police-negative count), a reaction's tallies.
+   * Then each open topic that changed is judged again at the engine's clock, going forward only:
+   * its automatic level may rise (the reason says the re-analysis led to it), and never falls while
+   * the topic is live — as for new items, it drops when the topic closes; a person's level stands.
+   * A closed topic's counts are corrected but it is not judged (it warns only when it reopens).
+   * Items whose story the engine no longer holds (a forgotten topic) are ignored: no event.
+   */
+  revise(revisions: ItemRevision | ItemRevision[]): TopicEvent[] {
+    const events: TopicEvent[] = [];
+    const at = this.clock;
+    // Judged once per topic, after all of the batch's revisions: a batch of flips is one change.
+    const judge = new Map<number, Set<string>>();
+    for (const r of Array.isArray(revisions) ? revisions : [revisions]) {
+      const story = this.stories.get(r.storyId);
+      const topic = story ? this.topics.get(story.topicId) : undefined;
+      if (!story || !topic) continue;
+      const changed = this.recount(topic, story, r);
+      events.push({ type: 'revise', itemId: r.itemId, storyId: String(story.id), topicId: String(topic.id), at, changed });
+      if (!changed) continue;
+      if (this.trackChanges) {
+        this.touchedTopics.add(topic.id);
+        this.touchedStories.add(story.id);
+      }
+      if (topic.status !== 'open') continue;
+      const models = judge.get(topic.id) ?? new Set<string>();
+      models.add(r.model ?? '默认');
+      judge.set(topic.id, models);
+    }
+    for (const [topicId, models] of judge) {
+      const topic = this.topics.get(topicId)!;
+      advanceSeries(topic.series, at, this.cfg.baselineAlpha);
+      events.push(...this.raiseLevel(topic, at, this.indicators(topic, at), `重新分析（模型 ${[...models].sort().join('、')}）后`));
+    }
+    return events;
+  }
+
+  /** Applies one revision to its story and topic; false when nothing they count differs. */
+  private recount(topic: Topic, story: Story, r: ItemRevision): boolean {
+    const b = r.before;
+    const a = r.after;
+    const isRoot = story.firstItemId === r.itemId;
+    const quotes = quotesAPost(r.text);
+    const rb = quotes ? (b.reaction ?? null) : null;
+    const ra = quotes ? (a.reaction ?? null) : null;
+    const changed = b.policeRelated !== a.policeRelated || b.negative !== a.negative || (isRoot && b.policeNegative !== a.policeNegative) || !sameReaction(rb, ra);
+    if (!changed) return false;
+    // As in count(): the story's part of the topic's police-negative counts out, the story revised, back in.
+    this.tallyStory(topic, story, -1);
+    if (a.policeRelated !== b.policeRelated) {
+      const d = a.policeRelated ? 1 : -1;
+      topic.policeRelated = Math.max(0, topic.policeRelated + d);
+      story.policeRelated = Math.max(0, story.policeRelated + d);
+    }
+    if (a.negative !== b.negative) topic.negative = Math.max(0, topic.negative + (a.negative ? 1 : -1));
+    if (isRoot) story.rootNegative = a.policeNegative;
+    if (rb) this.tallyReaction(topic, story, rb, -1);
+    if (ra) this.tallyReaction(topic, story, ra, 1);
+    story.policeNegative = story.rootNegative || this.negativeByReactions(story);
+    this.tallyStory(topic, story, 1);
+    return true;
   }
 
   /** Sets (or clears, with null) a person's level on a topic; returns the level event. */
@@ -686,20 +791,7 @@ export class TopicEngine {
     // only the post (`转发：original`) adds nothing, whatever its analysis says.
     if (story.items === 1) story.rootNegative = a.policeNegative;
     const r = a.reaction && quotesAPost(item.text) ? a.reaction : null;
-    if (r) {
-      const score = Number.isFinite(r.score) ? Math.min(Math.max(r.score, 0), 1) : 0;
-      if (story.reactions === NO_REACTIONS) story.reactions = noReactions();
-      if (topic.reactions === NO_REACTIONS) topic.reactions = noReactions();
-      for (const tally of [story.reactions, topic.reactions]) {
-        tally.reactions++;
-        if (r.policeNegative) tally.negative++;
-        tally.scoreSum += score;
-      }
-      if (r.policeNegative && r.cues?.length) {
-        if (topic.reactionCues === NO_CUES) topic.reactionCues = new Map();
-        for (const c of r.cues) if (topic.reactionCues.has(c) || topic.reactionCues.size < 50) topic.reactionCues.set(c, (topic.reactionCues.get(c) ?? 0) + 1);
-      }
-    }
+    if (r) this.tallyReaction(topic, story, r, 1);
     story.policeNegative = story.rootNegative || this.negativeByReactions(story);
     this.tallyStory(topic, story, 1);
     if (a.sentiment === 'negative') topic.negative++;
@@ -709,6 +801,34 @@ export class TopicEngine {
     for (const p of a.places) topic.places.set(p, (topic.places.get(p) ?? 0) + 1);
     for (const c of a.categories) topic.categories.set(c, (topic.categories.get(c) ?? 0) + 1);
     addToSeries(topic.series, t);
+  }
+
+  /** Counts (sign 1) or takes back (sign −1, a revision) one reaction in its story's and topic's tallies and cues. */
+  private tallyReaction(topic: Topic, story: Story, r: Reaction, sign: 1 | -1): void {
+    // A reaction never counted cannot be taken back (state stored before reactions were counted).
+    if (sign < 0 && (story.reactions.reactions <= 0 || topic.reactions.reactions <= 0)) return;
+    const score = clampScore(r.score);
+    if (story.reactions === NO_REACTIONS) story.reactions = noReactions();
+    if (topic.reactions === NO_REACTIONS) topic.reactions = noReactions();
+    for (const tally of [story.reactions, topic.reactions]) {
+      tally.reactions += sign;
+      if (r.policeNegative) tally.negative = Math.max(0, tally.negative + sign);
+      tally.scoreSum += sign * score;
+      // No rounding residue left behind by taking back the last one.
+      if (tally.reactions === 0) tally.scoreSum = 0;
+    }
+    if (!r.policeNegative || !r.cues?.length) return;
+    if (sign > 0) {
+      if (topic.reactionCues === NO_CUES) topic.reactionCues = new Map();
+      for (const c of r.cues) if (topic.reactionCues.has(c) || topic.reactionCues.size < 50) topic.reactionCues.set(c, (topic.reactionCues.get(c) ?? 0) + 1);
+    } else if (topic.reactionCues !== NO_CUES) {
+      for (const c of r.cues) {
+        const n = topic.reactionCues.get(c);
+        if (n === undefined) continue;
+        if (n > 1) topic.reactionCues.set(c, n - 1);
+        else topic.reactionCues.delete(c);
+      }
+    }
   }
 
   /** Whether a story's reactions make it police-negative: enough of them, a large enough share, about the police. */
@@ -751,22 +871,26 @@ export class TopicEngine {
       ind.stage = stage;
     }
     topic.reopened = false;
+    events.push(...this.raiseLevel(topic, now, ind));
+    return events;
+  }
+
+  /** The level event when the indicators call for a higher automatic level than the topic has; `cause` opens the reasons. */
+  private raiseLevel(topic: Topic, now: number, ind: Indicators, cause?: string): TopicEvent[] {
     const decision = decideLevel(ind, this.cfg);
     // While a topic is live its automatic level only rises: a warning that flickers down and up
     // with every lull is noise. It drops when the topic goes quiet (sweep).
-    if (levelRank(decision.level) <= levelRank(topic.autoLevel)) return events;
+    if (levelRank(decision.level) <= levelRank(topic.autoLevel)) return [];
     const previousAuto = topic.autoLevel;
     topic.autoLevel = decision.level;
-    const reason = `${previousAuto} → ${decision.level}: ${decision.reasons.join('；')}`;
+    const reason = `${previousAuto} → ${decision.level}: ${cause ? `${cause}：` : ''}${decision.reasons.join('；')}`;
     if (topic.manualLevel !== null) {
       // Recorded, not applied: a person's level stands until a person changes it.
-      events.push({ type: 'level', topicId: String(topic.id), level: decision.level, previous: topic.level, at: now, indicators: ind, reason: `${reason}（人工定级 ${topic.manualLevel}，未自动覆盖）`, automatic: true, applied: false });
-      return events;
+      return [{ type: 'level', topicId: String(topic.id), level: decision.level, previous: topic.level, at: now, indicators: ind, reason: `${reason}（人工定级 ${topic.manualLevel}，未自动覆盖）`, automatic: true, applied: false }];
     }
     const previous = topic.level;
     topic.level = decision.level;
-    events.push({ type: 'level', topicId: String(topic.id), level: decision.level, previous, at: now, indicators: ind, reason, automatic: true, applied: true });
-    return events;
+    return [{ type: 'level', topicId: String(topic.id), level: decision.level, previous, at: now, indicators: ind, reason, automatic: true, applied: true }];
   }
 
   private merge(fromId: number, intoId: number, at: number): TopicEvent[] {
@@ -827,6 +951,19 @@ export class TopicEngine {
 
 function round(n: number): number {
   return Math.round(n * 100) / 100;
+}
+
+/** A reaction's stance score as counted: in [0, 1], 0 when not a number. */
+function clampScore(score: number): number {
+  return Number.isFinite(score) ? Math.min(Math.max(score, 0), 1) : 0;
+}
+
+/** Whether two reactions count the same (stance, score as counted, cues). */
+function sameReaction(x: Reaction | null, y: Reaction | null): boolean {
+  if (!x || !y) return x === y;
+  const cx = x.cues ?? [];
+  const cy = y.cues ?? [];
+  return x.policeNegative === y.policeNegative && clampScore(x.score) === clampScore(y.score) && cx.length === cy.length && cx.every((c, i) => c === cy[i]);
 }
 
 /** True when the text quotes a post after words of its own (a repost marker with a post behind it). */
