@@ -230,6 +230,26 @@ function pushId(id: number, n: number): number {
 // The token ranges handed to the place matcher (reused: analyze is synchronous).
 const ranges: { str: readonly string[]; ids: Int32Array; to1: number; from2: number; to2: number } = { str: [], ids, to1: 0, from2: 0, to2: 0 };
 
+/**
+ * The end (exclusive) of the body tokens ids[bodyFrom, n) that spell `prefix`, the opening of the
+ * body's text; −1 when they do not (normalization differed, or a token straddles its end).
+ */
+function prefixTokens(prefix: string, bodyText: string, bodyFrom: number, n: number): number {
+  if (!prefix || !bodyText.startsWith(prefix)) return -1;
+  const str = tokenTable.str;
+  let at = 0;
+  let i = bodyFrom;
+  while (i < n && at < prefix.length) {
+    const t = str[ids[i] as number] as string;
+    const found = bodyText.indexOf(t, at);
+    if (found < 0 || found >= prefix.length) break;
+    at = found + t.length;
+    i++;
+  }
+  if (at > prefix.length) return -1;
+  return at === prefix.length || prefix.slice(at).trim() === '' ? i : -1;
+}
+
 /** The tokens ids[from, to) as strings. */
 function tokenStrings(from: number, to: number, out: string[] = []): string[] {
   const str = tokenTable.str;
@@ -275,13 +295,15 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
    * The stance toward police of the tokens ids[from, to) of a police-related text: the rules'
    * score and cues, combined with the model's police_negative head when there is one.
    */
-  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number, text: string, emoticons: readonly string[], addressed: boolean): Stance => {
+  const judgeStance = (relevance: RelevanceResult, sentimentScore: number, from: number, to: number, text: string, emoticons: readonly string[], addressed: boolean, modelIf?: (ruleKinds: readonly string[]) => boolean): Stance => {
     const view = from === 0 ? ids : ids.subarray(from, to);
     const cues = stanceOf(text, emoticons, addressed);
     const pn = policeNegativeOf(relevance, sentimentScore, tokenTable, view, to - from, cues);
     const fired = pn.kinds.slice();
-    const tokens = stanceModel || wantTokens ? [...tokenStrings(from, to), ...stanceMarkers(pn.score, pn.kinds)] : EMPTY_TOKENS;
-    const p = stanceModel ? stanceModel.probability('police_negative', tokens) : null;
+    // The model is asked only where its answer can matter (modelIf), because it costs about as much as all the rules.
+    const useModel = stanceModel !== null && (modelIf === undefined || modelIf(pn.kinds));
+    const tokens = useModel || wantTokens ? [...tokenStrings(from, to), ...stanceMarkers(pn.score, pn.kinds)] : EMPTY_TOKENS;
+    const p = useModel ? (stanceModel as Model).probability('police_negative', tokens) : null;
     // Either judge may see what the other misses (a misconduct word the model never met; irony no
     // pattern lists), so they combine like independent detectors: 1 − (1 − rules)(1 − model). The
     // model has also read the rules' markers, so where its training says a rule misleads (in the
@@ -293,23 +315,31 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   };
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
-  const reactionOf = (rawText: string, n: number): AnalysisResult['reaction'] => {
+  const reactionOf = (rawText: string, bodyText: string, bodyFrom: number, n: number): AnalysisResult['reaction'] => {
     const own = ownWords(rawText);
     if (own === null) return null;
     const norm = normalize(own, REACTION_OPTS);
-    const to = appendTokens(norm.text, n);
-    if (to === n) return null;
+    // The reaction opens the body: its tokens are the body's first ones (segmented once), else
+    // it is segmented on its own after the item's tokens.
+    let from = bodyFrom;
+    let to = prefixTokens(norm.text, bodyText, bodyFrom, n);
+    if (to < 0) {
+      from = n;
+      to = appendTokens(norm.text, n);
+    }
+    if (to === from) return null;
     // The quoted post made the item police-related: the reaction is read as speaking of police.
-    const view = ids.subarray(n, to);
-    const rel = relevanceOf(tokenTable, view, 0, 0, to - n, norm.mentions, norm.text.length);
+    const view = ids.subarray(from, to);
+    const rel = relevanceOf(tokenTable, view, 0, 0, to - from, norm.mentions, norm.text.length);
     const context: RelevanceResult = { related: true, score: Math.max(rel.score, RELATED_THRESHOLD), hits: rel.hits, positions: rel.positions };
-    const sent = sentimentOf(tokenTable, view, to - n, norm.emoticons);
-    const stance = judgeStance(context, sent.score, n, to, norm.text, norm.emoticons, true);
+    const sent = sentimentOf(tokenTable, view, to - from, norm.emoticons);
     // A reaction names no target as a rule ("吓死我了", "真的假的？", "人渣"): fear, shock, insults
     // may be at the criminal or the news itself. It speaks against the police only when it names
     // them, or when the rules read a stance that only the police can be the object of (distrust of
     // a statement, inaction, cover-up, demands of accountability …), not on the model's word alone.
-    const aimed = rel.score > 0 || stance.cues.some((c) => AIMED_AT_POLICE.has(c));
+    const aimedBy = (kinds: readonly string[]) => rel.score > 0 || kinds.some((c) => AIMED_AT_POLICE.has(c));
+    const stance = judgeStance(context, sent.score, from, to, norm.text, norm.emoticons, true, aimedBy);
+    const aimed = aimedBy(stance.cues);
     return { policeNegative: stance.negative && aimed, score: round(aimed ? stance.score : Math.min(stance.score, REACTION_UNAIMED_MAX)), cues: stance.cues };
   };
 
@@ -400,7 +430,7 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     let reaction: AnalysisResult['reaction'] = null;
     if (relevance.related) {
       try {
-        reaction = reactionOf(rawText, n);
+        reaction = reactionOf(rawText, text, bodyFrom, n);
       } catch {
         reaction = null;
       }
