@@ -20,8 +20,12 @@ export type CrawlPayload = z.infer<typeof crawlPayload>;
 export const analyzePayload = z.object({ itemId: z.number().int().positive(), reanalyze: z.number().int().positive().optional() });
 export type AnalyzePayload = z.infer<typeof analyzePayload>;
 
-/** A topic-stage job: place one analysed item into stories and topics. */
-export const topicPayload = z.object({ itemId: z.number().int().positive() });
+/**
+ * A topic-stage job: place one analysed item into stories and topics; with `revise`, revise an item
+ * placed before whose analysis was replaced (a re-analysis with a new model): its story's and
+ * topic's counts follow the new analysis (services/analyzer/src/topic-stage.ts).
+ */
+export const topicPayload = z.object({ itemId: z.number().int().positive(), revise: z.literal(true).optional() });
 export type TopicPayload = z.infer<typeof topicPayload>;
 
 // BullMQ refuses integer-looking custom ids and ':' is its key separator: use `kind-n`.
@@ -88,6 +92,19 @@ export function createTopicQueue(connection: ConnectionOptions, prefix: string):
 export async function enqueueTopics(queue: Queue<TopicPayload>, itemIds: number[]): Promise<void> {
   if (itemIds.length === 0) return;
   await queue.addBulk(itemIds.map((itemId) => ({ name: 'topic', data: { itemId }, opts: { jobId: analyzeJobId(itemId) } })));
+}
+
+/**
+ * Job id of an item's revision in the topic stage: one per stored analysis (the time it was
+ * stored), apart from the item's placement job. A revision is idempotent anyway (the stage counts
+ * the difference to what it counted), so the id only spares duplicate work.
+ */
+export const topicRevisionJobId = (itemId: number, analyzedAt: Date): string => `revise-${itemId}-${analyzedAt.getTime()}`;
+
+/** Hands re-analysed items to the topic stage to revise (idempotent by job id). */
+export async function enqueueTopicRevisions(queue: Queue<TopicPayload>, items: Array<{ itemId: number; analyzedAt: Date }>): Promise<void> {
+  if (items.length === 0) return;
+  await queue.addBulk(items.map(({ itemId, analyzedAt }) => ({ name: 'revise', data: { itemId, revise: true as const }, opts: { jobId: topicRevisionJobId(itemId, analyzedAt) } })));
 }
 
 /** Adds analysis jobs for stored items (idempotent by job id). */

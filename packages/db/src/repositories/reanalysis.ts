@@ -1,11 +1,13 @@
 /**
  * Re-analysis after a model activation: analysed items are read again and their analysis replaced
  * (every column storeAnalyses writes, the reaction included) when the model (or engine) that produced it differs. Only item_analysis changes: items.analyzed_at
- * (the first analysis) stays, and the topic stage never sees the item again (it places an item
- * once: story_items), so no item is counted twice and no level history is rewritten.
+ * (the first analysis) stays. The topic stage places an item once (story_items), so no item is
+ * counted twice; the items whose counted fields differ from their new analysis are handed to it to
+ * revise (topicRevisionsDue), which moves their topic's counts and appends, never rewrites, level history.
  */
 import type { PoolClient, Queryable } from '../pool';
-import type { ItemToAnalyze, StoredAnalysis } from './analysis';
+import { reactionOf, type ItemToAnalyze, type StoredAnalysis } from './analysis';
+import type { CountedRow } from './topics';
 
 /** Loads the analysed items of these ids (items not analysed yet are left to their first analysis). */
 export async function loadItemsToReanalyze(db: Queryable, ids: number[]): Promise<ItemToAnalyze[]> {
@@ -65,4 +67,52 @@ export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]
     ],
   );
   return updated.map((r) => Number(r.item_id));
+}
+
+/** The fields the topic stage counts of these items' stored analyses (read before they are replaced; rows locked). */
+export async function loadCountedFields(client: PoolClient, ids: number[]): Promise<Map<number, CountedRow>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await client.query(
+    `SELECT item_id, police_related, police_negative, sentiment, reaction_police_negative, reaction_score, reaction_cues
+     FROM item_analysis WHERE item_id = ANY($1::bigint[]) ORDER BY item_id FOR UPDATE`,
+    [ids],
+  );
+  return new Map(rows.map((r) => [Number(r.item_id), { policeRelated: r.police_related, policeNegative: r.police_negative, negative: r.sentiment === 'negative', reaction: reactionOf(r) }]));
+}
+
+/** Whether a topic would count two analyses differently (scores compared as stored: real). */
+export function countedDiffers(x: CountedRow, y: CountedRow): boolean {
+  const rx = x.reaction;
+  const ry = y.reaction;
+  const reactionDiffers = !rx || !ry ? rx !== ry : rx.policeNegative !== ry.policeNegative || Math.fround(rx.score) !== Math.fround(ry.score) || (rx.cues ?? []).join('\u0000') !== (ry.cues ?? []).join('\u0000');
+  return x.policeRelated !== y.policeRelated || x.policeNegative !== y.policeNegative || x.negative !== y.negative || reactionDiffers;
+}
+
+/**
+ * Which of these items the topic stage must revise, with the time their analysis was stored (a
+ * revision's job key): placed items whose counted fields differ from their analysis now (found
+ * again by a retried job, so a revision lost before it was queued is not lost), and items of
+ * `changed` not placed yet (a placement in flight may have read the analysis before it changed; the
+ * stage ignores the revision of an item placed with the analysis it has now).
+ */
+export async function topicRevisionsDue(db: Queryable, ids: number[], changed: number[]): Promise<Array<{ itemId: number; analyzedAt: Date }>> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query<{ item_id: number; analyzed_at: Date }>(
+    `SELECT a.item_id, a.analyzed_at
+     FROM item_analysis a LEFT JOIN story_items si ON si.item_id = a.item_id
+     WHERE a.item_id = ANY($1::bigint[])
+       AND CASE WHEN si.item_id IS NULL THEN a.item_id = ANY($2::bigint[])
+         ELSE si.counted_police_related IS NOT NULL AND (
+           si.counted_police_related IS DISTINCT FROM a.police_related
+           OR si.counted_police_negative IS DISTINCT FROM a.police_negative
+           OR si.counted_negative IS DISTINCT FROM (a.sentiment = 'negative')
+           OR si.counted_reaction_police_negative IS DISTINCT FROM a.reaction_police_negative
+           OR (a.reaction_police_negative IS NOT NULL AND (
+             coalesce(si.counted_reaction_score, 0) IS DISTINCT FROM coalesce(a.reaction_score, 0)
+             OR coalesce(si.counted_reaction_cues, '{}') IS DISTINCT FROM coalesce(a.reaction_cues, '{}'))))
+         END
+     ORDER BY a.item_id`,
+    [ids, changed],
+  );
+  return rows.map((r) => ({ itemId: Number(r.item_id), analyzedAt: r.analyzed_at }));
 }

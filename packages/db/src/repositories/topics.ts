@@ -1,7 +1,8 @@
 /**
  * Raw SQL of the topic stage: what it reads for each item, and one transaction per batch that
- * stores assignments, topics, stories, series, level and stage changes, merges and bursts together — so a
- * crash leaves either all of a batch or none of it.
+ * stores assignments (with what was counted of each item), revisions of re-analysed items, topics,
+ * stories, series, level and stage changes, merges and bursts together — so a crash leaves either
+ * all of a batch or none of it.
  */
 import type { PoolClient, Queryable } from '../pool';
 import { reactionOf, type StoredReaction } from './analysis';
@@ -27,6 +28,66 @@ export interface TopicStageItem {
   categories: string[];
   /** What a repost's own words say about the police (null: no reaction). */
   reaction: StoredReaction | null;
+}
+
+/**
+ * What the topic stage counted of an item's analysis (story_items.counted_*, migration 020): the
+ * fields a re-analysis may change. A revision counts the difference to the new analysis, once.
+ */
+export interface CountedRow {
+  policeRelated: boolean;
+  policeNegative: boolean;
+  /** Sentiment negative. */
+  negative: boolean;
+  reaction: StoredReaction | null;
+}
+
+/** What the topic stage counts of an item as read (TopicStageItem or a new analysis). */
+export function countedRowOf(a: Pick<TopicStageItem, 'policeRelated' | 'policeNegative' | 'sentiment' | 'reaction'>): CountedRow {
+  return { policeRelated: a.policeRelated, policeNegative: a.policeNegative, negative: a.sentiment === 'negative', reaction: a.reaction };
+}
+
+/** A placed item to revise: where it was placed, what was counted of it, and its analysis now. */
+export interface TopicRevisionItem {
+  id: number;
+  storyId: number;
+  text: string;
+  counted: CountedRow;
+  current: CountedRow;
+  /** The model of its analysis now (null: the built-in default). */
+  modelVersion: string | null;
+}
+
+/**
+ * Loads the placed items of these ids whose counted values are known, with their analysis now, in
+ * event-time order. Items not placed yet are left out: their placement reads the analysis now.
+ */
+export async function loadItemsToRevise(db: Queryable, ids: number[]): Promise<TopicRevisionItem[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await db.query(
+    `SELECT si.item_id, si.story_id, i.text, si.counted_police_related, si.counted_police_negative, si.counted_negative,
+            si.counted_reaction_police_negative, si.counted_reaction_score, si.counted_reaction_cues,
+            a.police_related, a.police_negative, a.sentiment, a.reaction_police_negative, a.reaction_score, a.reaction_cues, a.model_version
+     FROM story_items si
+     JOIN items i ON i.id = si.item_id
+     JOIN item_analysis a ON a.item_id = si.item_id
+     WHERE si.item_id = ANY($1::bigint[]) AND si.counted_police_related IS NOT NULL
+     ORDER BY i.published_at, i.id`,
+    [ids],
+  );
+  return rows.map((r) => ({
+    id: Number(r.item_id),
+    storyId: Number(r.story_id),
+    text: r.text,
+    counted: {
+      policeRelated: r.counted_police_related,
+      policeNegative: r.counted_police_negative,
+      negative: r.counted_negative,
+      reaction: reactionOf({ reaction_police_negative: r.counted_reaction_police_negative, reaction_score: r.counted_reaction_score, reaction_cues: r.counted_reaction_cues }),
+    },
+    current: { policeRelated: r.police_related, policeNegative: r.police_negative, negative: r.sentiment === 'negative', reaction: reactionOf(r) },
+    modelVersion: r.model_version ?? null,
+  }));
 }
 
 /** Loads analysed items not yet placed in a story, in event-time order. */
@@ -150,7 +211,10 @@ export interface StageChangeRow {
 export type TopicChangeRow = ({ kind: 'level' } & LevelChangeRow) | ({ kind: 'stage' } & StageChangeRow);
 
 export interface TopicBatch {
-  links: Array<{ itemId: number; storyId: number; topicId: number }>;
+  /** Items placed, with what was counted of them (absent: not known, the item is never revised). */
+  links: Array<{ itemId: number; storyId: number; topicId: number; counted?: CountedRow }>;
+  /** Placed items revised (a re-analysis): what is counted of them now. */
+  revisions?: Array<{ itemId: number; counted: CountedRow }>;
   topics: TopicRow[];
   stories: StoryRow[];
   mergedTopics: Array<{ from: number; into: number; at: Date }>;
@@ -213,9 +277,29 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
   }
   if (b.links.length) {
     await client.query(
-      `INSERT INTO story_items (item_id, story_id, topic_id)
-       SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) ON CONFLICT (item_id) DO NOTHING`,
-      [b.links.map((l) => l.itemId), b.links.map((l) => l.storyId), b.links.map((l) => l.topicId)],
+      `INSERT INTO story_items (item_id, story_id, topic_id, counted_police_related, counted_police_negative, counted_negative,
+         counted_reaction_police_negative, counted_reaction_score, counted_reaction_cues)
+       SELECT u.item_id, u.story_id, u.topic_id, u.pr, u.pn, u.neg, u.rpn, u.rs,
+              CASE WHEN u.rpn IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.rc)) END
+       FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::boolean[], $5::boolean[], $6::boolean[], $7::boolean[], $8::real[], $9::jsonb[])
+         AS u(item_id, story_id, topic_id, pr, pn, neg, rpn, rs, rc)
+       ON CONFLICT (item_id) DO NOTHING`,
+      [
+        b.links.map((l) => l.itemId), b.links.map((l) => l.storyId), b.links.map((l) => l.topicId),
+        ...countedColumns(b.links.map((l) => l.counted ?? null)),
+      ],
+    );
+  }
+  if (b.revisions?.length) {
+    // After the links: an item placed and revised in one batch ends with what it was revised to.
+    await client.query(
+      `UPDATE story_items si SET counted_police_related = u.pr, counted_police_negative = u.pn, counted_negative = u.neg,
+         counted_reaction_police_negative = u.rpn, counted_reaction_score = u.rs,
+         counted_reaction_cues = CASE WHEN u.rpn IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.rc)) END
+       FROM unnest($1::bigint[], $2::boolean[], $3::boolean[], $4::boolean[], $5::boolean[], $6::real[], $7::jsonb[])
+         AS u(item_id, pr, pn, neg, rpn, rs, rc)
+       WHERE si.item_id = u.item_id`,
+      [b.revisions.map((r) => r.itemId), ...countedColumns(b.revisions.map((r) => r.counted))],
     );
   }
   if (b.series.length) {
@@ -252,6 +336,19 @@ export async function persistTopicBatch(client: PoolClient, b: TopicBatch): Prom
     [b.clock, b.nextStoryId, b.nextTopicId],
   );
   return ids;
+}
+
+/** The counted_* columns of rows (null: not known), as unnest parameters (cues as JSON). */
+function countedColumns(rows: Array<CountedRow | null>): unknown[][] {
+  const col = (f: (r: CountedRow) => unknown) => rows.map((r) => (r ? f(r) : null));
+  return [
+    col((r) => r.policeRelated),
+    col((r) => r.policeNegative),
+    col((r) => r.negative),
+    col((r) => r.reaction?.policeNegative ?? null),
+    col((r) => r.reaction?.score ?? null),
+    col((r) => JSON.stringify(r.reaction?.cues ?? [])),
+  ];
 }
 
 /** What the topic stage needs to continue after a restart. */
