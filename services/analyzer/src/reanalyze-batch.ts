@@ -1,13 +1,18 @@
 /**
  * One batch of re-analysis after a model activation: make sure this process's threads run the
  * active model (the job may arrive before the announcement), analyse the items again and replace
- * their analysis where the model differs. Nothing goes to the topic stage: it placed these items
- * already and places an item once, so the item is not counted again and no level history is
- * rewritten; its stored analysis (what the item pages, searches and digests read) is the new one.
+ * their analysis where the model differs. Then hand the topic stage the items it must revise: those
+ * placed whose counted fields (police-related, police-negative, negative, reaction) differ from the
+ * new analysis, and those changed but not placed yet (a placement in flight may have read the old
+ * analysis). The stage keeps each item where it placed it and moves its topic's counts; the level
+ * may rise from there, and no level history is rewritten. The item pages, searches and digests read
+ * the new analysis.
  */
 import type { Logger } from '@yuqing/config';
-import { loadItemsToReanalyze, storeReanalyses, withTransaction, type Pool } from '@yuqing/db';
+import { countedDiffers, loadCountedFields, loadItemsToReanalyze, storeReanalyses, topicRevisionsDue, withTransaction, type Pool } from '@yuqing/db';
 import type { AnalyzeInput } from '@yuqing/nlp';
+import { enqueueTopicRevisions, type TopicPayload } from '@yuqing/queue';
+import type { Queue } from 'bullmq';
 import { toStored, type BatchOutcome } from './analyze-batch';
 import type { EnginePool } from './engine-pool';
 
@@ -16,6 +21,8 @@ export interface ReanalyzeDeps {
   engine: Pick<EnginePool, 'analyze' | 'engineVersion'>;
   /** Brings the threads to the active model (model-reload.ts). */
   ensureCurrentModel: () => Promise<void>;
+  /** Where revisions go (the topic stage's queue). */
+  topicQueue: Queue<TopicPayload>;
   log: Logger;
 }
 
@@ -26,7 +33,21 @@ export async function reanalyzeBatch(deps: ReanalyzeDeps, ids: number[]): Promis
   const inputs: AnalyzeInput[] = items.map((i) => ({ id: String(i.id), title: i.title, text: i.text, publishedAt: i.publishedAt.toISOString(), source: i.sourceName }));
   const results = await deps.engine.analyze(inputs);
   const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
-  const stored = new Set(await withTransaction(deps.db, (client) => storeReanalyses(client, rows)));
-  if (stored.size) deps.log.debug({ items: stored.size }, 'items re-analysed');
+  const { stored, changed } = await withTransaction(deps.db, async (client) => {
+    const before = await loadCountedFields(client, rows.map((r) => r.itemId));
+    const replaced = await storeReanalyses(client, rows);
+    const byId = new Map(rows.map((r) => [r.itemId, r]));
+    const changed = replaced.filter((id) => {
+      const old = before.get(id);
+      const r = byId.get(id)!;
+      return !old || countedDiffers(old, { policeRelated: r.policeRelated, policeNegative: r.policeNegative, negative: r.sentiment === 'negative', reaction: r.reaction ?? null });
+    });
+    return { stored: new Set(replaced), changed };
+  });
+  if (stored.size) deps.log.debug({ items: stored.size, changed: changed.length }, 'items re-analysed');
+  // Derived from the tables, not from this run: a retried job (the queue was down) finds the same
+  // placed items still differing. A failure here fails the job, which is retried.
+  const due = await topicRevisionsDue(deps.db, items.map((i) => i.id), changed);
+  await enqueueTopicRevisions(deps.topicQueue, due);
   return ids.map((id) => (stored.has(id) ? 'stored' : 'skipped'));
 }

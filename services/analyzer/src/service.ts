@@ -80,7 +80,7 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger; ev
     maxWaitMs: cfg.ANALYZER_BATCH_WAIT_MS,
   });
   // Re-analyses after an activation form their own batches: they replace stored analyses.
-  const reanalyzer = createBatcher<number, BatchOutcome>((ids) => reanalyzeBatch({ db, engine, ensureCurrentModel: () => reloader.refresh(), log }, ids), {
+  const reanalyzer = createBatcher<number, BatchOutcome>((ids) => reanalyzeBatch({ db, engine, ensureCurrentModel: () => reloader.refresh(), topicQueue, log }, ids), {
     maxSize: cfg.ANALYZER_BATCH_SIZE,
     maxWaitMs: cfg.ANALYZER_BATCH_WAIT_MS,
   });

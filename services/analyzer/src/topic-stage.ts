@@ -6,30 +6,45 @@
  * topics by two writers racing.
  *
  * Each batch: items (in event time) → engine → one transaction with everything the batch changed
- * → level and stage changes announced on Redis pub/sub after the commit.
+ * → level and stage changes announced on Redis pub/sub after the commit. A batch also carries
+ * revisions (jobs with `revise`: items analysed again with a new model): the engine keeps each where
+ * it was placed and moves its story's and topic's counts by the difference between what was counted
+ * (story_items.counted_*) and the analysis now, judges the topic again going forward, and the batch
+ * stores the new counts and counted values with everything else. Batches run one at a time, so a
+ * revision always finds the placements before it stored.
  */
 import type { Config, Logger } from '@yuqing/config';
 import {
+  countedRowOf,
   findUnplacedItems,
   loadItemsForTopics,
+  loadItemsToRevise,
   loadTopicState,
   markTopicEnqueued,
   persistTopicBatch,
   withTransaction,
   type Pool,
   type PoolClient,
+  type CountedRow,
   type StoredTopicState,
   type TopicBatch,
+  type TopicRevisionItem,
   type TopicStageItem,
 } from '@yuqing/db';
 import { metrics } from '@yuqing/metrics';
 import { QUEUE_NAMES, createRedis, enqueueTopics, topicLevelChannel, topicPayload, type TopicLevelMessage, type TopicPayload } from '@yuqing/queue';
-import { TopicEngine, type EngineState, type Level, type Stage, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
+import { TopicEngine, type EngineState, type ItemRevision, type Level, type Stage, type TopicConfig, type TopicEvent, type TopicItem, type TopicSnapshot } from '@yuqing/topics';
 import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatcher } from './batcher';
 
 const LOCK_KEY = 0x746f7069; // "topi"
+
+/** One topic-stage job: place an item, or revise one placed before. */
+interface TopicJob {
+  itemId: number;
+  revise: boolean;
+}
 
 export interface TopicStage {
   isLeader(): boolean;
@@ -106,6 +121,11 @@ function toTopicItem(i: TopicStageItem): TopicItem {
   };
 }
 
+/** A revision as the engine takes it: where the item was placed, what was counted of it, and its analysis now. */
+function toRevision(r: TopicRevisionItem): ItemRevision {
+  return { itemId: String(r.id), storyId: r.storyId, text: r.text, before: r.counted, after: r.current, model: r.modelVersion };
+}
+
 /** Why a topic's stage changed, in words for the alert's history. */
 export function stageReason(stage: Stage, previous: Stage | null): string {
   if (stage === '消散期') return '话题进入消散期';
@@ -130,8 +150,12 @@ function fillStageLevels(batch: TopicBatch, topics: TopicSnapshot[]): void {
   }
 }
 
-/** Turns the events and changes of one batch into the rows to store. */
-export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch {
+/**
+ * Turns the events and changes of one batch into the rows to store. `counted`: what was counted of
+ * the items placed (their analysis as read) and revised (their analysis now), by item id; a link
+ * without it is stored as not known (never revised).
+ */
+export function batchRows(engine: TopicEngine, events: TopicEvent[], counted: { placed?: Map<string, CountedRow>; revised?: Map<string, CountedRow> } = {}): TopicBatch {
   const changes = engine.takeChanges();
   const bucketMs = engine.cfg.bucketMs;
   const series = new Map<string, { topicId: number; bucketStart: Date; items: number }>();
@@ -185,6 +209,7 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
       reactionScoreSum: s.reactions?.scoreSum ?? 0,
       amplifiers: s.amplifiers,
     })),
+    revisions: [],
     mergedTopics: [],
     series: [],
     changes: [],
@@ -194,7 +219,8 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
   };
   for (const e of events) {
     if (e.type === 'assign') {
-      batch.links.push({ itemId: Number(e.itemId), storyId: Number(e.storyId), topicId: Number(e.topicId) });
+      const c = counted.placed?.get(e.itemId);
+      batch.links.push({ itemId: Number(e.itemId), storyId: Number(e.storyId), topicId: Number(e.topicId), ...(c ? { counted: c } : {}) });
       const bucketStart = Math.floor(e.at / bucketMs) * bucketMs;
       const key = `${e.topicId}:${bucketStart}`;
       const row = series.get(key) ?? { topicId: Number(e.topicId), bucketStart: new Date(bucketStart), items: 0 };
@@ -208,6 +234,11 @@ export function batchRows(engine: TopicEngine, events: TopicEvent[]): TopicBatch
       // Told to the alerter once: by the drop to none when there is one (level rows), else here.
       const drops = events.some((d) => d.type === 'level' && d.applied && d.level === 'none' && d.topicId === e.topicId);
       if (!drops) batch.changes.push({ kind: 'stage', topicId: Number(e.topicId), at: new Date(e.at), stage: '消散期', previous: null, level: 'none', closed: true, reason: `事件已平息：${Math.round(engine.cfg.closeAfterMs / 3600_000)} 小时无新增，话题关闭` });
+    } else if (e.type === 'revise') {
+      // Counted from now on: the analysis the engine revised the item to (changed or not, so a
+      // difference the engine does not count, e.g. a non-root's own flag, is not revised again).
+      const c = counted.revised?.get(e.itemId);
+      if (c) batch.revisions!.push({ itemId: Number(e.itemId), counted: c });
     } else if (e.type === 'merge') {
       batch.mergedTopics.push({ from: Number(e.from), into: Number(e.into), at: new Date(e.at) });
       // Links already written point at the merged topic; story_items is corrected by topic id.
@@ -240,11 +271,20 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     const restore = async () => TopicEngine.restore(toEngineState(await loadTopicState(db, 30 * 86400_000, 1_000_000)), deps.overrides);
     let engine = await restore();
     log.info({ topics: engine.topics.size, stories: engine.stories.size }, 'topic stage: leader, state restored');
-    const handle = async (ids: number[]): Promise<string[]> => {
-      const items = await loadItemsForTopics(db, [...new Set(ids)]);
+    const handle = async (jobs: TopicJob[]): Promise<string[]> => {
+      const place = [...new Set(jobs.filter((j) => !j.revise).map((j) => j.itemId))];
+      const revise = [...new Set(jobs.filter((j) => j.revise).map((j) => j.itemId))];
+      const items = await loadItemsForTopics(db, place);
+      // Items placed in this very batch are not in story_items yet and are left out: their
+      // revision job was queued after their analysis changed, so their placement read the new one.
+      const revisions = await loadItemsToRevise(db, revise);
       const events: TopicEvent[] = [];
       for (const i of items) events.push(...engine.process(toTopicItem(i)));
-      const rows = batchRows(engine, events);
+      if (revisions.length) events.push(...engine.revise(revisions.map(toRevision)));
+      const rows = batchRows(engine, events, {
+        placed: new Map(items.map((i) => [String(i.id), countedRowOf(i)])),
+        revised: new Map(revisions.map((r) => [String(r.id), r.current])),
+      });
       let changeIds: number[];
       try {
         changeIds = await withTransaction(db, (c) => persistTopicBatch(c, rows));
@@ -269,11 +309,24 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
           log.warn({ err: String(err) }, 'could not announce a topic change (it is stored)');
         });
       }
-      return ids.map(() => 'placed');
+      return jobs.map((j) => (j.revise ? 'revised' : 'placed'));
     };
-    const batcher = createBatcher<number, string>(handle, { maxSize: 500, maxWaitMs: 20 });
+    // One batch at a time: a revision must find the placements before it stored (story_items); a
+    // batch's topic rows must not be overwritten by an older batch committing after it; and
+    // overlapping batch transactions deadlock on the same rows (6,000 items queued at once: 1,623
+    // jobs failed with 'deadlock detected' when batches overlapped; one at a time, none, in ~12 s).
+    let previous: Promise<unknown> = Promise.resolve();
+    const serial = (jobs: TopicJob[]): Promise<string[]> => {
+      const run = previous.then(() => handle(jobs));
+      previous = run.catch(() => undefined);
+      return run;
+    };
+    const batcher = createBatcher<TopicJob, string>(serial, { maxSize: 500, maxWaitMs: 20 });
     const connection = createRedis(cfg.REDIS_URL, 'worker');
-    const worker = new Worker<TopicPayload>(QUEUE_NAMES.topics, async (job) => batcher.submit(topicPayload.parse(job.data).itemId), {
+    const worker = new Worker<TopicPayload>(QUEUE_NAMES.topics, async (job) => {
+      const p = topicPayload.parse(job.data);
+      return batcher.submit({ itemId: p.itemId, revise: p.revise === true });
+    }, {
       connection,
       prefix: cfg.QUEUE_PREFIX,
       concurrency: 1000,
