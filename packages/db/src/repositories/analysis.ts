@@ -61,13 +61,49 @@ export async function loadItemsToAnalyze(db: Queryable, ids: number[]): Promise<
 }
 
 /**
+ * The analyses as one row each of `u` (unnest of parallel arrays $1…$19, in this order), for the
+ * INSERT of a first analysis and the UPDATE of a re-analysis alike. Arrays of arrays do not go
+ * through unnest() as ragged text[][]: they travel as JSON and are unpacked by the statement.
+ */
+export const ANALYSIS_ROWS = `unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
+       AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
+            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
+            reaction_police_negative, reaction_score, reaction_cues)`;
+
+/** The parameters of ANALYSIS_ROWS for these analyses. */
+export function analysisParams(rows: readonly StoredAnalysis[]): unknown[][] {
+  const col = <T>(f: (r: StoredAnalysis) => T) => rows.map(f);
+  return [
+    col((r) => r.itemId),
+    col((r) => r.engineVersion),
+    col((r) => r.modelVersion),
+    col((r) => r.policeRelated),
+    col((r) => r.policeScore),
+    col((r) => r.sentiment),
+    col((r) => r.sentimentScore),
+    col((r) => r.policeNegative),
+    col((r) => r.policeNegativeScore),
+    col((r) => JSON.stringify(r.keywords)),
+    col((r) => r.simhash),
+    col((r) => JSON.stringify(r.categories)),
+    col((r) => JSON.stringify(r.places)),
+    col((r) => JSON.stringify(r.jurisdictionHits)),
+    col((r) => r.language),
+    col((r) => JSON.stringify(r.searchTokens ?? [])),
+    col((r) => r.reaction?.policeNegative ?? null),
+    col((r) => r.reaction?.score ?? null),
+    col((r) => JSON.stringify(r.reaction?.cues ?? [])),
+  ];
+}
+
+/**
  * Stores a batch of analyses and marks the items analysed, in the caller's transaction. A row that
  * exists already is left alone (ON CONFLICT DO NOTHING): a job delivered twice stores nothing twice.
  * Returns the ids actually stored.
  */
 export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]): Promise<number[]> {
   if (rows.length === 0) return [];
-  const col = <T>(f: (r: StoredAnalysis) => T) => rows.map(f);
   // Arrays of arrays do not go through unnest() as ragged text[][]; pass them as JSON and unpack.
   const { rows: inserted } = await client.query<{ item_id: number }>(
     `INSERT INTO item_analysis (item_id, engine_version, model_version, police_related, police_score, sentiment,
@@ -82,34 +118,10 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
        array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
        u.reaction_police_negative, u.reaction_score,
        CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
-       AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
-            reaction_police_negative, reaction_score, reaction_cues)
+     FROM ${ANALYSIS_ROWS}
      ON CONFLICT (item_id) DO NOTHING
      RETURNING item_id`,
-    [
-      col((r) => r.itemId),
-      col((r) => r.engineVersion),
-      col((r) => r.modelVersion),
-      col((r) => r.policeRelated),
-      col((r) => r.policeScore),
-      col((r) => r.sentiment),
-      col((r) => r.sentimentScore),
-      col((r) => r.policeNegative),
-      col((r) => r.policeNegativeScore),
-      col((r) => JSON.stringify(r.keywords)),
-      col((r) => r.simhash),
-      col((r) => JSON.stringify(r.categories)),
-      col((r) => JSON.stringify(r.places)),
-      col((r) => JSON.stringify(r.jurisdictionHits)),
-      col((r) => r.language),
-      col((r) => JSON.stringify(r.searchTokens ?? [])),
-      col((r) => r.reaction?.policeNegative ?? null),
-      col((r) => r.reaction?.score ?? null),
-      col((r) => JSON.stringify(r.reaction?.cues ?? [])),
-    ],
+    analysisParams(rows),
   );
   const ids = rows.map((r) => r.itemId);
   await client.query('UPDATE items SET analyzed_at = now() WHERE id = ANY($1::bigint[]) AND analyzed_at IS NULL', [ids]);

@@ -6,7 +6,7 @@
  * revise (topicRevisionsDue), which moves their topic's counts and appends, never rewrites, level history.
  */
 import type { PoolClient, Queryable } from '../pool';
-import { reactionOf, type ItemToAnalyze, type StoredAnalysis } from './analysis';
+import { ANALYSIS_ROWS, analysisParams, reactionOf, type ItemToAnalyze, type StoredAnalysis } from './analysis';
 import type { CountedRow } from './topics';
 
 /** Loads the analysed items of these ids (items not analysed yet are left to their first analysis). */
@@ -25,7 +25,6 @@ export async function loadItemsToReanalyze(db: Queryable, ids: number[]): Promis
  */
 export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]): Promise<number[]> {
   if (rows.length === 0) return [];
-  const col = <T>(f: (r: StoredAnalysis) => T) => rows.map(f);
   const { rows: updated } = await client.query<{ item_id: number }>(
     `UPDATE item_analysis a SET engine_version = u.engine_version, model_version = u.model_version, police_related = u.police_related,
        police_score = u.police_score, sentiment = u.sentiment, sentiment_score = u.sentiment_score, police_negative = u.police_negative,
@@ -36,35 +35,11 @@ export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]
        reaction_police_negative = u.reaction_police_negative, reaction_score = u.reaction_score,
        reaction_cues = CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END,
        analyzed_at = now()
-     FROM unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
-       AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-            police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
-            reaction_police_negative, reaction_score, reaction_cues)
+     FROM ${ANALYSIS_ROWS}
      WHERE a.item_id = u.item_id
        AND (a.model_version IS DISTINCT FROM u.model_version OR a.engine_version IS DISTINCT FROM u.engine_version)
      RETURNING a.item_id`,
-    [
-      col((r) => r.itemId),
-      col((r) => r.engineVersion),
-      col((r) => r.modelVersion),
-      col((r) => r.policeRelated),
-      col((r) => r.policeScore),
-      col((r) => r.sentiment),
-      col((r) => r.sentimentScore),
-      col((r) => r.policeNegative),
-      col((r) => r.policeNegativeScore),
-      col((r) => JSON.stringify(r.keywords)),
-      col((r) => r.simhash),
-      col((r) => JSON.stringify(r.categories)),
-      col((r) => JSON.stringify(r.places)),
-      col((r) => JSON.stringify(r.jurisdictionHits)),
-      col((r) => r.language),
-      col((r) => JSON.stringify(r.searchTokens ?? [])),
-      col((r) => r.reaction?.policeNegative ?? null),
-      col((r) => r.reaction?.score ?? null),
-      col((r) => JSON.stringify(r.reaction?.cues ?? [])),
-    ],
+    analysisParams(rows),
   );
   return updated.map((r) => Number(r.item_id));
 }
