@@ -66,6 +66,7 @@ const CUE_NAMES: Record<string, string> = {
   'cover-up': '掩盖压制',
   distrust: '不信任',
   fear: '不敢报警',
+  question: '质问',
   inaction: '不作为',
   rhetorical: '反问质疑',
   ridicule: '嘲讽',

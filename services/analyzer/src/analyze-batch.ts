@@ -33,6 +33,7 @@ export function toStored(r: AnalysisResult, itemId: number, engineVersion: strin
     sentimentScore: r.sentiment.score,
     policeNegative: r.policeNegative,
     policeNegativeScore: r.policeNegativeScore,
+    policeNegativeCues: r.policeNegativeCues,
     keywords: r.keywords,
     simhash: r.simhash,
     categories: r.categories,

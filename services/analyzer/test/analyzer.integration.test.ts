@@ -55,7 +55,10 @@ describe('analyzer service', () => {
       for (const row of rows) expect(row.ms).toBeLessThan(1000);
       const { rows: ids } = await t.db.query<{ id: number; external_id: string }>("SELECT id, external_id FROM items WHERE external_id LIKE 'live-%' ORDER BY external_id");
       const a0 = await getAnalysis(t.db, ids[0]!.id);
-      expect(a0).toMatchObject({ policeRelated: true, sentiment: 'negative' });
+      expect(a0).toMatchObject({ policeRelated: true, sentiment: 'negative', policeNegative: true });
+      // The judgement is kept explainable: the cues that fired are stored with it.
+      expect(a0?.policeNegativeCues).toContain('violence');
+      expect((await getAnalysis(t.db, ids[1]!.id))?.policeNegativeCues).not.toContain('violence');
       expect(a0?.simhash).toMatch(/^[0-9a-f]{16}$/);
       expect(a0?.engineVersion).toBe(service.engineVersion);
       expect((await getAnalysis(t.db, ids[2]!.id))?.policeRelated).toBe(false);

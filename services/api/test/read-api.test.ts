@@ -107,7 +107,7 @@ describe('GET /api/items', () => {
     sourceId = src.rows[0]!.id;
     const specs = [
       { key: 'violent', title: '派出所民警暴力执法引发热议', text: '网友发布视频称某派出所民警暴力执法，引发热议。', h: 1, src: true,
-        a: { policeRelated: true, policeNegative: true, sentiment: 'negative' as const, categories: ['执法'], places: ['江城区'] } },
+        a: { policeRelated: true, policeNegative: true, policeNegativeCues: ['violence', 'rumour'], sentiment: 'negative' as const, categories: ['执法'], places: ['江城区'] } },
       { key: 'alarm', title: '新款报警器上市销售', text: '多款家用报警器今日上市销售。', h: 2, src: false, sourceName: '商业网',
         a: { categories: ['其他'], places: ['河西区'] } },
       { key: 'report', title: '市民报警后民警赶到', text: '市民报警后民警迅速赶到现场，群众点赞。', h: 3, src: true,
@@ -137,7 +137,9 @@ describe('GET /api/items', () => {
     const body = await get(`/api/items?${window}`);
     expect(ids(body)).toEqual([seeded.unanalysed, seeded.old, seeded.report, seeded.alarm, seeded.violent]);
     expect(body.items[0].analysis).toBeNull();
-    expect(body.items[4]).toMatchObject({ title: '派出所民警暴力执法引发热议', source: '人民网社会', sourceId, analysis: { policeNegative: true, sentiment: 'negative' } });
+    expect(body.items[4]).toMatchObject({ title: '派出所民警暴力执法引发热议', source: '人民网社会', sourceId, analysis: { policeNegative: true, sentiment: 'negative', policeNegativeCues: ['violence', 'rumour'] } });
+    // Which cues fired is part of every analysis; an item with none has an empty list.
+    expect(body.items[2].analysis.policeNegativeCues).toEqual([]);
     expect(body.items[4].analysis).not.toHaveProperty('search');
   });
 

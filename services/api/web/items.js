@@ -5,6 +5,12 @@ import { $, api, beijingMinute, button, can, el, errorText, field, input, outLin
 
 const SENTIMENT_LABELS = { negative: '负面', neutral: '中性', positive: '正面' };
 const yesNo = (v) => (v === true ? '是' : v === false ? '否' : '—');
+// Names of the analyzer's stance cues (as the topic explanations name them: packages/topics/src/levels.ts).
+const CUE_NAMES = {
+  accountability: '要求问责', coverup: '掩盖压制', distrust: '不信任', fear: '不敢报警', question: '质问', inaction: '不作为',
+  rhetorical: '反问质疑', ridicule: '嘲讽', sarcasm: '反讽', abuse: '滥用职权', assault: '袭警', clash: '警民冲突',
+  corruption: '腐败', custody: '羁押', rumour: '谣言', unfair: '执法不公', violence: '暴力执法', wrongful: '冤错', model: '模型判断',
+};
 
 const state = { cursor: null, q: '', seq: 0, selected: new Set() };
 
@@ -37,6 +43,11 @@ function judgements(item) {
     judgement('涉警负面', a ? a.policeNegative : null, eff.policeNegative, fixed.has('policeNegative'), yesNo),
     judgement('情感', a ? a.sentiment : null, eff.sentiment, fixed.has('sentiment'), (v) => SENTIMENT_LABELS[v] || '—'),
   );
+  // Why the engine read it as police-negative: the cues that fired, with the score.
+  if (a && a.policeNegative && a.policeNegativeCues && a.policeNegativeCues.length) {
+    const names = a.policeNegativeCues.map((c) => CUE_NAMES[c] || c).join('、');
+    line.append(el('div', 'summary cues', `判定线索：${names}（得分 ${Number(a.policeNegativeScore).toFixed(2)}）`));
+  }
   const l = item.label;
   if (l) {
     const by = [l.by && l.by.name, beijingMinute(l.at)].filter(Boolean).join(' ');

@@ -21,6 +21,8 @@ export interface StoredAnalysis {
   sentimentScore: number;
   policeNegative: boolean;
   policeNegativeScore: number;
+  /** The stance cues that fired (AnalysisResult.policeNegativeCues); absent: none. */
+  policeNegativeCues?: string[];
   keywords: string[];
   simhash: string;
   categories: string[];
@@ -61,15 +63,16 @@ export async function loadItemsToAnalyze(db: Queryable, ids: number[]): Promise<
 }
 
 /**
- * The analyses as one row each of `u` (unnest of parallel arrays $1…$19, in this order), for the
+ * The analyses as one row each of `u` (unnest of parallel arrays $1…$20, in this order), for the
  * INSERT of a first analysis and the UPDATE of a re-analysis alike. Arrays of arrays do not go
  * through unnest() as ragged text[][]: they travel as JSON and are unpacked by the statement.
  */
 export const ANALYSIS_ROWS = `unnest($1::bigint[], $2::text[], $3::text[], $4::boolean[], $5::real[], $6::text[], $7::real[], $8::boolean[], $9::real[],
-       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[])
+       $10::jsonb[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::text[], $16::jsonb[], $17::boolean[], $18::real[], $19::jsonb[],
+       $20::jsonb[])
        AS u(item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
             police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, search_tokens,
-            reaction_police_negative, reaction_score, reaction_cues)`;
+            reaction_police_negative, reaction_score, reaction_cues, police_negative_cues)`;
 
 /** The parameters of ANALYSIS_ROWS for these analyses. */
 export function analysisParams(rows: readonly StoredAnalysis[]): unknown[][] {
@@ -94,6 +97,7 @@ export function analysisParams(rows: readonly StoredAnalysis[]): unknown[][] {
     col((r) => r.reaction?.policeNegative ?? null),
     col((r) => r.reaction?.score ?? null),
     col((r) => JSON.stringify(r.reaction?.cues ?? [])),
+    col((r) => JSON.stringify(r.policeNegativeCues ?? [])),
   ];
 }
 
@@ -108,7 +112,7 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
   const { rows: inserted } = await client.query<{ item_id: number }>(
     `INSERT INTO item_analysis (item_id, engine_version, model_version, police_related, police_score, sentiment,
        sentiment_score, police_negative, police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language,
-       search, reaction_police_negative, reaction_score, reaction_cues)
+       search, reaction_police_negative, reaction_score, reaction_cues, police_negative_cues)
      SELECT u.item_id, u.engine_version, u.model_version, u.police_related, u.police_score, u.sentiment, u.sentiment_score,
        u.police_negative, u.police_negative_score,
        ARRAY(SELECT jsonb_array_elements_text(u.keywords)), u.simhash,
@@ -117,7 +121,8 @@ export async function storeAnalyses(client: PoolClient, rows: StoredAnalysis[]):
        -- exact lexemes, lower-cased as the API lower-cases query terms; the text search parser is bypassed
        array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
        u.reaction_police_negative, u.reaction_score,
-       CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END
+       CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END,
+       ARRAY(SELECT jsonb_array_elements_text(u.police_negative_cues))
      FROM ${ANALYSIS_ROWS}
      ON CONFLICT (item_id) DO NOTHING
      RETURNING item_id`,
@@ -138,7 +143,7 @@ export async function markTopicEnqueued(db: Queryable, ids: number[]): Promise<v
 export async function getAnalysis(db: Queryable, itemId: number): Promise<StoredAnalysis & { analyzedAt: Date } | null> {
   const { rows } = await db.query(
     `SELECT item_id, engine_version, model_version, police_related, police_score, sentiment, sentiment_score, police_negative,
-       police_negative_score, keywords, simhash, categories, places, jurisdiction_hits, language, analyzed_at,
+       police_negative_score, police_negative_cues, keywords, simhash, categories, places, jurisdiction_hits, language, analyzed_at,
        reaction_police_negative, reaction_score, reaction_cues
      FROM item_analysis WHERE item_id = $1`,
     [itemId],
@@ -155,6 +160,7 @@ export async function getAnalysis(db: Queryable, itemId: number): Promise<Stored
     sentimentScore: r.sentiment_score,
     policeNegative: r.police_negative,
     policeNegativeScore: r.police_negative_score,
+    policeNegativeCues: r.police_negative_cues,
     keywords: r.keywords,
     simhash: r.simhash,
     categories: r.categories,

@@ -14,6 +14,8 @@ export interface ItemAnalysisView {
   sentimentScore: number;
   policeNegative: boolean;
   policeNegativeScore: number;
+  /** Which stance cues toward the police fired (empty for analyses stored before they were kept). */
+  policeNegativeCues: string[];
   keywords: string[];
   categories: string[];
   places: string[];
@@ -89,6 +91,7 @@ function analysisOf(r: any): ItemAnalysisView | null {
     sentimentScore: r.sentiment_score,
     policeNegative: r.police_negative,
     policeNegativeScore: r.police_negative_score,
+    policeNegativeCues: r.police_negative_cues ?? [],
     keywords: r.keywords,
     categories: r.categories,
     places: r.places,
@@ -102,8 +105,8 @@ function analysisOf(r: any): ItemAnalysisView | null {
 const ITEM_COLUMNS = `i.id, i.source_id, COALESCE(s.name, i.source_name) AS source, i.origin, i.url, i.title, i.summary,
   left(i.text, ${EXCERPT_CHARS}) AS excerpt, i.author, i.published_at, i.fetched_at, i.metrics,
   a.item_id AS a_item_id, a.police_related, a.police_score, a.sentiment, a.sentiment_score, a.police_negative,
-  a.police_negative_score, a.keywords, a.categories, a.places, a.jurisdiction_hits, a.engine_version, a.model_version, a.analyzed_at,
-  ${LABEL_JOIN_COLUMNS}`;
+  a.police_negative_score, a.police_negative_cues, a.keywords, a.categories, a.places, a.jurisdiction_hits, a.engine_version, a.model_version,
+  a.analyzed_at, ${LABEL_JOIN_COLUMNS}`;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 function itemOf(r: any): ItemView {

@@ -34,6 +34,7 @@ export async function storeReanalyses(client: PoolClient, rows: StoredAnalysis[]
        search = array_to_tsvector(ARRAY(SELECT DISTINCT lower(t) FROM jsonb_array_elements_text(u.search_tokens) AS t WHERE t <> '')),
        reaction_police_negative = u.reaction_police_negative, reaction_score = u.reaction_score,
        reaction_cues = CASE WHEN u.reaction_police_negative IS NULL THEN NULL ELSE ARRAY(SELECT jsonb_array_elements_text(u.reaction_cues)) END,
+       police_negative_cues = ARRAY(SELECT jsonb_array_elements_text(u.police_negative_cues)),
        analyzed_at = now()
      FROM ${ANALYSIS_ROWS}
      WHERE a.item_id = u.item_id

@@ -91,6 +91,8 @@ export const itemAnalysisOut = z.object({
   sentimentScore: z.number(),
   policeNegative: z.boolean(),
   policeNegativeScore: z.number(),
+  /** Which stance cues toward the police fired: distrust, sarcasm, inaction, coverup, accountability, rhetorical, ridicule, fear, question, misconduct kinds, model. */
+  policeNegativeCues: z.array(z.string()),
   keywords: z.array(z.string()),
   categories: z.array(z.string()),
   places: z.array(z.string()),
