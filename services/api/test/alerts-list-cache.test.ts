@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import { appendAlertEvent, insertAlert, withTransaction, type AlertAudienceRole, type AlertLevel } from '@yuqing/db';
-import { publishAlertEvents } from '@yuqing/queue';
+import { createAnalyzeQueue, publishAlertEvents } from '@yuqing/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { AlertListCache, alertListKey } from '../src/alerts-list-cache';
@@ -118,7 +118,11 @@ describe('alert list cache', () => {
   it('is not used while the process hears no alert events (Redis unreachable)', async () => {
     // A Redis nobody listens on: the stream's subscriber keeps trying to connect.
     const nowhere = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null });
-    const lone = buildApp({ cfg: t.cfg, db: t.db, redis: nowhere });
+    // The push route's queue producer uses the reachable Redis: a BullMQ queue on a client that never
+    // connects rejects its initialisation after close() has removed its listeners (an unhandled
+    // rejection that fails the whole run), and this test is about the subscriber only.
+    const analyzeQueue = createAnalyzeQueue(t.redis, t.cfg.QUEUE_PREFIX);
+    const lone = buildApp({ cfg: t.cfg, db: t.db, redis: nowhere, analyzeQueue });
     try {
       await lone.ready();
       const before = await idsOf(lone, pr);
@@ -131,6 +135,7 @@ describe('alert list cache', () => {
     } finally {
       await lone.close();
       nowhere.disconnect();
+      await analyzeQueue.close();
     }
   });
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '@yuqing/api';
 import { hashSecret, insertSession, newSessionSecret, type User } from '@yuqing/db';
+import { createAnalyzeQueue } from '@yuqing/queue';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { CredentialCache } from '../src/auth-cache';
@@ -153,7 +154,11 @@ describe('credential cache across processes', () => {
     const c = await makeCaller(t.db, 'analyst-nosub', 'analyst');
     // A Redis nobody listens on: the subscriber keeps trying to connect.
     const nowhere = new Redis('redis://127.0.0.1:1', { lazyConnect: true, maxRetriesPerRequest: null });
-    const lone = buildApp({ cfg: t.cfg, db: t.db, redis: nowhere });
+    // The push route's queue producer uses the reachable Redis: a BullMQ queue on a client that never
+    // connects rejects its initialisation after close() has removed its listeners (an unhandled
+    // rejection that fails the whole run), and this test is about the subscriber only.
+    const analyzeQueue = createAnalyzeQueue(t.redis, t.cfg.QUEUE_PREFIX);
+    const lone = buildApp({ cfg: t.cfg, db: t.db, redis: nowhere, analyzeQueue });
     try {
       // ready() waits a bounded time for the subscription, then goes on without it.
       await lone.ready();
@@ -163,6 +168,7 @@ describe('credential cache across processes', () => {
     } finally {
       await lone.close();
       nowhere.disconnect();
+      await analyzeQueue.close();
     }
   });
 });
