@@ -91,6 +91,18 @@ const schema = z.object({
    * so a source URL cannot be used to probe the internal network.
    */
   FETCH_ALLOWLIST: list.default([]),
+  /**
+   * RSSHub instances for sources of kind `rsshub`, comma-separated base URLs tried in order
+   * (http://rsshub:1200 in docker-compose). They are the bureau's own components, so their hosts
+   * may be private addresses without being listed in FETCH_ALLOWLIST.
+   */
+  RSSHUB_URL: list
+    .pipe(z.array(z.string().url().refine((u) => /^https?:\/\//i.test(u), 'an http(s) URL')))
+    .default([]),
+  /** RSSHub's ACCESS_KEY when the instances set one (sent as the per-route `code`, never the key itself). */
+  RSSHUB_ACCESS_KEY: z.string().min(1).optional(),
+  /** A failing RSSHub instance is tried last for this long, then again in its configured place. */
+  RSSHUB_RETRY_FAILING_MS: int(1000).default(5 * 60_000),
   /** Consecutive failures after which a source is marked failing. */
   SOURCE_MAX_FAILURES: int(1, 1000).default(5),
   /** Upper bound of the per-source error backoff. */

@@ -2,6 +2,8 @@ export * from './pool';
 export * from './migrate';
 export * from './source-model';
 export * from './repositories/sources';
+export * from './repositories/rsshub-instances';
+export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/items';
 export * from './repositories/analysis';

@@ -20,11 +20,31 @@ export const selectorsSchema = z
   .strict();
 export type Selectors = z.infer<typeof selectorsSchema>;
 
-const httpUrl = z
-  .string()
-  .trim()
-  .url()
-  .refine((u) => /^https?:\/\//i.test(u), 'must be an http(s) URL');
+/** True for an absolute http(s) URL. */
+function isHttpUrl(u: string): boolean {
+  if (!/^https?:\/\//i.test(u)) return false;
+  try {
+    return Boolean(new URL(u).host);
+  } catch {
+    return false;
+  }
+}
+
+/** The prefix of an `rsshub` source's `url`: `rsshub:/weibo/search/hot`. */
+export const RSSHUB_SCHEME = 'rsshub:';
+
+/**
+ * Why an RSSHub route is unusable, or null. A route is the path RSSHub documents (`/weibo/search/hot`,
+ * `/weibo/keyword/警方通报`), optionally with a query; the crawler appends it to each instance's base URL.
+ */
+export function routeProblem(route: string): string | null {
+  if (!route.startsWith('/')) return 'an RSSHub route starts with / (e.g. /weibo/search/hot)';
+  if (route.length > 1000) return 'an RSSHub route is at most 1000 characters';
+  if (/\s/.test(route)) return 'an RSSHub route has no spaces (percent-encode them)';
+  if (/[{}]/.test(route)) return 'the route still holds a template placeholder such as {uid}: fill it in';
+  if (route.startsWith('//') || /(^|\/)\.\.?(\/|$|\?)/.test(route)) return 'an RSSHub route may not contain // at its start or . and .. segments';
+  return null;
+}
 
 /** Accepts 600, "600", "10m", "2h", "90s" and returns seconds. */
 export const intervalSchema = z.union([z.number(), z.string()]).transform((v, ctx) => {
@@ -48,8 +68,13 @@ const headerName = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 export const sourceInputSchema = z
   .object({
     name: z.string().trim().min(1).max(200),
-    kind: z.enum(['rss', 'html']).default('rss'),
-    url: httpUrl,
+    kind: z.enum(['rss', 'html', 'rsshub']).default('rss'),
+    /** The feed or page (rss, html); for rsshub it may be given as `rsshub:/route` instead of route. */
+    url: z.string().trim().max(2000).optional(),
+    /** RSSHub sources: the route, resolved against the configured instances at crawl time. */
+    route: z.string().trim().optional(),
+    /** The catalogue entry the source was added from. */
+    catalogueId: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a catalogue id such as weibo-hot').nullable().optional(),
     pollInterval: intervalSchema.default(600),
     enabled: z.boolean().default(true),
     authority: z.number().min(0).max(10).default(1),
@@ -71,6 +96,25 @@ export const sourceInputSchema = z
   .superRefine(
     (s, ctx) => {
       if (typeof (s as unknown) !== 'object' || s === null) return; // not an object: already reported
+      if (s.kind === 'rsshub') {
+        const route = s.route ?? (s.url?.startsWith(RSSHUB_SCHEME) ? s.url.slice(RSSHUB_SCHEME.length) : undefined);
+        if (route === undefined) ctx.addIssue({ code: 'custom', path: ['route'], message: 'an rsshub source needs its route, e.g. /weibo/search/hot' });
+        else {
+          const problem = routeProblem(route);
+          if (problem) ctx.addIssue({ code: 'custom', path: ['route'], message: problem });
+        }
+        if (s.route !== undefined && s.url !== undefined && s.url !== RSSHUB_SCHEME + s.route) {
+          ctx.addIssue({ code: 'custom', path: ['url'], message: 'an rsshub source is given by its route; leave url out' });
+        }
+        if (s.fullText) ctx.addIssue({ code: 'custom', path: ['fullText'], message: 'full text is not fetched for rsshub sources: RSSHub already returns the article' });
+      } else {
+        if (s.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: 'Required' });
+        else if (!isHttpUrl(s.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
+        if (s.route !== undefined) ctx.addIssue({ code: 'custom', path: ['route'], message: 'only rsshub sources have a route' });
+      }
+      if (s.kind === 'rsshub' && s.selectors) {
+        ctx.addIssue({ code: 'custom', path: ['selectors'], message: 'selectors only apply to html sources' });
+      }
       if (s.kind === 'html' && !s.selectors) {
         ctx.addIssue({ code: 'custom', path: ['selectors'], message: 'an html source needs selectors (item, link, …)' });
       }
@@ -80,15 +124,27 @@ export const sourceInputSchema = z
     },
     // Run even when other fields failed, so the user sees every problem at once.
     { when: () => true },
-  );
+  )
+  .transform(({ route, url, catalogueId, ...rest }) => ({
+    ...rest,
+    // An rsshub source's unique key is its route; every other kind's is its URL.
+    url: rest.kind === 'rsshub' ? RSSHUB_SCHEME + (route ?? (url as string).slice(RSSHUB_SCHEME.length)) : (url as string),
+    catalogueId: catalogueId ?? null,
+  }));
 export type SourceInput = z.input<typeof sourceInputSchema>;
 export type NewSource = z.output<typeof sourceInputSchema>;
+
+/** The RSSHub route of an rsshub source (its url without the rsshub: prefix), else null. */
+export function routeOf(s: { kind: string; url: string }): string | null {
+  return s.kind === 'rsshub' && s.url.startsWith(RSSHUB_SCHEME) ? s.url.slice(RSSHUB_SCHEME.length) : null;
+}
 
 /** A stored source with its crawl state. */
 export interface Source {
   id: number;
   name: string;
-  kind: 'rss' | 'html';
+  kind: 'rss' | 'html' | 'rsshub';
+  /** The feed or page; for rsshub, `rsshub:` and the route (routeOf). */
   url: string;
   pollIntervalSeconds: number;
   enabled: boolean;
@@ -99,6 +155,8 @@ export interface Source {
   respectRobots: boolean | null;
   headers: Record<string, string>;
   selectors: Selectors | null;
+  /** The catalogue entry it was added from, or null. */
+  catalogueId: string | null;
   status: 'ok' | 'failing';
   etag: string | null;
   lastModified: string | null;
@@ -113,10 +171,12 @@ export interface Source {
 
 /** The portable form of a source, as `sources export` writes it and `sources import` reads it. */
 export function toSourceInput(s: Source): z.input<typeof sourceInputSchema> {
+  const route = routeOf(s);
   return {
     name: s.name,
     kind: s.kind,
-    url: s.url,
+    ...(route !== null ? { route } : { url: s.url }),
+    ...(s.catalogueId ? { catalogueId: s.catalogueId } : {}),
     pollInterval: s.pollIntervalSeconds,
     enabled: s.enabled,
     authority: s.authority,

@@ -58,7 +58,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(opsRoutes, { cfg, db, redis });
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });
-  app.register(sourceRoutes, { db });
+  app.register(sourceRoutes, { cfg, db });
   app.register(itemRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
   app.register(topicRoutes, { db });
   app.register(alertStreamPlugin, { cfg, db, redis });

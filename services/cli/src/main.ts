@@ -10,7 +10,7 @@ import { formatZodError } from './zod-format';
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
   up: { summary: '迁移数据库并启动全部服务 (migrate, then start every service)', load: () => import('./commands/up') },
   db: { summary: 'db migrate | db status', load: () => import('./commands/db') },
-  sources: { summary: 'sources add|list|enable|disable|remove|import|export', load: () => import('./commands/sources') },
+  sources: { summary: 'sources add|list|enable|disable|remove|import|export|catalogue|rsshub', load: () => import('./commands/sources') },
   users: { summary: 'users add|list|disable|enable — 接口用户与角色', load: () => import('./commands/users') },
   tokens: { summary: 'tokens create|list|revoke — 接口令牌 (只在创建时显示一次)', load: () => import('./commands/tokens') },
   ingest: { summary: 'ingest FILE.jsonl — 批量导入其他爬虫产出的条目', load: () => import('./commands/ingest') },

@@ -15,6 +15,7 @@ import {
   recordHealthEvent,
   recordPollFailure,
   recordPollSuccess,
+  routeOf,
   type FetchOutcome,
   type NewItem,
   type Pool,
@@ -28,6 +29,7 @@ import { FetchError, fetchUrl, type FetchOptions, type FetchResult } from './fet
 import type { HostGate } from './host-gate';
 import { parseFeed, FeedParseError } from './parse/feed';
 import { parseListPage } from './parse/list-page';
+import { fetchRoute, RsshubUnavailable } from './rsshub';
 import { canonicalizeUrl, urlHash } from './parse/url';
 import { guessLanguage } from './text/language';
 import { publicationTime } from './text/time';
@@ -118,7 +120,8 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
   const started = Date.now();
   let fetched: FetchResult | undefined;
   try {
-    fetched = await politeFetch(deps, source, source.url, { conditional: true });
+    const route = routeOf(source);
+    fetched = route !== null ? await rsshubFetch(deps, source, route) : await politeFetch(deps, source, source.url, { conditional: true });
     if (fetched.kind === 'not_modified') {
       await succeed(deps, source, fetched.etag, fetched.lastModified);
       await logFetch(deps.db, { sourceId, outcome: 'not_modified', httpStatus: 304, durationMs: Date.now() - started });
@@ -186,6 +189,20 @@ async function politeFetch(deps: CrawlDeps, source: Source, url: string, o: { co
       }),
     delay ?? undefined,
   );
+}
+
+/** Fetches an rsshub source's route from the configured RSSHub instances (rsshub.ts). */
+async function rsshubFetch(deps: CrawlDeps, source: Source, route: string): Promise<FetchResult> {
+  const settings = { instances: deps.cfg.RSSHUB_URL, accessKey: deps.cfg.RSSHUB_ACCESS_KEY, retryFailingMs: deps.cfg.RSSHUB_RETRY_FAILING_MS };
+  try {
+    const { result } = await fetchRoute(deps.db, settings, route, (url) =>
+      fetchUrl(url, { ...deps.fetchOptions, headers: source.headers, etag: source.etag, lastModified: source.lastModified }),
+    );
+    return result;
+  } catch (err) {
+    if (err instanceof RsshubUnavailable) throw new CrawlFailure(err.last ? outcomeOf(err.last) : 'network_error', err.message, err.last?.status ?? null);
+    throw err;
+  }
 }
 
 async function parseEntries(source: Source, text: string, pageUrl: string, now: Date): Promise<Entry[]> {

@@ -43,7 +43,9 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
 
   // One address policy for the agent (checks resolved addresses at connect time) and for
   // fetchUrl (checks literal IPs on every redirect hop).
-  const addressPolicy = createAddressPolicy(cfg.FETCH_ALLOWLIST);
+  // The RSSHub instances are the bureau's own components (often on a private network): reachable
+  // as configured, without listing them again in FETCH_ALLOWLIST.
+  const addressPolicy = createAddressPolicy([...cfg.FETCH_ALLOWLIST, ...cfg.RSSHUB_URL.map((u) => new URL(u).hostname)]);
   const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy });
   const fetchOptions: CrawlDeps['fetchOptions'] = {
     agent,

@@ -3,13 +3,13 @@ import type { Queryable } from '../pool';
 import type { NewSource, Source } from '../source-model';
 
 const COLUMNS = `id, name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags, charset,
-  full_text, respect_robots, headers, selectors, status, etag, last_modified, next_poll_at, last_polled_at,
+  full_text, respect_robots, headers, selectors, catalogue_id, status, etag, last_modified, next_poll_at, last_polled_at,
   last_success_at, consecutive_errors, last_error, last_error_at, created_at`;
 
 interface SourceRow {
   id: number;
   name: string;
-  kind: 'rss' | 'html';
+  kind: Source['kind'];
   url: string;
   poll_interval_seconds: number;
   enabled: boolean;
@@ -20,6 +20,7 @@ interface SourceRow {
   respect_robots: boolean | null;
   headers: Record<string, string>;
   selectors: Source['selectors'];
+  catalogue_id: string | null;
   status: 'ok' | 'failing';
   etag: string | null;
   last_modified: string | null;
@@ -47,6 +48,7 @@ function fromRow(r: SourceRow): Source {
     respectRobots: r.respect_robots,
     headers: r.headers,
     selectors: r.selectors,
+    catalogueId: r.catalogue_id,
     status: r.status,
     etag: r.etag,
     lastModified: r.last_modified,
@@ -74,12 +76,13 @@ function params(s: NewSource): unknown[] {
     s.respectRobots ?? null,
     JSON.stringify(s.headers),
     s.selectors ? JSON.stringify(s.selectors) : null,
+    s.catalogueId,
   ];
 }
 
 const INSERT = `INSERT INTO sources (name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags,
-  charset, full_text, respect_robots, headers, selectors)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`;
+  charset, full_text, respect_robots, headers, selectors, catalogue_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
 
 /** Adds a source; returns null when one with the same URL exists. */
 export async function insertSource(db: Queryable, s: NewSource): Promise<Source | null> {
@@ -94,7 +97,7 @@ export async function upsertSource(db: Queryable, s: NewSource): Promise<{ sourc
        poll_interval_seconds = EXCLUDED.poll_interval_seconds, enabled = EXCLUDED.enabled,
        authority = EXCLUDED.authority, jurisdiction_tags = EXCLUDED.jurisdiction_tags, charset = EXCLUDED.charset,
        full_text = EXCLUDED.full_text, respect_robots = EXCLUDED.respect_robots, headers = EXCLUDED.headers,
-       selectors = EXCLUDED.selectors, updated_at = now()
+       selectors = EXCLUDED.selectors, catalogue_id = COALESCE(EXCLUDED.catalogue_id, sources.catalogue_id), updated_at = now()
      RETURNING ${COLUMNS}, (xmax = 0) AS created`,
     params(s),
   );

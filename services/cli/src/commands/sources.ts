@@ -22,20 +22,25 @@ import { listSelectorsSchema } from '@yuqing/crawler/list-page';
 import { cliActor, cliConfig, withDb } from '../context';
 import { CliError, println, type CliIO, type Command } from '../io';
 import { exportSources, looksLikeOpml, sourcesFromOpml, sourcesFromYaml } from '../source-files';
+import { catalogue, rsshubStatus } from './sources-catalogue';
 import { formatZodError } from '../zod-format';
 
 const USAGE = `usage:
   yuqing sources add --name NAME --url URL [--kind rss|html] [--interval 10m] [--authority 1]
+  yuqing sources add --name NAME --route /weibo/search/hot      (kind rsshub: a route of the RSSHub instances in RSSHUB_URL)
                      [--tags 区县A,区县B] [--charset gbk] [--full-text] [--no-robots]
                      [--header "Name: value"]... [--selectors '{"item":"li","link":"a","time":".date"}'] [--disabled]
   yuqing sources add --json '{"name": …, "url": …}'
   yuqing sources list [--json]
   yuqing sources enable|disable|remove ID|URL
   yuqing sources import FILE          (OPML, YAML or JSON list)
-  yuqing sources export [--format yaml|json|opml]`;
+  yuqing sources export [--format yaml|json|opml]
+  yuqing sources catalogue list [--category C] [--tier N] [--hot] [--json]
+  yuqing sources catalogue add ID [--param uid=…]... | --category C [--tier N]   (templates need --param)
+  yuqing sources rsshub               (the RSSHub instances and their health)`;
 
 /** Validates a source; the problems, one per line, or the parsed source. */
-function check(raw: unknown): { ok: true; source: NewSource } | { ok: false; problems: string } {
+export function check(raw: unknown): { ok: true; source: NewSource } | { ok: false; problems: string } {
   const parsed = sourceInputSchema.safeParse(raw);
   if (!parsed.success) return { ok: false, problems: formatZodError(parsed.error) };
   if (parsed.data.selectors) {
@@ -68,6 +73,7 @@ async function add(argv: string[], io: CliIO): Promise<number> {
       json: { type: 'string' },
       name: { type: 'string' },
       url: { type: 'string' },
+      route: { type: 'string' },
       kind: { type: 'string' },
       interval: { type: 'string' },
       authority: { type: 'string' },
@@ -92,7 +98,9 @@ async function add(argv: string[], io: CliIO): Promise<number> {
     }
     raw = {
       name: values.name,
-      url: values.url,
+      ...(values.url !== undefined ? { url: values.url } : {}),
+      // A route alone means an RSSHub source.
+      ...(values.route !== undefined ? { route: values.route, kind: values.kind ?? 'rsshub' } : {}),
       ...(values.kind ? { kind: values.kind } : {}),
       ...(values.interval ? { pollInterval: values.interval } : {}),
       ...(values.authority ? { authority: Number(values.authority) } : {}),
@@ -114,7 +122,7 @@ async function add(argv: string[], io: CliIO): Promise<number> {
       return src;
     }),
   );
-  if (!created) throw new CliError(`a source with URL ${input.url} already exists`);
+  if (!created) throw new CliError(`a source with ${input.kind === 'rsshub' ? 'route' : 'URL'} ${input.url.replace(/^rsshub:/, '')} already exists`);
   println(io.stdout, `added source ${created.id}: ${created.name} (${created.kind}, every ${created.pollIntervalSeconds}s)`);
   return 0;
 }
@@ -222,6 +230,10 @@ export const run: Command = async (argv, io) => {
         return await importFile(rest, io);
       case 'export':
         return await exportAll(rest, io);
+      case 'catalogue':
+        return await catalogue(rest, io, check);
+      case 'rsshub':
+        return await rsshubStatus(rest, io);
       default:
         throw new CliError(USAGE);
     }
