@@ -26,9 +26,10 @@ export interface RsshubSettings {
 /**
  * The feed URLs of a route on an instance, to try in order. With an access key RSSHub accepts
  * `code` = md5(path + key) (lib/middleware/access-control.ts), so the key itself never travels or
- * lands in a log. Which form of the path RSSHub hashes depends on its web framework's version
- * (decoded in some, percent-encoded in others); for a route with non-ASCII or escaped characters
- * both codes are offered, the decoded one first. Without a key, or for a plain ASCII route, one URL.
+ * lands in a log. Which form of the path RSSHub hashes depends on its version: current releases
+ * hash the percent-encoded pathname (`new URL(req.url).pathname`), older ones the path their web
+ * framework decoded. For a route with non-ASCII or escaped characters both codes are offered, the
+ * encoded one first. Without a key, or for a plain ASCII route, one URL.
  */
 export function rsshubFeedUrls(baseUrl: string, route: string, accessKey?: string): string[] {
   const url = new URL(baseUrl.replace(/\/+$/, '') + route);
@@ -40,7 +41,7 @@ export function rsshubFeedUrls(baseUrl: string, route: string, accessKey?: strin
   } catch {
     // a malformed escape: only the raw path can be what RSSHub compares
   }
-  return [...new Set([decoded, encoded])].map((path) => {
+  return [...new Set([encoded, decoded])].map((path) => {
     const u = new URL(url);
     u.searchParams.set('code', createHash('md5').update(path + accessKey).digest('hex'));
     return u.toString();

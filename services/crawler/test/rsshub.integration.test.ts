@@ -129,16 +129,16 @@ describe('rsshub sources', () => {
     const keyedCrawl = await createCrawlDeps(keyedEnv.cfg, log);
     try {
       const route = `/weibo/keyword/${encodeURIComponent('警方通报')}`;
-      keyedRoutes[route] = requireCode(ok(sample('weibo-keyword.xml'), RSS), 'decoded');
+      keyedRoutes[route] = requireCode(ok(sample('weibo-keyword.xml'), RSS), 'encoded');
       const s = await insertSource(keyedEnv.db, sourceInputSchema.parse({ name: 'keyed', route, kind: 'rsshub' }));
       expect((await crawlSource(keyedCrawl.deps, s!.id)).outcome).toBe('ok');
       const asked = keyed.requests.filter((q) => q.path === route);
       expect(asked).toHaveLength(1);
       expect(JSON.stringify(asked)).not.toContain(KEY);
 
-      // An instance that hashes the percent-encoded path: the first code is refused, the second taken.
+      // An older instance that hashes the decoded path: the first code is refused, the second taken.
       const route2 = `/weibo/keyword/${encodeURIComponent('派出所')}`;
-      keyedRoutes[route2] = requireCode(ok(sample('weibo-keyword.xml'), RSS), 'encoded');
+      keyedRoutes[route2] = requireCode(ok(sample('weibo-keyword.xml'), RSS), 'decoded');
       const s2 = await insertSource(keyedEnv.db, sourceInputSchema.parse({ name: 'keyed2', route: route2, kind: 'rsshub' }));
       expect((await crawlSource(keyedCrawl.deps, s2!.id)).outcome).toBe('ok');
       expect(keyed.requests.filter((q) => q.path === route2)).toHaveLength(2);
@@ -182,7 +182,7 @@ describe('rsshub helpers', () => {
     expect(rsshubFeedUrl('http://h/sub', '/a/b?limit=20')).toBe('http://h/sub/a/b?limit=20');
     const withCode = new URL(rsshubFeedUrl('http://h', '/a/%E8%AD%A6?limit=2', 'k'));
     expect(withCode.searchParams.get('limit')).toBe('2');
-    expect(withCode.searchParams.get('code')).toBe(createHash('md5').update('/a/警k').digest('hex'));
+    expect(withCode.searchParams.get('code')).toBe(createHash('md5').update('/a/%E8%AD%A6k').digest('hex'));
   });
 
   it('orders failing instances last only while they cool down', () => {
