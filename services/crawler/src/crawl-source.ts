@@ -61,7 +61,8 @@ export interface CrawlReport {
   error?: string;
 }
 
-interface Entry {
+/** One entry of a fetched feed or list page, before it is stored. */
+export interface Entry {
   url: string;
   title: string | null;
   summary: string | null;
@@ -70,7 +71,8 @@ interface Entry {
   publishedAt: Date | null;
 }
 
-class CrawlFailure extends Error {
+/** A poll that failed because of the site (not our infrastructure), with the fetch-log outcome. */
+export class CrawlFailure extends Error {
   constructor(
     readonly outcome: FetchOutcome,
     message: string,
@@ -80,7 +82,7 @@ class CrawlFailure extends Error {
   }
 }
 
-function outcomeOf(err: FetchError): FetchOutcome {
+export function outcomeOf(err: FetchError): FetchOutcome {
   switch (err.code) {
     case 'timeout':
     case 'connect_timeout':
@@ -192,7 +194,7 @@ async function politeFetch(deps: CrawlDeps, source: Source, url: string, o: { co
 }
 
 /** Fetches an rsshub source's route from the configured RSSHub instances (rsshub.ts). */
-async function rsshubFetch(deps: CrawlDeps, source: Source, route: string): Promise<FetchResult> {
+export async function rsshubFetch(deps: Pick<CrawlDeps, 'db' | 'cfg' | 'fetchOptions'>, source: Pick<Source, 'headers' | 'etag' | 'lastModified'>, route: string): Promise<FetchResult> {
   const settings = { instances: deps.cfg.RSSHUB_URL, accessKey: deps.cfg.RSSHUB_ACCESS_KEY, retryFailingMs: deps.cfg.RSSHUB_RETRY_FAILING_MS };
   try {
     const { result } = await fetchRoute(deps.db, settings, route, (url) =>
@@ -205,7 +207,8 @@ async function rsshubFetch(deps: CrawlDeps, source: Source, route: string): Prom
   }
 }
 
-async function parseEntries(source: Source, text: string, pageUrl: string, now: Date): Promise<Entry[]> {
+/** The entries of a fetched document: a list page read with the source's selectors, else a feed. */
+export async function parseEntries(source: Pick<Source, 'kind' | 'selectors'>, text: string, pageUrl: string, now: Date): Promise<Entry[]> {
   if (source.kind === 'html') {
     if (!source.selectors) throw new CrawlFailure('parse_error', 'html source without selectors');
     return parseListPage(text, source.selectors, { pageUrl, now }).map((e) => ({
