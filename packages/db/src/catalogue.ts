@@ -128,6 +128,10 @@ export function filterCatalogue(c: Catalogue, f: { category?: string; tier?: num
 // How much one item weighs in reach and heat, by tier: central and police media count most.
 const AUTHORITY_BY_TIER: Record<number, number> = { 1: 3, 2: 2, 3: 1.5, 4: 1 };
 
+// Control characters, and a surrogate without its pair: matching control characters is the point.
+// eslint-disable-next-line no-control-regex
+const UNFIT_VALUE = new RegExp('[\\u0000-\\u001f\\u007f]|[\\ud800-\\udbff](?![\\udc00-\\udfff])|(?<![\\ud800-\\udbff])[\\udc00-\\udfff]');
+
 /** Raised when an entry cannot become a source as asked (unknown id, missing or extra values). */
 export class CatalogueError extends Error {}
 
@@ -143,10 +147,16 @@ export function sourceFromEntry(e: CatalogueEntry, values: Record<string, string
   if (missing.length) throw new CatalogueError(`${e.id} needs ${missing.map((p) => `${p} (${e.params?.[p] ?? p})`).join(', ')}`);
   const extra = Object.keys(values).filter((k) => !wanted.includes(k));
   if (extra.length) throw new CatalogueError(`${e.id} has no placeholder ${extra.map((k) => `{${k}}`).join(', ')}`);
+  // A value is a word, an id or a name: no control characters, no broken UTF-16 (it would not
+  // survive percent-encoding or PostgreSQL).
+  const bad = wanted.filter((p) => UNFIT_VALUE.test(values[p] as string));
+  if (bad.length) throw new CatalogueError(`${e.id}: ${bad.join(', ')} holds control characters or malformed text`);
   const filled = template.replace(PLACEHOLDER, (_, p: string) => encodeURIComponent((values[p] as string).trim()));
   const suffix = wanted.map((p) => (values[p] as string).trim()).join('·');
+  const name = suffix ? `${e.name.replace(/\s*[（(]模板[)）]\s*$/, '')}·${suffix}` : e.name;
   return {
-    name: suffix ? `${e.name.replace(/\s*[（(]模板[)）]\s*$/, '')}·${suffix}` : e.name,
+    // The name is for people; a long keyword must not make the source invalid.
+    name: name.length > 200 ? `${name.slice(0, 199)}…` : name,
     kind: e.kind,
     ...(e.kind === 'rsshub' ? { route: filled } : { url: filled }),
     pollInterval: e.pollInterval,

@@ -127,10 +127,17 @@ export const sourceInputSchema = z
   )
   .transform(({ route, url, catalogueId, ...rest }) => ({
     ...rest,
-    // An rsshub source's unique key is its route; every other kind's is its URL.
-    url: rest.kind === 'rsshub' ? RSSHUB_SCHEME + (route ?? (url as string).slice(RSSHUB_SCHEME.length)) : (url as string),
+    // An rsshub source's unique key is its route, percent-encoded as it is requested (so
+    // /weibo/keyword/警方通报 and its encoded form are one source); every other kind's is its URL.
+    url: rest.kind === 'rsshub' ? RSSHUB_SCHEME + canonicalRoute(route ?? (url as string).slice(RSSHUB_SCHEME.length)) : (url as string),
     catalogueId: catalogueId ?? null,
   }));
+
+/** A route as a URL carries it: non-ASCII and spaces percent-encoded, existing escapes kept. */
+function canonicalRoute(route: string): string {
+  const u = new URL(route, 'http://rsshub.invalid');
+  return u.pathname + u.search;
+}
 export type SourceInput = z.input<typeof sourceInputSchema>;
 export type NewSource = z.output<typeof sourceInputSchema>;
 
