@@ -163,6 +163,8 @@ export function sourceFromEntry(e: CatalogueEntry, values: Record<string, string
     authority: AUTHORITY_BY_TIER[e.tier] ?? 1,
     ...(e.selectors ? { selectors: e.selectors } : {}),
     ...(e.charset ? { charset: e.charset } : {}),
+    // A platform's list is what the whole country sees; a newspaper's most-read list is not.
+    ...(e.hotList ? { hotList: e.category === 'platform' ? ('national' as const) : ('regional' as const) } : {}),
     catalogueId: e.id,
   };
 }

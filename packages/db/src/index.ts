@@ -3,6 +3,7 @@ export * from './migrate';
 export * from './source-model';
 export * from './repositories/sources';
 export * from './repositories/rsshub-instances';
+export * from './repositories/hot-lists';
 export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/items';

@@ -73,6 +73,8 @@ export const sourceInputSchema = z
     url: z.string().trim().max(2000).optional(),
     /** RSSHub sources: the route, resolved against the configured instances at crawl time. */
     route: z.string().trim().optional(),
+    /** A ranked list (热榜): every poll keeps a snapshot of its ranks; national lists weigh more in warnings. */
+    hotList: z.enum(['national', 'regional']).nullable().optional(),
     /** The catalogue entry the source was added from. */
     catalogueId: z.string().trim().regex(/^[a-z0-9][a-z0-9-]{0,79}$/, 'a catalogue id such as weibo-hot').nullable().optional(),
     pollInterval: intervalSchema.default(600),
@@ -131,6 +133,7 @@ export const sourceInputSchema = z
     // /weibo/keyword/警方通报 and its encoded form are one source); every other kind's is its URL.
     url: rest.kind === 'rsshub' ? RSSHUB_SCHEME + canonicalRoute(route ?? (url as string).slice(RSSHUB_SCHEME.length)) : (url as string),
     catalogueId: catalogueId ?? null,
+    hotList: rest.hotList ?? null,
   }));
 
 /** A route as a URL carries it: non-ASCII and spaces percent-encoded, existing escapes kept. */
@@ -164,6 +167,8 @@ export interface Source {
   selectors: Selectors | null;
   /** The catalogue entry it was added from, or null. */
   catalogueId: string | null;
+  /** A ranked list (热榜), national or regional; null for an ordinary source. */
+  hotList: 'national' | 'regional' | null;
   status: 'ok' | 'failing';
   etag: string | null;
   lastModified: string | null;
@@ -184,6 +189,7 @@ export function toSourceInput(s: Source): z.input<typeof sourceInputSchema> {
     kind: s.kind,
     ...(route !== null ? { route } : { url: s.url }),
     ...(s.catalogueId ? { catalogueId: s.catalogueId } : {}),
+    ...(s.hotList ? { hotList: s.hotList } : {}),
     pollInterval: s.pollIntervalSeconds,
     enabled: s.enabled,
     authority: s.authority,

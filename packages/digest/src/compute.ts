@@ -186,6 +186,7 @@ export function computeDigest(input: DigestInput): Digest {
       items: t.items,
       policeRelated: t.policeRelated,
       policeNegative: t.policeNegative,
+      hotList: t.hotList ?? null,
       series: series(
         b,
         input.topicHourly.filter((h) => h.topicId === t.id).map((h) => ({ at: h.at, n: h.items })),

@@ -138,7 +138,8 @@ function topics(d: Digest): string {
   const rows = d.topics.top
     .map((t) => {
       const peak = t.peakLevel !== t.level ? `<div class="muted">期内最高 ${h(LEVEL_LABELS[t.peakLevel])}</div>` : '';
-      return `<tr><td class="num">${t.rank}</td><td class="title">${h(truncate(t.title, 60))}</td><td>${levelBadge(t.level)}${peak}</td><td>${h(t.stage ?? '—')}</td><td>${h(truncate(t.firstSource ?? '—', 12))}</td><td class="num">${fmtInt(t.heat)}</td><td class="num">${fmtInt(t.policeNegative)}</td><td>${sparkline(t.series, {
+      const onList = t.hotList ? `<div class="muted">上榜：${h(truncate(t.hotList.lists.join('、'), 30))}（最高第 ${t.hotList.bestRank} 位）</div>` : '';
+      return `<tr><td class="num">${t.rank}</td><td class="title">${h(truncate(t.title, 60))}${onList}</td><td>${levelBadge(t.level)}${peak}</td><td>${h(t.stage ?? '—')}</td><td>${h(truncate(t.firstSource ?? '—', 12))}</td><td class="num">${fmtInt(t.heat)}</td><td class="num">${fmtInt(t.policeNegative)}</td><td>${sparkline(t.series, {
         colour: LEVEL_COLOURS[t.level === 'none' ? 'blue' : t.level],
         label: `${truncate(t.title, 20)} ${unitWord}条目数`,
       })}</td></tr>`;

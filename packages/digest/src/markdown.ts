@@ -91,7 +91,14 @@ function lines(d: Digest, b: Budget, opts: MarkdownOptions): string[] {
   if (top.length === 0) out.push('本时段无。');
   for (const t of top) {
     const level = t.level === 'none' ? '' : `【${LEVEL_LABELS[t.level]}】`;
-    const extra = [`热度 ${fmtInt(t.heat)}`, t.stage ? inertMarkdown(t.stage, 8) : null, t.firstSource ? `首发 ${inertMarkdown(t.firstSource, 10)}` : null].filter(Boolean).join('，');
+    const extra = [
+      `热度 ${fmtInt(t.heat)}`,
+      t.stage ? inertMarkdown(t.stage, 8) : null,
+      t.firstSource ? `首发 ${inertMarkdown(t.firstSource, 10)}` : null,
+      t.hotList ? `上榜 ${inertMarkdown(t.hotList.lists.slice(0, 2).join('、'), 20)} 最高第 ${t.hotList.bestRank} 位` : null,
+    ]
+      .filter(Boolean)
+      .join('，');
     out.push(`${t.rank}. ${level}${inertMarkdown(t.title, b.topicChars)}（${extra}）`);
   }
   out.push('');

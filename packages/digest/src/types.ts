@@ -60,6 +60,15 @@ export interface TopicInputRow {
   /** topics.level now, used only when the topic has no level history at all. */
   currentLevel: TopicLevel;
   hasLevelHistory: boolean;
+  /** 上榜: the best rank its items' hot-list entries reached while on a list in the period, the lists, national or not. */
+  hotList?: DigestHotList | null;
+}
+
+/** A topic's hot-list standing in a digest. */
+export interface DigestHotList {
+  bestRank: number;
+  lists: string[];
+  national: boolean;
 }
 
 /** Items of one top topic in one hour of the period. */
@@ -252,6 +261,8 @@ export interface DigestTopic {
   items: number;
   policeRelated: number;
   policeNegative: number;
+  /** On a hot list during the period (上榜), or null. */
+  hotList: DigestHotList | null;
   /** Items per bucket of the period (the same buckets as `volume`). */
   series: number[];
 }

@@ -7,6 +7,8 @@
 import { z } from 'zod';
 import type { JurisdictionEntry } from './places';
 
+export type { JurisdictionEntry } from './places';
+
 const entry = z
   .object({
     name: z.string().trim().min(1),

@@ -40,6 +40,16 @@ const MEDIUM = new Map<string, number>([
   ['报假警', 0.8], ['报警', 0.35], ['报了警', 0.35], ['110', 0.5], ['报警电话', 0.3], ['报警人', 0.4], ['执法记录仪', 0.4], ['警戒线', 0.3],
   ['执法人员', 0.35], ['执法部门', 0.35], ['执法机关', 0.35], ['执法者', 0.35], ['治安', 0.25], ['刑侦', 0.6], ['缉毒', 0.4], ['扫黄', 0.3], ['立案侦查', 0.5], ['刑拘', 0.3], ['行政拘留', 0.4], ['拘留', 0.2],
 ]);
+/**
+ * Words that name the police on their own, for matching text that is not segmented (a hot-list
+ * title): the core morphemes, the strong names, and the medium words that only police acts are.
+ */
+export const POLICE_NAMING_TERMS: readonly string[] = [
+  ...CORE_MORPHEMES,
+  ...[...STRONG].filter(([, w]) => w >= 1).map(([t]) => t),
+  ...[...MEDIUM].filter(([, w]) => w >= 0.7).map(([t]) => t),
+];
+
 // Not police under the guideline even though they contain a police morpheme.
 const EXCLUDED = new Set(['武警', '武警部队', '狱警', '法警', '保安', '警惕', '警告', '警示', '警钟', '警觉', '警醒', '预警', '火警', '报警器', '警句', '警戒', '警世']);
 // Reporting to police only becomes police-related when the police are then judged (报警后没人管).

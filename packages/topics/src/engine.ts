@@ -32,6 +32,8 @@ export interface TopicItem {
   authority?: number;
   metrics?: { reposts?: number; comments?: number; likes?: number } | null;
   author?: { followers?: number; verified?: boolean } | null;
+  /** The item is an entry of a hot list (热榜): which list, how high, and whether the whole country sees it. */
+  hotList?: HotListPlacing | null;
   analysis: {
     policeRelated: boolean;
     policeNegative: boolean;
@@ -46,6 +48,21 @@ export interface TopicItem {
      */
     reaction?: Reaction | null;
   };
+}
+
+/** Where an item stood on a hot list when it was stored. */
+export interface HotListPlacing {
+  list: string;
+  rank: number;
+  national: boolean;
+}
+
+/** A topic's best places on hot lists (上榜): the best rank, on which lists, and whether a national one. */
+export interface TopicHotList {
+  bestRank: number;
+  /** List names, best placed first, each once. */
+  lists: string[];
+  national: boolean;
 }
 
 /** What a repost adds of its own about the police (AnalysisResult.reaction of @yuqing/nlp). */
@@ -158,6 +175,8 @@ export interface Topic {
   reactionCues: Map<string, number>;
   reach: number;
   jurisdictionHits: number;
+  /** On a hot list (上榜): null until one of its items is a list entry. */
+  hotList: TopicHotList | null;
   sources: Set<string>;
   places: Map<string, number>;
   categories: Map<string, number>;
@@ -204,6 +223,8 @@ export interface TopicSnapshot {
   reactionCues?: Record<string, number>;
   reach: number;
   jurisdictionHits: number;
+  /** Absent in state stored before hot lists were watched (read as none). */
+  hotList?: TopicHotList | null;
   sources: string[];
   places: Record<string, number>;
   categories: Record<string, number>;
@@ -249,6 +270,17 @@ export interface EngineState {
   itemLinks: Array<[string, number, number]>;
   /** Roots of stories whose topics were forgotten: [rootHash, storyId, topicId]. */
   dormant: Array<[number, number, number]>;
+}
+
+/**
+ * A topic's hot-list standing with one more placing: the best rank so far, the lists (the new one
+ * first when it is placed best), national once any list is.
+ */
+export function withPlacing(current: TopicHotList | null, p: HotListPlacing): TopicHotList {
+  if (!current) return { bestRank: p.rank, lists: [p.list], national: p.national };
+  const better = p.rank < current.bestRank;
+  const lists = current.lists.includes(p.list) ? current.lists : better ? [p.list, ...current.lists] : [...current.lists, p.list];
+  return { bestRank: Math.min(current.bestRank, p.rank), lists: lists.slice(0, 10), national: current.national || p.national };
 }
 
 /** Reach weight of one item: authority × follower reach × engagement. */
@@ -474,6 +506,9 @@ export class TopicEngine {
       reactionCues: topCues(topic.reactionCues, 3),
       reach: round(topic.reach),
       jurisdictionHits: topic.jurisdictionHits,
+      hotListBestRank: topic.hotList?.bestRank ?? 0,
+      hotLists: topic.hotList?.lists ?? [],
+      hotListNational: topic.hotList?.national ?? false,
       ageHours: round((at - topic.createdAt) / HOUR),
       stage: topic.stage ?? '发生期',
     };
@@ -541,6 +576,7 @@ export class TopicEngine {
       reactionCues: Object.fromEntries(t.reactionCues),
       reach: t.reach,
       jurisdictionHits: t.jurisdictionHits,
+      hotList: t.hotList ? { ...t.hotList, lists: [...t.hotList.lists] } : null,
       sources: [...t.sources],
       places: Object.fromEntries(t.places),
       categories: Object.fromEntries(t.categories),
@@ -606,6 +642,7 @@ export class TopicEngine {
         reactionCues: s.reactionCues && Object.keys(s.reactionCues).length ? new Map(Object.entries(s.reactionCues)) : NO_CUES,
         reach: s.reach,
         jurisdictionHits: s.jurisdictionHits,
+        hotList: s.hotList ? { ...s.hotList, lists: [...s.hotList.lists] } : null,
         sources: new Set(s.sources),
         places: new Map(Object.entries(s.places)),
         categories: new Map(Object.entries(s.categories)),
@@ -746,6 +783,7 @@ export class TopicEngine {
       reactionCues: NO_CUES,
       reach: 0,
       jurisdictionHits: 0,
+      hotList: null,
       sources: new Set(),
       places: new Map(),
       categories: new Map(),
@@ -796,6 +834,7 @@ export class TopicEngine {
     this.tallyStory(topic, story, 1);
     if (a.sentiment === 'negative') topic.negative++;
     if (a.jurisdictionHits.length) topic.jurisdictionHits++;
+    if (item.hotList) topic.hotList = withPlacing(topic.hotList, item.hotList);
     topic.reach += weight;
     if (item.source && topic.sources.size < 1000) topic.sources.add(item.source);
     for (const p of a.places) topic.places.set(p, (topic.places.get(p) ?? 0) + 1);
@@ -925,6 +964,7 @@ export class TopicEngine {
     }
     b.reach += a.reach;
     b.jurisdictionHits += a.jurisdictionHits;
+    if (a.hotList) for (const list of a.hotList.lists) b.hotList = withPlacing(b.hotList, { list, rank: a.hotList.bestRank, national: a.hotList.national });
     for (const s of a.sources) if (b.sources.size < 1000) b.sources.add(s);
     for (const [k, v] of a.places) b.places.set(k, (b.places.get(k) ?? 0) + v);
     for (const [k, v] of a.categories) b.categories.set(k, (b.categories.get(k) ?? 0) + v);

@@ -47,6 +47,10 @@ export interface Indicators {
   /** Weighted reach: Σ authority × (1 + log10(1 + followers)) + reposts/comments/likes when given. */
   reach: number;
   jurisdictionHits: number;
+  /** Best rank the topic's items reached on a hot list (上榜), 0 when none; on which lists; whether one is national. */
+  hotListBestRank: number;
+  hotLists: string[];
+  hotListNational: boolean;
   ageHours: number;
   stage: string;
 }
@@ -98,8 +102,34 @@ function reactionReason(ind: Indicators, cfg: TopicConfig): string | null {
   );
 }
 
+/** 上榜 in words: the lists and the best rank. */
+function hotListReason(ind: Indicators): string {
+  return `登上${ind.hotListNational ? '全国' : ''}热榜：${ind.hotLists.join('、')}（最高第 ${ind.hotListBestRank} 位）`;
+}
+
+/**
+ * A police-negative topic on a hot list is what the whole country (or the region) is reading: on a
+ * national list it is at least orange, on a regional one at least yellow, however few items it has.
+ */
+function withHotList(decision: LevelDecision, ind: Indicators): LevelDecision {
+  if (ind.hotListBestRank <= 0 || ind.hotLists.length === 0) return decision;
+  const floor: Level = ind.hotListNational ? 'orange' : 'yellow';
+  const reasons = [...decision.reasons, hotListReason(ind)];
+  return levelRank(decision.level) >= levelRank(floor) ? { level: decision.level, reasons } : { level: floor, reasons };
+}
+
 /** Decides the automatic level from the indicators. */
 export function decideLevel(ind: Indicators, cfg: TopicConfig): LevelDecision {
+  const decision = decideBaseLevel(ind, cfg);
+  // Only police-negative opinion warns (blue for a police-negative item in a mixed topic stays blue).
+  const policeNegative = ind.policeRelatedShare >= cfg.policeShare && ind.policeNegativeShare >= cfg.policeNegativeShare;
+  if (policeNegative) return withHotList(decision, ind);
+  if (ind.hotListBestRank > 0 && decision.level !== 'none') return { ...decision, reasons: [...decision.reasons, hotListReason(ind)] };
+  return decision;
+}
+
+/** The level from counts, rates, reach and jurisdiction (before hot lists). */
+function decideBaseLevel(ind: Indicators, cfg: TopicConfig): LevelDecision {
   const policeRelated = ind.policeRelatedShare >= cfg.policeShare;
   const policeNegative = policeRelated && ind.policeNegativeShare >= cfg.policeNegativeShare;
   const byReactions = reactionReason(ind, cfg);

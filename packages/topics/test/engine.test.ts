@@ -139,7 +139,7 @@ describe('warning levels', () => {
   });
 
   it('decideLevel is a pure function of indicators and thresholds', () => {
-    const ind = { items: 10, stories: 1, rate1h: 10, ratePrev1h: 0, acceleration: 10, baseline: 1, burst: 6.4, sources: 1, policeRelatedShare: 1, policeNegativeShare: 1, policeNegativeItems: 10, negativeShare: 1, reach: 10, jurisdictionHits: 0, ageHours: 0.2, stage: '扩散期', ...NO_REACTIONS };
+    const ind = { items: 10, stories: 1, rate1h: 10, ratePrev1h: 0, acceleration: 10, baseline: 1, burst: 6.4, sources: 1, policeRelatedShare: 1, policeNegativeShare: 1, policeNegativeItems: 10, negativeShare: 1, reach: 10, jurisdictionHits: 0, hotListBestRank: 0, hotLists: [], hotListNational: false, ageHours: 0.2, stage: '扩散期', ...NO_REACTIONS };
     expect(decideLevel(ind, DEFAULT_TOPIC_CONFIG).level).toBe('yellow');
     expect(decideLevel({ ...ind, policeNegativeShare: 0.2, policeNegativeItems: 2 }, DEFAULT_TOPIC_CONFIG).level).toBe('blue');
     expect(decideLevel({ ...ind, jurisdictionHits: 3, items: 30 }, DEFAULT_TOPIC_CONFIG).level).toBe('orange');

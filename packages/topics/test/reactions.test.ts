@@ -146,7 +146,7 @@ describe('reactions do not make other cascades warn', () => {
   it('decideLevel: the reaction indicators alone do not make a topic police-negative (stories do)', () => {
     const ind = {
       items: 50, stories: 1, rate1h: 50, ratePrev1h: 0, acceleration: 50, baseline: 1, burst: 30, sources: 1, policeRelatedShare: 1, policeNegativeShare: 0, policeNegativeItems: 0,
-      negativeShare: 0, reach: 50, jurisdictionHits: 0, ageHours: 1, stage: '扩散期',
+      negativeShare: 0, reach: 50, jurisdictionHits: 0, hotListBestRank: 0, hotLists: [], hotListNational: false, ageHours: 1, stage: '扩散期',
       reactions: 49, reactionsNegative: 40, reactionNegativeShare: 0.82, reactionScore: 0.7,
       reactionStories: 0, reactionStoryItems: 0, reactionStoryReactions: 0, reactionStoryNegative: 0, reactionStoryScore: 0, reactionCues: [],
     };

@@ -108,6 +108,7 @@ function toTopicItem(i: TopicStageItem): TopicItem {
     authority: i.authority ?? 1,
     metrics: i.metrics,
     author: i.authorInfo,
+    hotList: i.hotList,
     analysis: {
       policeRelated: i.policeRelated,
       policeNegative: i.policeNegative,

@@ -28,6 +28,7 @@ import { registerRoutes } from './routes/registers';
 import { ruleRoutes } from './routes/rules';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
+import { hotListRoutes } from './routes/hot-lists';
 import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
 import { alertStreamPlugin } from './stream/plugin';
@@ -73,6 +74,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(incidentRoutes, { cfg, db });
   app.register(registerRoutes, { db });
   app.register(modelRoutes, { cfg, db, redis });
+  app.register(hotListRoutes, { db });
   app.register(livePageRoutes, { cfg, db });
   return app;
 }

@@ -29,7 +29,13 @@ import { FetchError, fetchUrl, type FetchOptions, type FetchResult } from './fet
 import type { HostGate } from './host-gate';
 import { parseFeed, FeedParseError } from './parse/feed';
 import { parseListPage } from './parse/list-page';
+import type { Entry } from './entry';
+import { createHotListWatch, recordHotList, type HotListWatch } from './hot-list';
+
+export type { Entry } from './entry';
 import { fetchRoute, RsshubUnavailable } from './rsshub';
+
+const DEFAULT_WATCH = createHotListWatch();
 import { canonicalizeUrl, urlHash } from './parse/url';
 import { guessLanguage } from './text/language';
 import { publicationTime } from './text/time';
@@ -47,6 +53,8 @@ export interface CrawlDeps extends StoreDeps {
   log: Logger;
   gate: HostGate;
   robots: RobotsCheck;
+  /** Which hot-list entries concern the bureau (police words, jurisdiction places); default: police words. */
+  hotListWatch?: HotListWatch;
   /** Fetch options shared by every request (agent, timeouts, caps, address policy). */
   fetchOptions: Omit<FetchOptions, 'headers' | 'etag' | 'lastModified'>;
   now?: () => Date;
@@ -61,15 +69,6 @@ export interface CrawlReport {
   error?: string;
 }
 
-/** One entry of a fetched feed or list page, before it is stored. */
-export interface Entry {
-  url: string;
-  title: string | null;
-  summary: string | null;
-  text: string | null;
-  author: string | null;
-  publishedAt: Date | null;
-}
 
 /** A poll that failed because of the site (not our infrastructure), with the fetch-log outcome. */
 export class CrawlFailure extends Error {
@@ -131,8 +130,12 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
     }
     const fetchedAt = (deps.now ?? (() => new Date()))();
     const doc = decodeDocument(fetched.body, { contentType: fetched.contentType, override: source.charset });
-    const entries = await parseEntries(source, doc.text, fetched.url, fetchedAt);
+    let entries = await parseEntries(source, doc.text, fetched.url, fetchedAt);
+    // A hot list: keep the snapshot of its ranks; store only the entries that concern the bureau.
+    const hot = source.hotList ? await recordHotList(deps.db, source, entries, fetchedAt, deps.hotListWatch ?? DEFAULT_WATCH) : null;
+    if (hot) entries = hot.toStore;
     const { newItems, seenItems } = await storeNewEntries(deps, source, entries, fetched, fetchedAt);
+    if (hot) await hot.link(fetched.url);
     await succeed(deps, source, fetched.etag, fetched.lastModified);
     await logFetch(deps.db, {
       sourceId,
@@ -259,11 +262,11 @@ async function storeNewEntries(
   for (const [hash, entry] of fresh) {
     let evidence = feedEvidence;
     let body = { title: entry.title, text: entry.text ?? entry.summary ?? '', author: entry.author, publishedAt: entry.publishedAt };
-    let extra: Record<string, unknown> | null = null;
+    let extra: Record<string, unknown> | null = entry.extra ?? null;
     if (source.fullText) {
       const article = await fetchArticle(deps, source, entry.url, fetchedAt);
       if ('error' in article) {
-        extra = { fullTextError: article.error }; // keep the feed's text: nothing is lost
+        extra = { ...extra, fullTextError: article.error }; // keep the feed's text: nothing is lost
       } else {
         evidence = article.evidence;
         body = {

@@ -2,6 +2,7 @@
  * The crawler service: the due-source ticker, the crawl workers and the reconciler, in one
  * process. Run as many of these processes as you like against one PostgreSQL and Redis.
  */
+import { readFileSync } from 'node:fs';
 import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
 import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
@@ -9,7 +10,9 @@ import { Worker, type Queue } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { crawlSource, type CrawlDeps } from './crawl-source';
 import { createAddressPolicy } from '@yuqing/net';
+import { parseJurisdiction } from '@yuqing/nlp/jurisdiction';
 import { createHttpAgent, fetchUrl } from './fetch/http';
+import { createHotListWatch } from './hot-list';
 import { RobotsCache } from './fetch/robots';
 import { createHostGate } from './host-gate';
 import { pruneExpiredEvidence, reconcileOnce } from './reconciler';
@@ -60,7 +63,9 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
   const robots = new RobotsCache({
     fetch: (url: string) => gate.run(new URL(url).host, () => fetchUrl(url, { ...fetchOptions, maxBytes: 512 * 1024 })),
   });
-  const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue };
+  // Hot-list entries naming a place of the jurisdiction are kept too, not only those naming the police.
+  const jurisdiction = cfg.JURISDICTION_FILE ? parseJurisdiction(JSON.parse(readFileSync(cfg.JURISDICTION_FILE, 'utf8'))) : [];
+  const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue, hotListWatch: createHotListWatch(jurisdiction) };
   return {
     deps,
     crawlQueue,

@@ -266,6 +266,7 @@ export async function loadDigestInput(db: Queryable, p: { from: Date; to: Date; 
     level_at_end: TopicLevel | null;
     levels_in_period: TopicLevel[];
     has_level_history: boolean;
+    hot_list: { bestRank: number; lists: string[]; national: boolean } | null;
   }>(
     `WITH per_topic AS (
        SELECT st.topic_id, count(*)::int AS items,
@@ -282,7 +283,13 @@ export async function loadDigestInput(db: Queryable, p: { from: Date; to: Date; 
        (SELECT c.level FROM topic_level_changes c WHERE c.topic_id = r.topic_id AND c.applied AND c.at < $1 ORDER BY c.at DESC, c.id DESC LIMIT 1) AS level_at_start,
        (SELECT c.level FROM topic_level_changes c WHERE c.topic_id = r.topic_id AND c.applied AND c.at < $2 ORDER BY c.at DESC, c.id DESC LIMIT 1) AS level_at_end,
        ARRAY(SELECT c.level FROM topic_level_changes c WHERE c.topic_id = r.topic_id AND c.applied AND c.at >= $1 AND c.at < $2 ORDER BY c.at, c.id) AS levels_in_period,
-       EXISTS (SELECT 1 FROM topic_level_changes c WHERE c.topic_id = r.topic_id) AS has_level_history
+       EXISTS (SELECT 1 FROM topic_level_changes c WHERE c.topic_id = r.topic_id) AS has_level_history,
+       -- 上榜: the hot-list entries of the topic's items that were on their list during the period.
+       (SELECT json_build_object('bestRank', min(e.best_rank), 'lists', array_agg(DISTINCT hs.name), 'national', bool_or(hs.hot_list = 'national'))
+        FROM hot_list_entries e JOIN sources hs ON hs.id = e.source_id
+        JOIN story_items hsi ON hsi.item_id = e.item_id JOIN stories hst ON hst.id = hsi.story_id
+        WHERE hst.topic_id = r.topic_id AND e.first_seen_at < $2 AND (e.left_at IS NULL OR e.left_at >= $1)
+        HAVING count(*) > 0) AS hot_list
      FROM ranked r LEFT JOIN topics t ON t.id = r.topic_id
      ORDER BY r.items DESC, r.police_negative DESC, r.topic_id`,
     [from, to, lim.topics],
@@ -426,6 +433,7 @@ export async function loadDigestInput(db: Queryable, p: { from: Date; to: Date; 
       levelsInPeriod: r.levels_in_period,
       currentLevel: r.current_level ?? 'none',
       hasLevelHistory: r.has_level_history,
+      hotList: r.hot_list,
     })),
     topicHourly: topicHourly.rows.map((r) => ({ topicId: r.topic_id, at: r.at, items: r.items })),
     representativeItems: representative.rows.map((r) => ({

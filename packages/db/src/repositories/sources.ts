@@ -3,7 +3,7 @@ import type { Queryable } from '../pool';
 import type { NewSource, Source } from '../source-model';
 
 const COLUMNS = `id, name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags, charset,
-  full_text, respect_robots, headers, selectors, catalogue_id, status, etag, last_modified, next_poll_at, last_polled_at,
+  full_text, respect_robots, headers, selectors, catalogue_id, hot_list, status, etag, last_modified, next_poll_at, last_polled_at,
   last_success_at, consecutive_errors, last_error, last_error_at, created_at`;
 
 interface SourceRow {
@@ -21,6 +21,7 @@ interface SourceRow {
   headers: Record<string, string>;
   selectors: Source['selectors'];
   catalogue_id: string | null;
+  hot_list: Source['hotList'];
   status: 'ok' | 'failing';
   etag: string | null;
   last_modified: string | null;
@@ -49,6 +50,7 @@ function fromRow(r: SourceRow): Source {
     headers: r.headers,
     selectors: r.selectors,
     catalogueId: r.catalogue_id,
+    hotList: r.hot_list,
     status: r.status,
     etag: r.etag,
     lastModified: r.last_modified,
@@ -77,12 +79,13 @@ function params(s: NewSource): unknown[] {
     JSON.stringify(s.headers),
     s.selectors ? JSON.stringify(s.selectors) : null,
     s.catalogueId,
+    s.hotList,
   ];
 }
 
 const INSERT = `INSERT INTO sources (name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags,
-  charset, full_text, respect_robots, headers, selectors, catalogue_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`;
+  charset, full_text, respect_robots, headers, selectors, catalogue_id, hot_list)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
 
 /** Adds a source; returns null when one with the same URL exists. */
 export async function insertSource(db: Queryable, s: NewSource): Promise<Source | null> {
@@ -97,7 +100,8 @@ export async function upsertSource(db: Queryable, s: NewSource): Promise<{ sourc
        poll_interval_seconds = EXCLUDED.poll_interval_seconds, enabled = EXCLUDED.enabled,
        authority = EXCLUDED.authority, jurisdiction_tags = EXCLUDED.jurisdiction_tags, charset = EXCLUDED.charset,
        full_text = EXCLUDED.full_text, respect_robots = EXCLUDED.respect_robots, headers = EXCLUDED.headers,
-       selectors = EXCLUDED.selectors, catalogue_id = COALESCE(EXCLUDED.catalogue_id, sources.catalogue_id), updated_at = now()
+       selectors = EXCLUDED.selectors, catalogue_id = COALESCE(EXCLUDED.catalogue_id, sources.catalogue_id),
+       hot_list = EXCLUDED.hot_list, updated_at = now()
      RETURNING ${COLUMNS}, (xmax = 0) AS created`,
     params(s),
   );

@@ -28,6 +28,8 @@ export interface TopicStageItem {
   categories: string[];
   /** What a repost's own words say about the police (null: no reaction). */
   reaction: StoredReaction | null;
+  /** A hot-list entry: its list, its rank when stored, and whether the list is national (items.extra.hotList). */
+  hotList: { list: string; rank: number; national: boolean } | null;
 }
 
 /**
@@ -96,7 +98,7 @@ export async function loadItemsForTopics(db: Queryable, ids: number[]): Promise<
   const { rows } = await db.query(
     `SELECT i.id, i.title, i.text, i.published_at, i.source_name, i.url, p.id AS parent_id, i.metrics, i.author_info,
             s.authority, a.police_related, a.police_negative, a.sentiment, a.keywords, a.places, a.jurisdiction_hits, a.categories,
-            a.reaction_police_negative, a.reaction_score, a.reaction_cues
+            a.reaction_police_negative, a.reaction_score, a.reaction_cues, i.extra->'hotList' AS hot_list
      FROM items i
      JOIN item_analysis a ON a.item_id = i.id
      LEFT JOIN sources s ON s.id = i.source_id
@@ -124,7 +126,15 @@ export async function loadItemsForTopics(db: Queryable, ids: number[]): Promise<
     jurisdictionHits: r.jurisdiction_hits,
     categories: r.categories,
     reaction: reactionOf(r),
+    hotList: hotListOf(r.hot_list),
   }));
+}
+
+/** The hot-list placing the crawler stored with an item, if it is a well-formed one. */
+function hotListOf(v: unknown): TopicStageItem['hotList'] {
+  const h = v as { list?: unknown; rank?: unknown; scope?: unknown } | null;
+  if (!h || typeof h.list !== 'string' || typeof h.rank !== 'number' || !(h.rank >= 1)) return null;
+  return { list: h.list, rank: h.rank, national: h.scope === 'national' };
 }
 
 /** A topic row as the topic stage writes it (engine state in `state`). */
