@@ -6,6 +6,7 @@ export * from './repositories/rsshub-instances';
 export * from './repositories/hot-lists';
 export * from './catalogue';
 export * from './repositories/source-health';
+export * from './repositories/source-admin';
 export * from './repositories/items';
 export * from './repositories/analysis';
 export * from './repositories/topics';

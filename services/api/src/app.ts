@@ -29,6 +29,7 @@ import { ruleRoutes } from './routes/rules';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
 import { hotListRoutes } from './routes/hot-lists';
+import { sourceAdminRoutes } from './routes/sources-admin';
 import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
 import { alertStreamPlugin } from './stream/plugin';
@@ -60,6 +61,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });
   app.register(sourceRoutes, { cfg, db });
+  app.register(sourceAdminRoutes, { cfg, db });
   app.register(itemRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
   app.register(topicRoutes, { db });
   app.register(alertStreamPlugin, { cfg, db, redis });

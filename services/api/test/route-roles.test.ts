@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
-import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, ROLES, type Role } from '@yuqing/db';
+import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertSource, recordHotListSnapshot, ROLES, sourceInputSchema, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -46,6 +46,22 @@ const routes: RouteCase[] = [
     request: async () => ({ url: `/api/tokens/${(await makeCaller(t.db, `victim-${++seq}`, 'analyst')).tokenId}` }),
   },
   { method: 'GET', url: '/api/sources', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/sources/health', roles: ['admin'], request: async () => ({}) },
+  { method: 'POST', url: '/api/sources/preview', roles: ['admin'], request: async () => ({ payload: { name: '预览', url: 'http://127.0.0.1:9/feed.xml' } }) },
+  { method: 'POST', url: '/api/sources', roles: ['admin'], request: async () => ({ payload: { name: `信源 ${++seq}`, url: `https://roles${seq}.example.cn/rss.xml` } }) },
+  { method: 'PATCH', url: '/api/sources/:id', roles: ['admin'], request: async () => ({ url: `/api/sources/${await newSource()}`, payload: { enabled: false } }) },
+  { method: 'DELETE', url: '/api/sources/:id', roles: ['admin'], request: async () => ({ url: `/api/sources/${await newSource()}` }) },
+  {
+    method: 'POST',
+    url: '/api/sources/import',
+    roles: ['admin'],
+    request: async () => ({ payload: { opml: `<opml version="2.0"><body><outline text="导入 ${++seq}" xmlUrl="https://opml${seq}.example.cn/rss"/></body></opml>` } }),
+  },
+  { method: 'GET', url: '/api/sources/catalogue', roles: ['admin', 'analyst'], request: async () => ({}) },
+  { method: 'POST', url: '/api/sources/catalogue', roles: ['admin'], request: async () => ({ payload: { entries: [{ id: 'weibo-keyword', params: { keyword: `角色测试${++seq}` } }] } }) },
+  { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
+  { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/hotlists/entries/:id', roles: READERS, request: async () => ({ url: `/api/hotlists/entries/${await hotListEntry()}` }) },
   // Read API and push ingestion.
   { method: 'POST', url: '/api/items', roles: ['admin', 'ingest'], request: async () => ({ payload: [{ url: `https://push.example.com/roles/${++seq}`, title: '推送条目' }] }) },
   { method: 'GET', url: '/api/items', roles: READERS, request: async () => ({ url: '/api/items?q=民警' }) },
@@ -160,6 +176,22 @@ async function newAlert(): Promise<number> {
   if (!a) throw new Error('alert not created');
   await appendAlertEvent(t.db, { alertId: a.id, type: 'firing', level: 'yellow', audienceRoles: READERS as Array<'admin' | 'pr' | 'analyst' | 'leader'> });
   return a.id;
+}
+
+async function newSource(): Promise<number> {
+  const s = await insertSource(t.db, sourceInputSchema.parse({ name: `待改信源 ${++seq}`, url: `https://roles-src${seq}.example.cn/rss.xml` }));
+  if (!s) throw new Error('source not created');
+  return s.id;
+}
+
+/** One entry on a hot list (made once), for the entry's history route. */
+let hotEntry: number | null = null;
+async function hotListEntry(): Promise<number> {
+  if (hotEntry !== null) return hotEntry;
+  const s = await insertSource(t.db, sourceInputSchema.parse({ name: '角色测试热榜', url: 'https://roles-hot.example.cn/rss.xml', hotList: 'national' }));
+  const snap = await recordHotListSnapshot(t.db, s!.id, new Date(), [{ rank: 1, key: 'roles', title: '角色测试', url: null, heat: null }]);
+  hotEntry = snap.entryIds.get('roles') as number;
+  return hotEntry;
 }
 
 async function newRule(): Promise<number> {

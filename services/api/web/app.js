@@ -1,14 +1,15 @@
 // The page's entry: log in and out, the navigation bar with the views the user's role may use, and
-// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/items).
+// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/items, #/sources).
 // Each view lives in its own module; the live alert stream stays open whichever view is shown.
 import * as alerts from './alerts.js';
 import { $, api, can, errorText, ROLE_LABELS, session, showError } from './core.js';
 import * as digests from './digests.js';
 import * as incidents from './incidents.js';
 import * as items from './items.js';
+import * as sources from './sources.js';
 import * as topics from './topics.js';
 
-const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'items-view', 'noaccess-view'];
+const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'items-view', 'sources-view', 'noaccess-view'];
 
 /** Routes in navigation order: the ability a role needs, the section, and what to do on entry. */
 const ROUTES = [
@@ -19,6 +20,7 @@ const ROUTES = [
   // #/topics/7 (an incident's linked topic): the list with that topic opened.
   { name: 'topics', ability: 'topics', section: 'topics-view', enter: (id) => topics.show(id) },
   { name: 'items', ability: 'items', section: 'items-view', enter: () => items.show() },
+  { name: 'sources', ability: 'sources', section: 'sources-view', enter: () => sources.show() },
 ];
 
 function showOnly(section) {
@@ -53,6 +55,7 @@ function showLogin(message) {
     digests.reset();
     topics.reset();
     items.reset();
+    sources.reset();
   }
   $('who').hidden = true;
   $('nav').hidden = true;

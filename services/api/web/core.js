@@ -24,6 +24,7 @@ const ABILITIES = {
   items: ['admin', 'analyst'],
   labelItem: ['admin', 'analyst'],
   topics: ['admin', 'pr', 'analyst', 'leader'],
+  sources: ['admin'],
 };
 
 /** The signed-in user and what happens when the session turns out to be gone. */

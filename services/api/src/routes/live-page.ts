@@ -42,6 +42,7 @@ const ASSET_TYPES: Record<string, string> = {
   'digests.js': JS,
   'items.js': JS,
   'topics.js': JS,
+  'sources.js': JS,
   'app.css': 'text/css; charset=utf-8',
 };
 
