@@ -8,7 +8,8 @@ import { CliError, type CliIO, type Command, println } from './io';
 import { formatZodError } from './zod-format';
 
 const commands: Record<string, { summary: string; load: () => Promise<{ run: Command }> }> = {
-  up: { summary: '迁移数据库并启动全部服务 (migrate, then start every service)', load: () => import('./commands/up') },
+  up: { summary: '迁移数据库并启动全部服务 (migrate, then start every service; --demo: with the demo)', load: () => import('./commands/up') },
+  demo: { summary: 'demo [--port 3999] [--remove] — 演示：发布一段内置的舆情数据流并添加为信息源，两分钟内出现预警', load: () => import('./commands/demo') },
   db: { summary: 'db migrate | db status', load: () => import('./commands/db') },
   sources: { summary: 'sources add|list|enable|disable|remove|import|export|catalogue|rsshub', load: () => import('./commands/sources') },
   users: { summary: 'users add|list|disable|enable — 接口用户与角色', load: () => import('./commands/users') },

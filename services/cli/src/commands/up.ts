@@ -8,14 +8,18 @@ import { fileURLToPath } from 'node:url';
 import { ruleSchema } from '@yuqing/alerting';
 import { insertAlertRule, listAlertRules, migrate, type Pool } from '@yuqing/db';
 import { cliConfig, untilSignal, withDb } from '../context';
+import { crawlerReachesLoopback, startDemo } from './demo';
 import { CliError, println, type CliIO, type Command } from '../io';
 
 const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
 const SERVICES = ['api', 'crawler', 'analyzer'] as const;
 
-function startChild(name: string, io: CliIO, onExit: (code: number | null) => void): ChildProcess {
-  // Same Node, same loader flags (tsx), same environment: the child is `yuqing <name>`.
-  const child = spawn(process.execPath, [...process.execArgv, MAIN, name], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startChild(name: string, io: CliIO, onExit: (code: number | null) => void, extraEnv?: Record<string, string>): ChildProcess {
+  // Same Node, same loader flags (tsx), same environment (plus extraEnv): the child is `yuqing <name>`.
+  // A supervisor hands its environment on to its children: the one place that reads it whole.
+  // eslint-disable-next-line no-restricted-properties
+  const env = extraEnv ? { ...process.env, ...extraEnv } : undefined;
+  const child = spawn(process.execPath, [...process.execArgv, MAIN, name], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()
@@ -41,8 +45,13 @@ export async function seedDefaultRule(db: Pool): Promise<string | null> {
 }
 
 export const run: Command = async (argv, io) => {
-  if (argv.length) throw new CliError('usage: yuqing up');
+  // `pnpm start -- --demo` hands the separator on too.
+  const args = argv.filter((a) => a !== '--');
+  const withDemo = args.length === 1 && args[0] === '--demo';
+  if (args.length && !withDemo) throw new CliError('usage: yuqing up [--demo]');
   const cfg = cliConfig(io);
+  // The demo's feeds are served on 127.0.0.1: the crawler (a child) must be let in.
+  const childEnv = withDemo && !crawlerReachesLoopback(cfg) ? { FETCH_ALLOWLIST: [...cfg.FETCH_ALLOWLIST, '127.0.0.1'].join(',') } : undefined;
   const applied = await withDb(cfg, (db) => migrate(db, cfg.DATABASE_SCHEMA), { checkSchema: false }).catch((err: unknown) => {
     throw new CliError(`cannot migrate ${cfg.DATABASE_URL}: ${err instanceof Error ? err.message : String(err)}`, 1);
   });
@@ -54,7 +63,7 @@ export const run: Command = async (argv, io) => {
   const children = new Map<string, ChildProcess>();
   const restarts = new Map<string, number>();
   const launch = (name: string) => {
-    const child = startChild(name, io, (code) => {
+    const onExit = (code: number | null) => {
       children.delete(name);
       if (stopping) return;
       const n = (restarts.get(name) ?? 0) + 1;
@@ -62,14 +71,18 @@ export const run: Command = async (argv, io) => {
       const delay = Math.min(30_000, 500 * 2 ** Math.min(n, 6));
       println(io.stderr, `[up] ${name} exited with ${code}; restarting in ${Math.round(delay / 1000)}s`);
       setTimeout(() => !stopping && launch(name), delay).unref();
-    });
+    };
+    const child = startChild(name, io, onExit, childEnv);
     children.set(name, child);
   };
   for (const s of SERVICES) launch(s);
   println(io.stdout, `yuqing is starting: API and live duty page on http://${cfg.API_HOST}:${cfg.API_PORT}/ (API docs: /docs, health: /healthz, readiness: /readyz); crawler and analyzer workers running. Ctrl-C stops everything.`);
 
+  const demo = withDemo ? await startDemo(cfg, io) : null;
+
   await untilSignal();
   stopping = true;
+  await demo?.stop();
   println(io.stdout, '[up] stopping services…');
   await Promise.all(
     [...children.values()].map(
