@@ -4,6 +4,7 @@ export * from './source-model';
 export * from './repositories/sources';
 export * from './repositories/rsshub-instances';
 export * from './repositories/hot-lists';
+export * from './repositories/forum-threads';
 export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/source-admin';

@@ -73,6 +73,8 @@ export const sourceInputSchema = z
     url: z.string().trim().max(2000).optional(),
     /** RSSHub sources: the route, resolved against the configured instances at crawl time. */
     route: z.string().trim().optional(),
+    /** A forum board: each entry is a thread, opened for its posts (one item per 楼层). */
+    threads: z.boolean().default(false),
     /** A ranked list (热榜): every poll keeps a snapshot of its ranks; national lists weigh more in warnings. */
     hotList: z.enum(['national', 'regional']).nullable().optional(),
     /** The catalogue entry the source was added from. */
@@ -114,6 +116,8 @@ export const sourceInputSchema = z
         else if (!isHttpUrl(s.url)) ctx.addIssue({ code: 'custom', path: ['url'], message: 'must be an http(s) URL' });
         if (s.route !== undefined) ctx.addIssue({ code: 'custom', path: ['route'], message: 'only rsshub sources have a route' });
       }
+      if (s.threads && s.fullText) ctx.addIssue({ code: 'custom', path: ['threads'], message: 'a forum source reads each thread page whole: leave fullText off' });
+      if (s.threads && s.hotList) ctx.addIssue({ code: 'custom', path: ['threads'], message: 'a source is either a forum board or a hot list' });
       if (s.kind === 'rsshub' && s.selectors) {
         ctx.addIssue({ code: 'custom', path: ['selectors'], message: 'selectors only apply to html sources' });
       }
@@ -169,6 +173,8 @@ export interface Source {
   catalogueId: string | null;
   /** A ranked list (热榜), national or regional; null for an ordinary source. */
   hotList: 'national' | 'regional' | null;
+  /** A forum board: its entries are threads, read post by post. */
+  threads: boolean;
   status: 'ok' | 'failing';
   etag: string | null;
   lastModified: string | null;
@@ -190,6 +196,7 @@ export function toSourceInput(s: Source): z.input<typeof sourceInputSchema> {
     ...(route !== null ? { route } : { url: s.url }),
     ...(s.catalogueId ? { catalogueId: s.catalogueId } : {}),
     ...(s.hotList ? { hotList: s.hotList } : {}),
+    ...(s.threads ? { threads: true } : {}),
     pollInterval: s.pollIntervalSeconds,
     enabled: s.enabled,
     authority: s.authority,

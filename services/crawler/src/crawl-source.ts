@@ -30,6 +30,7 @@ import type { HostGate } from './host-gate';
 import { parseFeed, FeedParseError } from './parse/feed';
 import { parseListPage } from './parse/list-page';
 import type { Entry } from './entry';
+import { crawlThreads, ThreadFetchError, type ForumDeps } from './forum';
 import { createHotListWatch, recordHotList, type HotListWatch } from './hot-list';
 
 export type { Entry } from './entry';
@@ -134,7 +135,8 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
     // A hot list: keep the snapshot of its ranks; store only the entries that concern the bureau.
     const hot = source.hotList ? await recordHotList(deps.db, source, entries, fetchedAt, deps.hotListWatch ?? DEFAULT_WATCH) : null;
     if (hot) entries = hot.toStore;
-    const { newItems, seenItems } = await storeNewEntries(deps, source, entries, fetched, fetchedAt);
+    // A forum board: its entries are threads, each read post by post (forum.ts).
+    const { newItems, seenItems } = source.threads ? await crawlThreads(forumDeps(deps, source), source, entries, fetched.url, fetchedAt) : await storeNewEntries(deps, source, entries, fetched, fetchedAt);
     if (hot) await hot.link(fetched.url);
     await succeed(deps, source, fetched.etag, fetched.lastModified);
     await logFetch(deps.db, {
@@ -194,6 +196,23 @@ async function politeFetch(deps: CrawlDeps, source: Source, url: string, o: { co
       }),
     delay ?? undefined,
   );
+}
+
+/** What the forum reader uses of the crawler: its polite fetch, evidence store and item store. */
+function forumDeps(deps: CrawlDeps, source: Source): ForumDeps {
+  return {
+    db: deps.db,
+    fetchPage: async (url) => {
+      try {
+        return await politeFetch(deps, source, url, { conditional: false });
+      } catch (err) {
+        if (err instanceof CrawlFailure || err instanceof FetchError) throw new ThreadFetchError(err.message);
+        throw err;
+      }
+    },
+    putEvidence: (e) => putEvidence(deps.db, e),
+    storeItems: (items) => storeItems(deps, items),
+  };
 }
 
 /** Fetches an rsshub source's route from the configured RSSHub instances (rsshub.ts). */

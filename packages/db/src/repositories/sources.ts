@@ -3,7 +3,7 @@ import type { Queryable } from '../pool';
 import type { NewSource, Source } from '../source-model';
 
 const COLUMNS = `id, name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags, charset,
-  full_text, respect_robots, headers, selectors, catalogue_id, hot_list, status, etag, last_modified, next_poll_at, last_polled_at,
+  full_text, respect_robots, headers, selectors, catalogue_id, hot_list, threads, status, etag, last_modified, next_poll_at, last_polled_at,
   last_success_at, consecutive_errors, last_error, last_error_at, created_at`;
 
 interface SourceRow {
@@ -22,6 +22,7 @@ interface SourceRow {
   selectors: Source['selectors'];
   catalogue_id: string | null;
   hot_list: Source['hotList'];
+  threads: boolean;
   status: 'ok' | 'failing';
   etag: string | null;
   last_modified: string | null;
@@ -51,6 +52,7 @@ function fromRow(r: SourceRow): Source {
     selectors: r.selectors,
     catalogueId: r.catalogue_id,
     hotList: r.hot_list,
+    threads: r.threads,
     status: r.status,
     etag: r.etag,
     lastModified: r.last_modified,
@@ -80,12 +82,13 @@ function params(s: NewSource): unknown[] {
     s.selectors ? JSON.stringify(s.selectors) : null,
     s.catalogueId,
     s.hotList,
+    s.threads,
   ];
 }
 
 const INSERT = `INSERT INTO sources (name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags,
-  charset, full_text, respect_robots, headers, selectors, catalogue_id, hot_list)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)`;
+  charset, full_text, respect_robots, headers, selectors, catalogue_id, hot_list, threads)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)`;
 
 /** Adds a source; returns null when one with the same URL exists. */
 export async function insertSource(db: Queryable, s: NewSource): Promise<Source | null> {
@@ -101,7 +104,7 @@ export async function upsertSource(db: Queryable, s: NewSource): Promise<{ sourc
        authority = EXCLUDED.authority, jurisdiction_tags = EXCLUDED.jurisdiction_tags, charset = EXCLUDED.charset,
        full_text = EXCLUDED.full_text, respect_robots = EXCLUDED.respect_robots, headers = EXCLUDED.headers,
        selectors = EXCLUDED.selectors, catalogue_id = COALESCE(EXCLUDED.catalogue_id, sources.catalogue_id),
-       hot_list = EXCLUDED.hot_list, updated_at = now()
+       hot_list = EXCLUDED.hot_list, threads = EXCLUDED.threads, updated_at = now()
      RETURNING ${COLUMNS}, (xmax = 0) AS created`,
     params(s),
   );

@@ -2,6 +2,7 @@
  * Article extraction from a saved or fetched page: title, body text, publication time, author.
  * `extractFromBytes` is the one code path shared by the crawler, `yuqing extract` and the
  * evaluation script, so the figures the evaluation prints are the figures the product gets.
+ * On a forum thread (thread.ts) the article is the first post: its text, author and time.
  */
 import * as cheerio from 'cheerio';
 import { decodeDocument } from '../charset/index';
@@ -11,8 +12,11 @@ import type { PageContext } from './context';
 import { extractDate } from './date';
 import { isFooter, isFurniture, isTailHeading } from './noise';
 import { type Paragraph, paragraphs } from './paragraphs';
+import { readThread } from './thread';
 import { extractTitle } from './title';
 import { buildTree } from './tree';
+
+export { type Thread, type ThreadPost, extractThread } from './thread';
 
 /** What the extractor finds in one page. */
 export interface Article {
@@ -32,11 +36,23 @@ export interface ExtractOptions {
 /** Extracts the article from decoded HTML; never throws on malformed markup. */
 export function extractArticle(html: string, opts: ExtractOptions = {}): Article {
   const $ = cheerio.load(html);
+  const root = buildTree($);
   const title = extractTitle($);
-  const paras = paragraphs(buildTree($));
+  const paras = paragraphs(root);
   const body = bodyParagraphs(paras);
   const bodyStart = body[0] ? paras.indexOf(body[0]) : -1;
   const ctx: PageContext = { $, paras, body, bodyStart, title, url: opts.url ?? null };
+  const thread = readThread($, root, opts.url ?? null);
+  const first = thread?.posts[0];
+  if (thread && first && first.text) {
+    // A thread: the first post is the article; the page-wide readings fill what it lacks.
+    return {
+      title: thread.title ?? title,
+      text: first.text,
+      publishedAt: first.date ?? extractDate(ctx),
+      author: first.author ?? extractAuthor(ctx),
+    };
+  }
   return {
     title,
     text: body.map((p) => p.text).join('\n'),
