@@ -150,7 +150,8 @@ export interface HotListView {
   enabled: boolean;
   status: 'ok' | 'failing';
   lastSnapshotAt: Date | null;
-  entries: HotListEntry[];
+  /** The entries on the list now; those stored as items with the topic their item is in (null: not yet placed). */
+  entries: Array<HotListEntry & { topicId: number | null }>;
 }
 
 /** Every hot-list source with the entries on it now (those present at its last snapshot). */
@@ -160,7 +161,12 @@ export async function listHotLists(db: Queryable): Promise<HotListView[]> {
      FROM sources s WHERE s.hot_list IS NOT NULL ORDER BY s.hot_list, s.id`,
   );
   if (lists.length === 0) return [];
-  const { rows } = await db.query<EntryRow>(`SELECT ${ENTRY_COLUMNS} FROM hot_list_entries WHERE source_id = ANY($1::bigint[]) AND left_at IS NULL ORDER BY source_id, last_rank`, [lists.map((l) => l.id)]);
+  const { rows } = await db.query<EntryRow & { topic_id: string | null }>(
+    `SELECT ${ENTRY_COLUMNS.split(', ').map((c) => `e.${c}`).join(', ')},
+       (SELECT st.topic_id FROM story_items si JOIN stories st ON st.id = si.story_id WHERE si.item_id = e.item_id LIMIT 1) AS topic_id
+     FROM hot_list_entries e WHERE e.source_id = ANY($1::bigint[]) AND e.left_at IS NULL ORDER BY e.source_id, e.last_rank`,
+    [lists.map((l) => l.id)],
+  );
   return lists.map((l) => ({
     sourceId: Number(l.id),
     name: l.name,
@@ -168,7 +174,7 @@ export async function listHotLists(db: Queryable): Promise<HotListView[]> {
     enabled: l.enabled,
     status: l.status,
     lastSnapshotAt: l.last,
-    entries: rows.filter((r) => r.source_id === l.id).map(entryOf),
+    entries: rows.filter((r) => r.source_id === l.id).map((r) => ({ ...entryOf(r), topicId: r.topic_id === null ? null : Number(r.topic_id) })),
   }));
 }
 
