@@ -36,6 +36,11 @@ export interface TopicView {
   /** Items of the topic that hit the bureau's jurisdiction gazetteer. */
   jurisdictionHits: number;
   sources: string[];
+  /**
+   * Ids of the monitoring schemes (监测方案) at least one of its items matched. Absent: not known
+   * (a view built without them); a rule naming schemes then does not match.
+   */
+  schemes?: number[];
 }
 
 /** What silences can match on besides ids and level (copied from the topic when it last changed the alert). */

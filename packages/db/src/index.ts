@@ -27,3 +27,4 @@ export * from './repositories/digests';
 export * from './repositories/incidents';
 export * from './repositories/models';
 export * from './repositories/reanalysis';
+export * from './repositories/schemes';

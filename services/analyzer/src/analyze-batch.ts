@@ -5,12 +5,13 @@
  * after it, a re-delivered job finds the item analysed and stores nothing twice.
  */
 import type { Logger } from '@yuqing/config';
-import { loadItemsToAnalyze, markTopicEnqueued, storeAnalyses, withTransaction, type Pool, type StoredAnalysis } from '@yuqing/db';
+import { loadItemsToAnalyze, markTopicEnqueued, withTransaction, type Pool, type StoredAnalysis } from '@yuqing/db';
 import type { AnalysisResult, AnalyzeInput } from '@yuqing/nlp';
 import { metrics } from '@yuqing/metrics';
 import { enqueueTopics, type TopicPayload } from '@yuqing/queue';
 import type { Queue } from 'bullmq';
 import type { EnginePool } from './engine-pool';
+import { storeAnalysesWithSchemes } from './scheme-matching';
 
 export interface BatchDeps {
   db: Pool;
@@ -70,7 +71,8 @@ async function analyzeAndStore(deps: BatchDeps, ids: number[]): Promise<BatchOut
   }));
   const results = await deps.engine.analyze(inputs);
   const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
-  const stored = new Set(await withTransaction(deps.db, (client) => storeAnalyses(client, rows)));
+  // Stored with the monitoring schemes' matches (and their jurisdiction hits) in the same transaction.
+  const stored = new Set(await withTransaction(deps.db, (client) => storeAnalysesWithSchemes(client, items, rows)));
   if (stored.size) {
     try {
       await enqueueTopics(deps.topicQueue, [...stored]);

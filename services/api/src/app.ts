@@ -26,6 +26,7 @@ import { opsRoutes } from './routes/ops';
 import { receiverRoutes } from './routes/receivers';
 import { registerRoutes } from './routes/registers';
 import { ruleRoutes } from './routes/rules';
+import { schemeRoutes } from './routes/schemes';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
 import { hotListRoutes } from './routes/hot-lists';
@@ -77,6 +78,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(registerRoutes, { db });
   app.register(modelRoutes, { cfg, db, redis });
   app.register(hotListRoutes, { db });
+  app.register(schemeRoutes, { cfg, db });
   app.register(livePageRoutes, { cfg, db });
   return app;
 }

@@ -79,7 +79,7 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
 
     // The navigation an analyst has: every view; the live list first.
     await page.locator('#alerts-view').waitFor({ state: 'visible' });
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题', '条目']);
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜', '条目', '监测方案']);
     const row = page.locator(`tr[data-alert-id="${alertId}"]`);
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     // An analyst cannot acknowledge, but can set the level and open an incident.
@@ -248,7 +248,7 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
 
     await login('leader1');
     // No item corrections for a leader: no 条目 in the navigation, and #/items leads elsewhere.
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题']);
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜']);
     await page.goto(`${rig.url}/#/items`);
     await page.waitForURL(/#\/alerts$/);
     await page.locator('#alerts-view').waitFor({ state: 'visible' });

@@ -44,7 +44,7 @@ describe('GET /', () => {
     // The links of the page itself: the views' hash routes, the CSV exports and the digests (same origin).
     const pageLinks = urls.filter((u) => u.startsWith('#/') || u.startsWith('/api/'));
     expect(pageLinks).toEqual(
-      expect.arrayContaining(['#/alerts', '#/incidents', '#/digests', '#/topics', '#/items', '#/sources', '/api/incidents.csv', '/api/alerts.csv', '/api/digests/latest/html?kind=daily']),
+      expect.arrayContaining(['#/alerts', '#/incidents', '#/digests', '#/topics', '#/items', '#/hotlists', '#/sources', '/api/incidents.csv', '/api/alerts.csv', '/api/digests/latest/html?kind=daily']),
     );
     expect(urls.filter((u) => !pageLinks.includes(u))).toEqual([
       'data:,',
@@ -108,7 +108,7 @@ describe('GET /assets/:name', () => {
         queue.push(spec.slice(2));
       }
     }
-    expect([...seen].sort()).toEqual(['alerts.js', 'app.js', 'core.js', 'digests.js', 'incidents.js', 'items.js', 'sources.js', 'topics.js']);
+    expect([...seen].sort()).toEqual(['alerts.js', 'app.js', 'core.js', 'digests.js', 'hotlists.js', 'incidents.js', 'items.js', 'schemes.js', 'sources.js', 'topics.js']);
     // A file added to web/ but not to the served list would be a 404 in the browser.
     const files = (await readdir(WEB_DIR)).filter((f) => f !== 'index.html');
     for (const f of files) expect((await app.inject({ method: 'GET', url: `/assets/${f}` })).statusCode, f).toBe(200);

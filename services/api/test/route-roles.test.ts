@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
-import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertSource, recordHotListSnapshot, ROLES, sourceInputSchema, type Role } from '@yuqing/db';
+import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertScheme, insertSource, recordHotListSnapshot, ROLES, schemeInputSchema, sourceInputSchema, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -62,6 +62,14 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists/entries/:id', roles: READERS, request: async () => ({ url: `/api/hotlists/entries/${await hotListEntry()}` }) },
+  // -- monitoring schemes (rows added by the schemes work) --
+  { method: 'GET', url: '/api/schemes', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/schemes/gazetteer', roles: ['admin', 'analyst'], request: async () => ({}) },
+  { method: 'GET', url: '/api/schemes/:id', roles: READERS, request: async () => ({ url: `/api/schemes/${await newScheme()}` }) },
+  { method: 'POST', url: '/api/schemes', roles: ['admin', 'analyst'], request: async () => ({ payload: { name: `方案 ${++seq}`, placeWords: ['青石'], subjectWords: ['派出所'] } }) },
+  { method: 'PUT', url: '/api/schemes/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/schemes/${await newScheme()}`, payload: { name: `改名方案 ${++seq}`, placeWords: ['白沙'] } }) },
+  { method: 'DELETE', url: '/api/schemes/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/schemes/${await newScheme()}` }) },
+  { method: 'POST', url: '/api/schemes/preview', roles: ['admin', 'analyst'], request: async () => ({ payload: { placeWords: ['青石'], eventWords: ['打人'] } }) },
   // Read API and push ingestion.
   { method: 'POST', url: '/api/items', roles: ['admin', 'ingest'], request: async () => ({ payload: [{ url: `https://push.example.com/roles/${++seq}`, title: '推送条目' }] }) },
   { method: 'GET', url: '/api/items', roles: READERS, request: async () => ({ url: '/api/items?q=民警' }) },
@@ -192,6 +200,12 @@ async function hotListEntry(): Promise<number> {
   const snap = await recordHotListSnapshot(t.db, s!.id, new Date(), [{ rank: 1, key: 'roles', title: '角色测试', url: null, heat: null }]);
   hotEntry = snap.entryIds.get('roles') as number;
   return hotEntry;
+}
+
+async function newScheme(): Promise<number> {
+  const s = await insertScheme(t.db, schemeInputSchema.parse({ name: `待改方案 ${++seq}`, placeWords: ['青石'] }), { id: null, name: 'test' });
+  if (!s) throw new Error('scheme not created');
+  return s.id;
 }
 
 async function newRule(): Promise<number> {

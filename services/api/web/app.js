@@ -1,15 +1,17 @@
 // The page's entry: log in and out, the navigation bar with the views the user's role may use, and
-// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/items, #/sources).
+// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/hotlists, #/items, #/schemes, #/sources).
 // Each view lives in its own module; the live alert stream stays open whichever view is shown.
 import * as alerts from './alerts.js';
 import { $, api, can, errorText, ROLE_LABELS, session, showError } from './core.js';
 import * as digests from './digests.js';
 import * as incidents from './incidents.js';
 import * as items from './items.js';
+import * as hotlists from './hotlists.js';
+import * as schemes from './schemes.js';
 import * as sources from './sources.js';
 import * as topics from './topics.js';
 
-const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'items-view', 'sources-view', 'noaccess-view'];
+const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'noaccess-view'];
 
 /** Routes in navigation order: the ability a role needs, the section, and what to do on entry. */
 const ROUTES = [
@@ -19,7 +21,9 @@ const ROUTES = [
   { name: 'digests', ability: 'digests', section: 'digests-view', enter: (id) => (id ? location.assign(`/api/digests/${id}/html`) : digests.show()) },
   // #/topics/7 (an incident's linked topic): the list with that topic opened.
   { name: 'topics', ability: 'topics', section: 'topics-view', enter: (id) => topics.show(id) },
+  { name: 'hotlists', ability: 'hotlists', section: 'hotlists-view', enter: () => hotlists.show() },
   { name: 'items', ability: 'items', section: 'items-view', enter: () => items.show() },
+  { name: 'schemes', ability: 'schemes', section: 'schemes-view', enter: () => schemes.show() },
   { name: 'sources', ability: 'sources', section: 'sources-view', enter: () => sources.show() },
 ];
 
@@ -55,6 +59,8 @@ function showLogin(message) {
     digests.reset();
     topics.reset();
     items.reset();
+    schemes.reset();
+    hotlists.reset();
     sources.reset();
   }
   $('who').hidden = true;

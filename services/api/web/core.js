@@ -24,6 +24,9 @@ const ABILITIES = {
   items: ['admin', 'analyst'],
   labelItem: ['admin', 'analyst'],
   topics: ['admin', 'pr', 'analyst', 'leader'],
+  hotlists: ['admin', 'pr', 'analyst', 'leader'],
+  schemes: ['admin', 'analyst'],
+  editSchemes: ['admin', 'analyst'],
   sources: ['admin'],
 };
 

@@ -12,6 +12,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   demo: { summary: 'demo [--port 3999] [--remove] — 演示：发布一段内置的舆情数据流并添加为信息源，两分钟内出现预警', load: () => import('./commands/demo') },
   db: { summary: 'db migrate | db status', load: () => import('./commands/db') },
   sources: { summary: 'sources add|list|enable|disable|remove|import|export|catalogue|rsshub', load: () => import('./commands/sources') },
+  schemes: { summary: 'schemes list|show ID|preview ID — 监测方案：词语、生成的检索信息源与健康、命中条数，近7日预览', load: () => import('./commands/schemes') },
   users: { summary: 'users add|list|disable|enable — 接口用户与角色', load: () => import('./commands/users') },
   tokens: { summary: 'tokens create|list|revoke — 接口令牌 (只在创建时显示一次)', load: () => import('./commands/tokens') },
   ingest: { summary: 'ingest FILE.jsonl — 批量导入其他爬虫产出的条目', load: () => import('./commands/ingest') },

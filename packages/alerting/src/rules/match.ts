@@ -54,6 +54,11 @@ export function matchRule(rule: Rule, topic: TopicView): RuleMatch {
     const hit = rule.sources.filter((s) => topic.sources.includes(s));
     check(hit.length > 0, `来源：${hit.join('、')}`, `来源不符（需 ${rule.sources.join('、')}）`);
   }
+  if (rule.schemes.length) {
+    const hit = rule.schemes.filter((id) => (topic.schemes ?? []).includes(id));
+    const ids = (l: number[]) => l.map((id) => `#${id}`).join('、');
+    check(hit.length > 0, `监测方案：${ids(hit)}`, `未命中监测方案（需 ${ids(rule.schemes)}）`);
+  }
   const kw = matchKeywords(rule.keywords, topic.title, topic.keywords);
   (kw.matched ? ok : bad).push(...kw.reasons);
 

@@ -45,6 +45,8 @@ export const ruleSchema = z
     /** Source names; any of them. */
     sources: z.array(z.string().trim().min(1).max(200)).max(500).default([]),
     keywords: keywordExprSchema.default({ allOf: [], anyOf: [], noneOf: [] }),
+    /** Monitoring scheme ids (监测方案); any of them: a topic matches when one of its items matched one of these schemes. */
+    schemes: z.array(z.number().int().positive()).max(50).default([]),
     quietHours: quietHoursSchema.nullable().default(null),
     /** Receiver ids (webhooks) that get this rule's notifications. */
     receivers: z.array(z.number().int().positive()).max(50).default([]),

@@ -311,6 +311,8 @@ export interface TopicForRules {
   places: string[];
   jurisdictionHits: number;
   sources: string[];
+  /** Monitoring schemes (监测方案) at least one of its items matched (item_schemes, migration 025). */
+  schemes: number[];
 }
 
 /** Topics by id, as rules see them. */
@@ -330,9 +332,13 @@ export async function getTopicsForRules(db: Queryable, ids: readonly number[]): 
     places: Record<string, number>;
     jurisdiction_hits: number;
     sources: string[];
+    schemes: number[];
   }>(
-    `SELECT id, status, title, keywords, level, stage, items, reach, police_negative, categories, places, jurisdiction_hits, sources
-     FROM topics WHERE id = ANY($1::bigint[])`,
+    // A topic's items through its stories (a merge moves stories, not story_items.topic_id).
+    `SELECT t.id, t.status, t.title, t.keywords, t.level, t.stage, t.items, t.reach, t.police_negative, t.categories, t.places, t.jurisdiction_hits, t.sources,
+            ARRAY(SELECT DISTINCT x.scheme_id FROM stories st JOIN story_items si ON si.story_id = st.id JOIN item_schemes x ON x.item_id = si.item_id
+                  WHERE st.topic_id = t.id ORDER BY 1) AS schemes
+     FROM topics t WHERE t.id = ANY($1::bigint[])`,
     [[...ids]],
   );
   return rows.map((r) => ({
@@ -349,6 +355,7 @@ export async function getTopicsForRules(db: Queryable, ids: readonly number[]): 
     places: Object.keys(r.places ?? {}),
     jurisdictionHits: r.jurisdiction_hits,
     sources: r.sources,
+    schemes: r.schemes.map(Number),
   }));
 }
 

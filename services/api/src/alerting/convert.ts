@@ -92,6 +92,7 @@ export function toTopicView(t: TopicForRules): TopicView {
     places: t.places,
     jurisdictionHits: t.jurisdictionHits,
     sources: t.sources,
+    schemes: t.schemes,
   };
 }
 

@@ -43,6 +43,8 @@ const ASSET_TYPES: Record<string, string> = {
   'items.js': JS,
   'topics.js': JS,
   'sources.js': JS,
+  'schemes.js': JS,
+  'hotlists.js': JS,
   'app.css': 'text/css; charset=utf-8',
 };
 
