@@ -9,6 +9,7 @@
  * the new analysis.
  */
 import type { Logger } from '@yuqing/config';
+import { withSchemePlaces } from './scheme-matching';
 import { countedDiffers, loadCountedFields, loadItemsToReanalyze, storeReanalyses, topicRevisionsDue, withTransaction, type Pool } from '@yuqing/db';
 import type { AnalyzeInput } from '@yuqing/nlp';
 import { enqueueTopicRevisions, type TopicPayload } from '@yuqing/queue';
@@ -32,8 +33,10 @@ export async function reanalyzeBatch(deps: ReanalyzeDeps, ids: number[]): Promis
   const items = await loadItemsToReanalyze(deps.db, [...new Set(ids)]);
   const inputs: AnalyzeInput[] = items.map((i) => ({ id: String(i.id), title: i.title, text: i.text, publishedAt: i.publishedAt.toISOString(), source: i.sourceName }));
   const results = await deps.engine.analyze(inputs);
-  const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
+  const analysed = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
   const { stored, changed } = await withTransaction(deps.db, async (client) => {
+    // The jurisdiction schemes' places stay jurisdiction hits, as the first analysis stored them.
+    const rows = await withSchemePlaces(client, items, analysed);
     const before = await loadCountedFields(client, rows.map((r) => r.itemId));
     const replaced = await storeReanalyses(client, rows);
     const byId = new Map(rows.map((r) => [r.itemId, r]));

@@ -88,3 +88,19 @@ export async function storeAnalysesWithSchemes(client: PoolClient, items: readon
   );
   return stored;
 }
+
+/**
+ * The rows with the jurisdiction schemes' place words added to their jurisdiction hits, as a first
+ * analysis stores them: a re-analysis (a new model) must not drop what the schemes added.
+ */
+export async function withSchemePlaces(client: PoolClient, items: ReadonlyArray<{ id: number; title: string | null; text: string }>, rows: StoredAnalysis[]): Promise<StoredAnalysis[]> {
+  const schemes = (await currentSchemes(client)).filter((s) => s.jurisdiction);
+  if (!schemes.length) return rows;
+  const byId = new Map(items.map((i) => [i.id, i]));
+  return rows.map((r) => {
+    const item = byId.get(r.itemId);
+    if (!item) return r;
+    const extra = matchItem(schemes, item).jurisdictionPlaces.filter((p) => !r.jurisdictionHits.includes(p));
+    return extra.length ? { ...r, jurisdictionHits: [...r.jurisdictionHits, ...extra] } : r;
+  });
+}

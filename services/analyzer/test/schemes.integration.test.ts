@@ -7,7 +7,9 @@
  */
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAnalyzeQueue, createRedis } from '@yuqing/queue';
+import { createAnalyzeQueue, createRedis, createTopicQueue } from '@yuqing/queue';
+import { createAnalyzer, type AnalyzeInput } from '@yuqing/nlp';
+import { reanalyzeBatch } from '../src/reanalyze-batch';
 import { ingestItems } from '@yuqing/crawler';
 import { startAnalyzerService, type AnalyzerService } from '@yuqing/analyzer';
 import { getAnalysis, insertScheme, schemeInputSchema, type SchemeInput } from '@yuqing/db';
@@ -99,6 +101,20 @@ describe('schemes in the analyzer', () => {
     expect(await topicHits(a)).toBe(1);
     expect(await topicHits(b)).toBe(0);
     expect(off).toBeGreaterThan(0);
+  });
+
+  it('keeps a jurisdiction scheme’s places as jurisdiction hits when the item is analysed again (a new model)', async () => {
+    const a = (await t.db.query<{ id: number }>(`SELECT id FROM items WHERE external_id = 'scheme-a' OR url LIKE '%scheme-a%' ORDER BY id LIMIT 1`)).rows[0]!.id;
+    const analyzer = createAnalyzer({ defaultStanceModel: false });
+    const engine = { engineVersion: analyzer.engineVersion, analyze: async (inputs: AnalyzeInput[]) => inputs.map((i) => analyzer.analyze(i)) };
+    const topicQueue = createTopicQueue(producer, t.cfg.QUEUE_PREFIX);
+    try {
+      const [outcome] = await reanalyzeBatch({ db: t.db, engine, ensureCurrentModel: async () => undefined, topicQueue, log }, [a]);
+      expect(outcome).toBe('stored'); // the model changed (none now): the analysis was replaced
+      expect((await getAnalysis(t.db, a))?.jurisdictionHits).toEqual(['青石']);
+    } finally {
+      await topicQueue.close();
+    }
   });
 
   it('applies a scheme saved while it runs to the next batch, and no longer a disabled one', async () => {

@@ -93,3 +93,27 @@ describe('a rule naming a scheme', () => {
     expect(await alertOf(rule!.id, 505)).toEqual([{ state: 'firing', level: 'yellow' }]);
   });
 });
+
+describe('rules naming schemes through the API', () => {
+  it('refuses a scheme that does not exist and previews a scheme rule over the topics whose items matched it', async () => {
+    const { buildApp } = await import('@yuqing/api');
+    const { bearer, makeCaller } = await import('./auth-fixtures');
+    const admin = await makeCaller(t.db, 'schemes-rule-admin', 'admin');
+    const app = buildApp({ cfg: t.cfg, db: t.db, redis: t.redis });
+    try {
+      const bad = await app.inject({ method: 'POST', url: '/api/rules', headers: bearer(admin.token), payload: { name: '不存在的方案', schemes: [987654] } });
+      expect(bad.statusCode).toBe(400);
+      expect(bad.json().error).toMatchObject({ code: 'SCHEME_NOT_FOUND' });
+      expect((await t.db.query(`SELECT count(*)::int AS n FROM alert_rules WHERE name = '不存在的方案'`)).rows[0].n).toBe(0);
+
+      // The level changes of the test above: topics 501 and 505 hold an item of 青石辖区, 502 and 503 do not.
+      const [scheme] = (await t.db.query<{ id: number }>(`SELECT id FROM schemes WHERE name = '青石辖区'`)).rows;
+      const preview = await app.inject({ method: 'POST', url: '/api/rules/preview', headers: bearer(admin.token), payload: { name: '预览', minLevel: 'yellow', schemes: [scheme!.id], days: 7 } });
+      expect(preview.statusCode, preview.body).toBe(200);
+      const fired = (preview.json().fires as Array<{ topicId: number }>).map((f) => f.topicId).sort();
+      expect(fired).toEqual([501, 505]);
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -52,6 +52,8 @@ interface PreviewTopicColumns {
   sources: string[];
   places: Record<string, number>;
   categories: Record<string, number>;
+  /** Monitoring schemes one of its items matched (item_schemes), for rules that name schemes. */
+  schemes: number[];
 }
 
 interface PreviewTopicSqlRow {
@@ -63,9 +65,11 @@ interface PreviewTopicSqlRow {
   sources: string[];
   places: Record<string, number>;
   categories: Record<string, number>;
+  schemes: Array<number | string>;
 }
 
-const PREVIEW_TOPIC_COLUMNS = 't.title, t.keywords, t.items, t.police_negative, t.jurisdiction_hits, t.sources, t.places, t.categories';
+const PREVIEW_TOPIC_COLUMNS = `t.title, t.keywords, t.items, t.police_negative, t.jurisdiction_hits, t.sources, t.places, t.categories,
+  ARRAY(SELECT DISTINCT x.scheme_id FROM stories st JOIN story_items si ON si.story_id = st.id JOIN item_schemes x ON x.item_id = si.item_id WHERE st.topic_id = t.id) AS schemes`;
 
 const previewTopic = (r: PreviewTopicSqlRow): PreviewTopicColumns => ({
   title: r.title,
@@ -76,6 +80,7 @@ const previewTopic = (r: PreviewTopicSqlRow): PreviewTopicColumns => ({
   sources: r.sources,
   places: r.places,
   categories: r.categories,
+  schemes: (r.schemes ?? []).map(Number),
 });
 
 /** An applied level change with its topic as stored (for previewRule). */

@@ -12,6 +12,7 @@ import {
   insertAdminRule,
   levelChangesForPreview,
   listAdminRules,
+  listSchemes,
   recordAudit,
   replaceAdminRule,
   stageChangesForPreview,
@@ -66,6 +67,7 @@ function previewTopic(r: PreviewHistoryRow | PreviewStageRow, indicators: Record
     places: Object.keys(r.places ?? {}),
     jurisdictionHits: num(indicators?.['jurisdictionHits']) ?? r.jurisdictionHits,
     sources: r.sources,
+    schemes: r.schemes,
   };
 }
 
@@ -89,6 +91,14 @@ export function stageHistoryEntry(r: PreviewStageRow): HistoryEntry {
   };
 }
 
+/** A rule may only name monitoring schemes that exist (a typo would make it never fire). */
+async function checkSchemes(db: Pool, ids: readonly number[]): Promise<void> {
+  if (ids.length === 0) return;
+  const known = new Set((await listSchemes(db)).map((s) => s.id));
+  const unknown = ids.filter((id) => !known.has(id));
+  if (unknown.length) throw new ApiError(400, 'SCHEME_NOT_FOUND', `监测方案 ${unknown.join('、')} 不存在`);
+}
+
 // Stored specs went through ruleSchema; parsing again fills defaults added since they were saved.
 const shown = (r: AdminRule) => ({ ...r, spec: ruleSchema.parse(r.spec) });
 
@@ -99,6 +109,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = asyn
   }));
 
   app.post('/api/rules', { config: WRITE, schema: { body: ruleSchema, response: { 201: z.object({ rule: ruleOut }) } } }, async (req, reply) => {
+    await checkSchemes(db, req.body.schemes);
     const rule = await withTransaction(db, async (c) => {
       const r = await insertAdminRule(c, { spec: req.body, by: callerOf(req).user.id });
       if (r) await recordAudit(c, { ...auditActor(req), action: 'rule.create', entity: 'rule', entityId: r.id, after: r });
@@ -112,6 +123,7 @@ export const ruleRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = asyn
     '/api/rules/:id',
     { config: WRITE, schema: { params: idParams, body: ruleSchema, response: { 200: z.object({ rule: ruleOut }) } } },
     async (req) => {
+      await checkSchemes(db, req.body.schemes);
       const rule = await withTransaction(db, async (c) => {
         const before = await getAdminRule(c, req.params.id);
         const r = await replaceAdminRule(c, req.params.id, { spec: req.body, by: callerOf(req).user.id });
