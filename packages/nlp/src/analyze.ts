@@ -15,7 +15,7 @@ import { normalize, type Normalized, type NormalizeOptions } from './normalize';
 import { createPlaceMatcher, type PlaceMatch } from './places';
 import { NEGATIVE_THRESHOLD, policeNegativeOf } from './police-negative';
 import { isPoliceAccount, RELATED_THRESHOLD, relevanceOf, type RelevanceResult } from './relevance';
-import { ownWords } from './repost';
+import { ownWords, replyWords } from './repost';
 import { stanceOf } from './stance';
 import { cutRaw } from './segment';
 import { NEG_THRESHOLD, POS_THRESHOLD, sentimentOf, type SentimentResult } from './sentiment';
@@ -33,6 +33,11 @@ export interface AnalyzeInput {
   text: string;
   publishedAt?: string | null;
   source?: string | null;
+  /**
+   * The item answers another (a forum reply, a comment pushed with its parent): all of its words
+   * are its own, a reaction to the post it answers even when they name no police (the thread does).
+   */
+  reply?: boolean;
 }
 
 /** What the analysis says about one item. */
@@ -316,8 +321,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
   };
 
   /** The stance of a repost's own words (null for an original or a bare repost). */
-  const reactionOf = (rawText: string, bodyText: string, bodyFrom: number, n: number): AnalysisResult['reaction'] => {
-    const own = ownWords(rawText);
+  const reactionOf = (rawText: string, bodyText: string, bodyFrom: number, n: number, reply: boolean): AnalysisResult['reaction'] => {
+    const own = reply ? replyWords(rawText) : ownWords(rawText);
     if (own === null) return null;
     const norm = normalize(own, REACTION_OPTS);
     // The reaction opens the body: its tokens are the body's first ones (segmented once), else
@@ -427,11 +432,13 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     lastStanceTokens = stance.tokens;
     lastRuleScore = stance.ruleScore;
     lastChars = (title ? title.text.length + 1 : 0) + text.length;
-    // A repost's own words, judged in the police context its quoted post gives them.
+    // A repost's own words, judged in the police context its quoted post gives them; a reply's,
+    // in the context of the post it answers (it need not name the police itself).
     let reaction: AnalysisResult['reaction'] = null;
-    if (relevance.related) {
+    const reply = input.reply === true;
+    if (relevance.related || reply) {
       try {
-        reaction = reactionOf(rawText, text, bodyFrom, n);
+        reaction = reactionOf(rawText, text, bodyFrom, n, reply);
       } catch {
         reaction = null;
       }
@@ -483,7 +490,8 @@ export function createAnalyzer(opts: AnalyzerOptions = {}): Analyzer {
     }
     return {
       id,
-      policeRelated: relevance.related,
+      // A reply that speaks against the police is about them, though only its thread names them.
+      policeRelated: relevance.related || (reply && reaction !== null && reaction.policeNegative),
       policeScore: round(relevance.score),
       sentiment: { label: sentiment.label, score: round(sentiment.score) },
       policeNegative: relevance.related && stance.negative,

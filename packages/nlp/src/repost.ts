@@ -36,6 +36,16 @@ export function ownWords(text: string): string | null {
 }
 
 /**
+ * The words a reply adds of its own (an item that answers a parent: a forum reply, a comment pushed
+ * with its post): a repost's comment as ownWords reads it, else the whole text; null for bare noise.
+ */
+export function replyWords(text: string): string | null {
+  if (isRepost(text)) return ownWords(text);
+  const t = text.trim();
+  return t && !BARE.test(t.replace(/\[[^\]]{1,8}\]/g, '')) ? t : null;
+}
+
+/**
  * Candidate roots, longest first: the whole text (minus a leading `转发：`), then the suffix after
  * each repost marker. Candidates shorter than `minChars` are dropped (`//转发：好` is no story).
  */

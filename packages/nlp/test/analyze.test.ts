@@ -39,6 +39,24 @@ describe('createAnalyzer', () => {
     expect(analyzer.analyze({ id: 'r4', text: '好看 //转发：今天的晚霞真美' }).reaction).toBeNull();
   });
 
+  it('judges a reply (a forum post answering the thread) as a reaction, though it names no police', () => {
+    const angry = analyzer.analyze({ id: 'p1', text: '这还有王法吗？必须严惩，给个说法！', reply: true });
+    // It does not name the police (the thread does), but speaking against them makes it about them.
+    expect(angry.policeRelated).toBe(true);
+    expect(angry.policeNegative).toBe(false); // its stance is its reaction's, not a post's of its own
+    expect(angry.reaction?.policeNegative).toBe(true);
+    expect(angry.reaction?.cues).toEqual(expect.arrayContaining(['accountability']));
+    // The same words as an original post: no reaction to anything.
+    expect(analyzer.analyze({ id: 'p2', text: '这还有王法吗？必须严惩，给个说法！' }).reaction).toBeNull();
+    // Noise and words not aimed at the police: nothing, or nothing against them.
+    expect(analyzer.analyze({ id: 'p3', text: '顶', reply: true }).reaction).toBeNull();
+    const weather = analyzer.analyze({ id: 'p4', text: '今天的晚霞真美', reply: true }).reaction;
+    expect(weather === null || weather.policeNegative === false).toBe(true);
+    expect(analyzer.analyze({ id: 'p4b', text: '今天的晚霞真美', reply: true }).policeRelated).toBe(false);
+    // A reply in repost form keeps the repost rule: only the words in front of the quote.
+    expect(analyzer.analyze({ id: 'p5', text: '转发 //转发：某地民警执法时将摊贩按倒在地', reply: true }).reaction).toBeNull();
+  });
+
   it('flags at the configured threshold', () => {
     const text = '交警在路口查酒驾，有人说查得太严了';
     const score = analyzer.analyze({ id: 't', text }).policeNegativeScore;

@@ -107,6 +107,8 @@ export interface ItemRevision {
   storyId: number;
   /** The item's text: whether it quotes a post decides whether its reaction counts, as when it was placed. */
   text: string;
+  /** It answers a parent (a forum reply): its reaction counts though it quotes nothing. */
+  reply?: boolean;
   /** What its story and topic counted of it (its analysis when placed, or when last revised). */
   before: CountedAnalysis;
   /** Its new analysis. */
@@ -443,7 +445,7 @@ export class TopicEngine {
     const b = r.before;
     const a = r.after;
     const isRoot = story.firstItemId === r.itemId;
-    const quotes = quotesAPost(r.text);
+    const quotes = isReaction(r.text, r.reply === true);
     const rb = quotes ? (b.reaction ?? null) : null;
     const ra = quotes ? (a.reaction ?? null) : null;
     const changed = b.policeRelated !== a.policeRelated || b.negative !== a.negative || (isRoot && b.policeNegative !== a.policeNegative) || !sameReaction(rb, ra);
@@ -828,7 +830,7 @@ export class TopicEngine {
     // A reaction is words in front of a quoted post (`comment //转发：original`): an item that is
     // only the post (`转发：original`) adds nothing, whatever its analysis says.
     if (story.items === 1) story.rootNegative = a.policeNegative;
-    const r = a.reaction && quotesAPost(item.text) ? a.reaction : null;
+    const r = a.reaction && isReaction(item.text, item.parentId != null) ? a.reaction : null;
     if (r) this.tallyReaction(topic, story, r, 1);
     story.policeNegative = story.rootNegative || this.negativeByReactions(story);
     this.tallyStory(topic, story, 1);
@@ -1007,6 +1009,11 @@ function sameReaction(x: Reaction | null, y: Reaction | null): boolean {
 }
 
 /** True when the text quotes a post after words of its own (a repost marker with a post behind it). */
+/** Words of an item that react to another: a repost's comment in front of what it quotes, or a reply to its parent. */
+function isReaction(text: string, reply: boolean): boolean {
+  return reply || quotesAPost(text);
+}
+
 function quotesAPost(text: string): boolean {
   return rootCandidates(text).length > 1;
 }

@@ -201,3 +201,26 @@ describe('reaction counts survive a restart and merges', () => {
     expect(e.indicators(topic, e.now)).toMatchObject({ reactions: 0, reactionStories: 0, policeNegativeItems: 4 });
   });
 });
+
+describe('forum replies react like reposts', () => {
+  it('a neutral first post whose replies (items answering it, quoting nothing) are angry at the police warns, and says the reactions decided it', () => {
+    const e = new TopicEngine();
+    const replies: TopicItem[] = Array.from({ length: 30 }, (_, k) => ({
+      id: `reply${k}`,
+      publishedAt: T0 + (k + 1) * MIN,
+      text: `第${k + 2}楼的回复`,
+      parentId: 'root',
+      // As the analyzer reads a reply: about the police when it speaks against them (its thread names them).
+      analysis: { policeRelated: twoInThree(k).policeNegative, policeNegative: false, sentiment: 'negative', keywords: KEYWORDS, places: [], jurisdictionHits: [], categories: [], reaction: twoInThree(k) },
+    }));
+    const evs = run(e, [root(), ...replies]);
+    const yellow = levels(evs).find((x) => x.level === 'yellow');
+    expect(yellow).toBeDefined();
+    expect(yellow!.indicators.reactionStories).toBe(1);
+    expect(yellow!.reason).toContain('按转发评论计为涉警负面');
+    // The same words as separate posts, answering nothing: no reaction counts.
+    const alone = new TopicEngine();
+    const separate = run(alone, [root(), ...replies.map((r) => ({ ...r, parentId: null }))]);
+    expect(levels(separate).some((x) => x.level === 'yellow')).toBe(false);
+  });
+});

@@ -68,6 +68,7 @@ async function analyzeAndStore(deps: BatchDeps, ids: number[]): Promise<BatchOut
     text: i.text,
     publishedAt: i.publishedAt.toISOString(),
     source: i.sourceName,
+    reply: i.reply,
   }));
   const results = await deps.engine.analyze(inputs);
   const rows = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));

@@ -31,7 +31,7 @@ export interface ReanalyzeDeps {
 export async function reanalyzeBatch(deps: ReanalyzeDeps, ids: number[]): Promise<BatchOutcome[]> {
   await deps.ensureCurrentModel();
   const items = await loadItemsToReanalyze(deps.db, [...new Set(ids)]);
-  const inputs: AnalyzeInput[] = items.map((i) => ({ id: String(i.id), title: i.title, text: i.text, publishedAt: i.publishedAt.toISOString(), source: i.sourceName }));
+  const inputs: AnalyzeInput[] = items.map((i) => ({ id: String(i.id), title: i.title, text: i.text, publishedAt: i.publishedAt.toISOString(), source: i.sourceName, reply: i.reply }));
   const results = await deps.engine.analyze(inputs);
   const analysed = results.map((r, i) => toStored(r, items[i]!.id, deps.engine.engineVersion));
   const { stored, changed } = await withTransaction(deps.db, async (client) => {

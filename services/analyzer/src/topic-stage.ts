@@ -124,7 +124,7 @@ function toTopicItem(i: TopicStageItem): TopicItem {
 
 /** A revision as the engine takes it: where the item was placed, what was counted of it, and its analysis now. */
 function toRevision(r: TopicRevisionItem): ItemRevision {
-  return { itemId: String(r.id), storyId: r.storyId, text: r.text, before: r.counted, after: r.current, model: r.modelVersion };
+  return { itemId: String(r.id), storyId: r.storyId, text: r.text, reply: r.reply, before: r.counted, after: r.current, model: r.modelVersion };
 }
 
 /** Why a topic's stage changed, in words for the alert's history. */

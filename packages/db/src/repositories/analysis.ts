@@ -8,6 +8,8 @@ export interface ItemToAnalyze {
   text: string;
   publishedAt: Date;
   sourceName: string | null;
+  /** It answers another item (parent_url_hash): a forum reply, a comment pushed with its parent. */
+  reply: boolean;
 }
 
 /** The stored analysis of one item. */
@@ -55,11 +57,11 @@ export function reactionOf(r: any): StoredReaction | null {
 /** Loads the items of these ids that still need analysis (already analysed ones are skipped). */
 export async function loadItemsToAnalyze(db: Queryable, ids: number[]): Promise<ItemToAnalyze[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ id: number; title: string | null; text: string; published_at: Date; source_name: string | null }>(
-    `SELECT id, title, text, published_at, source_name FROM items WHERE id = ANY($1::bigint[]) AND analyzed_at IS NULL`,
+  const { rows } = await db.query<{ id: number; title: string | null; text: string; published_at: Date; source_name: string | null; reply: boolean }>(
+    `SELECT id, title, text, published_at, source_name, parent_url_hash IS NOT NULL AS reply FROM items WHERE id = ANY($1::bigint[]) AND analyzed_at IS NULL`,
     [ids],
   );
-  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, publishedAt: r.published_at, sourceName: r.source_name }));
+  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, publishedAt: r.published_at, sourceName: r.source_name, reply: r.reply }));
 }
 
 /**

@@ -12,11 +12,11 @@ import type { CountedRow } from './topics';
 /** Loads the analysed items of these ids (items not analysed yet are left to their first analysis). */
 export async function loadItemsToReanalyze(db: Queryable, ids: number[]): Promise<ItemToAnalyze[]> {
   if (ids.length === 0) return [];
-  const { rows } = await db.query<{ id: number; title: string | null; text: string; published_at: Date; source_name: string | null }>(
-    `SELECT id, title, text, published_at, source_name FROM items WHERE id = ANY($1::bigint[]) AND analyzed_at IS NOT NULL`,
+  const { rows } = await db.query<{ id: number; title: string | null; text: string; published_at: Date; source_name: string | null; reply: boolean }>(
+    `SELECT id, title, text, published_at, source_name, parent_url_hash IS NOT NULL AS reply FROM items WHERE id = ANY($1::bigint[]) AND analyzed_at IS NOT NULL`,
     [ids],
   );
-  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, publishedAt: r.published_at, sourceName: r.source_name }));
+  return rows.map((r) => ({ id: r.id, title: r.title, text: r.text, publishedAt: r.published_at, sourceName: r.source_name, reply: r.reply }));
 }
 
 /**

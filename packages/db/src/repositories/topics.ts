@@ -58,6 +58,8 @@ export interface TopicRevisionItem {
   current: CountedRow;
   /** The model of its analysis now (null: the built-in default). */
   modelVersion: string | null;
+  /** It answers a stored parent (a forum reply): its reaction counted though it quotes nothing. */
+  reply: boolean;
 }
 
 /**
@@ -69,7 +71,8 @@ export async function loadItemsToRevise(db: Queryable, ids: number[]): Promise<T
   const { rows } = await db.query(
     `SELECT si.item_id, si.story_id, i.text, si.counted_police_related, si.counted_police_negative, si.counted_negative,
             si.counted_reaction_police_negative, si.counted_reaction_score, si.counted_reaction_cues,
-            a.police_related, a.police_negative, a.sentiment, a.reaction_police_negative, a.reaction_score, a.reaction_cues, a.model_version
+            a.police_related, a.police_negative, a.sentiment, a.reaction_police_negative, a.reaction_score, a.reaction_cues, a.model_version,
+            EXISTS (SELECT 1 FROM items p WHERE p.url_hash = i.parent_url_hash) AS reply
      FROM story_items si
      JOIN items i ON i.id = si.item_id
      JOIN item_analysis a ON a.item_id = si.item_id
@@ -89,6 +92,7 @@ export async function loadItemsToRevise(db: Queryable, ids: number[]): Promise<T
     },
     current: { policeRelated: r.police_related, policeNegative: r.police_negative, negative: r.sentiment === 'negative', reaction: reactionOf(r) },
     modelVersion: r.model_version ?? null,
+    reply: r.reply === true,
   }));
 }
 
