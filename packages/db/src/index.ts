@@ -5,6 +5,7 @@ export * from './repositories/sources';
 export * from './repositories/rsshub-instances';
 export * from './repositories/hot-lists';
 export * from './repositories/forum-threads';
+export * from './repositories/overview';
 export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/source-admin';

@@ -30,6 +30,7 @@ import { schemeRoutes } from './routes/schemes';
 import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
 import { hotListRoutes } from './routes/hot-lists';
+import { overviewRoutes } from './routes/overview';
 import { sourceAdminRoutes } from './routes/sources-admin';
 import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
@@ -78,6 +79,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(registerRoutes, { db });
   app.register(modelRoutes, { cfg, db, redis });
   app.register(hotListRoutes, { db });
+  app.register(overviewRoutes, { db });
   app.register(schemeRoutes, { cfg, db });
   app.register(livePageRoutes, { cfg, db });
   return app;

@@ -61,6 +61,7 @@ const routes: RouteCase[] = [
   { method: 'POST', url: '/api/sources/catalogue', roles: ['admin'], request: async () => ({ payload: { entries: [{ id: 'weibo-keyword', params: { keyword: `角色测试${++seq}` } }] } }) },
   { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/overview', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists/entries/:id', roles: READERS, request: async () => ({ url: `/api/hotlists/entries/${await hotListEntry()}` }) },
   // -- monitoring schemes (rows added by the schemes work) --
   { method: 'GET', url: '/api/schemes', roles: READERS, request: async () => ({}) },
