@@ -72,7 +72,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(alertRoutes, { cfg, db, redis });
   app.register(ruleRoutes, { cfg, db });
   app.register(silenceRoutes, { db });
-  app.register(receiverRoutes, { db });
+  app.register(receiverRoutes, { cfg, db });
   app.register(auditRoutes, { db });
   app.register(digestRoutes, { cfg, db, redis });
   app.register(incidentRoutes, { cfg, db });

@@ -62,6 +62,12 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/overview', roles: READERS, request: async () => ({}) },
+  {
+    method: 'POST',
+    url: '/api/receivers/:id/test',
+    roles: ['admin'],
+    request: async () => ({ url: `/api/receivers/${(await insertReceiver(t.db, { name: `测试接收端 ${++seq}`, kind: 'webhook', url: 'http://127.0.0.1:9/hook', secret: null, enabled: true, allowPrivate: true }))!.id}/test` }),
+  },
   { method: 'GET', url: '/api/hotlists/entries/:id', roles: READERS, request: async () => ({ url: `/api/hotlists/entries/${await hotListEntry()}` }) },
   // -- monitoring schemes (rows added by the schemes work) --
   { method: 'GET', url: '/api/schemes', roles: READERS, request: async () => ({}) },

@@ -22,7 +22,7 @@ import { createDeliverQueue, createRedis, DELIVER_QUEUE_NAME, deliverJobId, deli
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { RECEIVER_FORMATS } from './formats';
 import { postJson, PostError } from './http';
-import { notificationSchema, type NotificationInput } from './notification';
+import { notificationSchema, type Notification, type NotificationInput } from './notification';
 
 /** What enqueueing needs: the database and the deliver queue (producer side). */
 export interface NotifierDeps {
@@ -157,40 +157,55 @@ async function attempt(ctx: AttemptContext, job: Job<DeliverPayload>): Promise<{
   const parsed = notificationSchema.safeParse(delivery.payload);
   if (!parsed.success) return fail(`通知内容无效 (invalid notification): ${parsed.error.issues[0]?.message ?? ''}`, { permanent: true });
 
+  const sent = await sendToReceiver(receiver, parsed.data, deliveryId, { cfg: ctx.cfg, policy: ctx.policy });
+  if (!sent.ok) return fail(sent.error, { permanent: sent.permanent, ...(sent.httpStatus !== undefined ? { httpStatus: sent.httpStatus } : {}) });
+  await markDeliverySent(ctx.db, deliveryId, sent.httpStatus);
+  ctx.onAttempt({ deliveryId, kind: receiver.kind, outcome: 'sent', httpStatus: sent.httpStatus, durationMs: Date.now() - started });
+  return { outcome: 'sent', httpStatus: sent.httpStatus };
+}
+
+/** What one send to a receiver came to: sent (the vendor accepted it), or why not and whether trying again may help. */
+export type SendResult = { ok: true; httpStatus: number } | { ok: false; error: string; permanent: boolean; httpStatus?: number };
+
+/**
+ * One POST of a notification to a receiver: formatted and signed for its kind, sent under the
+ * address policy (unless an admin allowed the receiver's private address), the vendor's answer
+ * judged. Errors name the host only: the URL's path and query carry the robot's token.
+ */
+export async function sendToReceiver(
+  receiver: { kind: ReceiverKind; url: string; secret: string | null; allowPrivate: boolean },
+  notification: Notification,
+  deliveryId: number,
+  opts: { cfg: Config; policy: AddressPolicy },
+): Promise<SendResult> {
   const format = RECEIVER_FORMATS[receiver.kind];
   let request;
   try {
-    request = format.build({ url: receiver.url, secret: receiver.secret, notification: parsed.data, deliveryId, now: new Date() });
+    request = format.build({ url: receiver.url, secret: receiver.secret, notification, deliveryId, now: new Date() });
   } catch (err) {
-    return fail(`无法生成消息 (cannot format): ${(err as Error).message}`, { permanent: true });
+    return { ok: false, error: `无法生成消息 (cannot format): ${(err as Error).message}`, permanent: true };
   }
-  // Errors name the host only: the URL's path and query carry the robot's token.
   const host = new URL(request.url).host;
-
   let res;
   try {
     res = await postJson(request.url, request.headers, request.body, {
-      policy: receiver.allowPrivate ? ALLOW_ALL : ctx.policy,
-      connectTimeoutMs: ctx.cfg.DELIVERY_CONNECT_TIMEOUT_MS,
-      totalTimeoutMs: ctx.cfg.DELIVERY_TIMEOUT_MS,
+      policy: receiver.allowPrivate ? ALLOW_ALL : opts.policy,
+      connectTimeoutMs: opts.cfg.DELIVERY_CONNECT_TIMEOUT_MS,
+      totalTimeoutMs: opts.cfg.DELIVERY_TIMEOUT_MS,
     });
   } catch (err) {
     if (!(err instanceof PostError)) throw err;
-    if (err.code === 'blocked_address') return fail(`地址被拒绝（SSRF 防护，未发送）：${err.message}。${BLOCKED_HINT}`, { permanent: true });
-    return fail(`${err.code}: ${err.message} (${host})`, { permanent: !err.retryable });
+    if (err.code === 'blocked_address') return { ok: false, error: `地址被拒绝（SSRF 防护，未发送）：${err.message}。${BLOCKED_HINT}`, permanent: true };
+    return { ok: false, error: `${err.code}: ${err.message} (${host})`, permanent: !err.retryable };
   }
-
   if (res.status >= 200 && res.status <= 299) {
     const verdict = format.check(res.body);
     // Vendors answer 200 with an error code (bad signature, rate limit, keyword missing): retry, it may pass later.
-    if (!verdict.ok) return fail(verdict.error, { permanent: false, httpStatus: res.status });
-    await markDeliverySent(ctx.db, deliveryId, res.status);
-    ctx.onAttempt({ deliveryId, kind: receiver.kind, outcome: 'sent', httpStatus: res.status, durationMs: Date.now() - started });
-    return { outcome: 'sent', httpStatus: res.status };
+    return verdict.ok ? { ok: true, httpStatus: res.status } : { ok: false, error: verdict.error, permanent: false, httpStatus: res.status };
   }
   const text = `HTTP ${res.status} (${host})${res.body ? `: ${res.body.slice(0, 300)}` : ''}`;
-  if (res.status >= 300 && res.status <= 399) return fail(`${text}；不跟随重定向，请改用最终地址`, { permanent: true, httpStatus: res.status });
-  return fail(text, { permanent: !isRetryableStatus(res.status), httpStatus: res.status });
+  if (res.status >= 300 && res.status <= 399) return { ok: false, error: `${text}；不跟随重定向，请改用最终地址`, permanent: true, httpStatus: res.status };
+  return { ok: false, error: text, permanent: !isRetryableStatus(res.status), httpStatus: res.status };
 }
 
 /**

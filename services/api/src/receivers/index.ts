@@ -12,11 +12,13 @@ export {
   createDeliveryQueue,
   enqueueNotification,
   requeueStaleDeliveries,
+  sendToReceiver,
   startDeliveryWorker,
   UnknownReceiverError,
   type AttemptOutcome,
   type DeliveryWorker,
   type DeliveryWorkerDeps,
   type EnqueueResult,
+  type SendResult,
   type NotifierDeps,
 } from './delivery';

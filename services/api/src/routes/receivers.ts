@@ -8,6 +8,7 @@ import {
   DELIVERY_STATUSES,
   deleteReceiver,
   getReceiver,
+  getReceiverForDelivery,
   insertReceiver,
   listDeliveries,
   listReceivers,
@@ -18,11 +19,13 @@ import {
   type Pool,
   type Receiver,
 } from '@yuqing/db';
+import type { Config } from '@yuqing/config';
+import { createAddressPolicy } from '@yuqing/net';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
-import { receiverInputSchema, receiverPatchSchema, receiverWarnings } from '../receivers';
+import { notificationSchema, receiverInputSchema, receiverPatchSchema, receiverWarnings, sendToReceiver } from '../receivers';
 import { idParams } from '../schemas';
 
 const ADMIN = { roles: ['admin'] } as const;
@@ -77,8 +80,8 @@ function audited(r: Receiver | null): Record<string, unknown> | null {
 
 const withWarnings = z.object({ receiver: receiverOut, warnings: z.array(z.string()) });
 
-/** GET/POST /api/receivers, PATCH/DELETE /api/receivers/:id, GET /api/receivers/:id/deliveries. */
-export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
+/** GET/POST /api/receivers, PATCH/DELETE /api/receivers/:id, POST /api/receivers/:id/test, GET /api/receivers/:id/deliveries. */
+export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = async (app, { cfg, db }) => {
   app.get('/api/receivers', { config: ADMIN, schema: { response: { 200: z.object({ receivers: z.array(receiverOut) }) } } }, async () => ({
     receivers: await listReceivers(db),
   }));
@@ -119,6 +122,30 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, {
       const secret = req.body.secret !== undefined ? req.body.secret : receiver.hasSecret ? 'set' : null;
       const warnings = receiverWarnings({ kind: receiver.kind, url: receiver.url, secret }).filter((w) => !(secret === 'set' && w.includes('SEC')));
       return { receiver, warnings };
+    },
+  );
+
+  // 发送测试消息: one message now, through the same formatting, signing and address policy as a
+  // warning, and the vendor's answer shown at once (not queued, not retried, not in the delivery log).
+  app.post(
+    '/api/receivers/:id/test',
+    { config: ADMIN, schema: { params: idParams, response: { 200: z.object({ ok: z.boolean(), httpStatus: z.number().nullable(), error: z.string().nullable(), durationMs: z.number() }) } } },
+    async (req) => {
+      const receiver = await getReceiverForDelivery(db, req.params.id);
+      if (!receiver) throw notFound(req.params.id);
+      const started = Date.now();
+      const notification = notificationSchema.parse({
+        title: `测试消息：接收端「${receiver.name}」`,
+        level: 'blue',
+        summary: '这是 yuqing 舆情系统发出的测试消息，用于确认接收端配置正确。收到即表示预警能送达本群，无需处理。',
+        heat: 0,
+        at: new Date().toISOString(),
+        kind: 'firing',
+      });
+      const sent = await sendToReceiver(receiver, notification, 0, { cfg, policy: createAddressPolicy(cfg.RECEIVER_ALLOWLIST) });
+      const result = { ok: sent.ok, httpStatus: sent.httpStatus ?? null, error: sent.ok ? null : sent.error, durationMs: Date.now() - started };
+      await recordAudit(db, { ...auditActor(req), action: 'receiver.test', entity: 'receiver', entityId: receiver.id, after: { ok: result.ok, httpStatus: result.httpStatus, error: result.error } });
+      return result;
     },
   );
 
