@@ -62,6 +62,19 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/overview', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/tokens', roles: ['admin'], request: async () => ({}) },
+  {
+    method: 'PATCH',
+    url: '/api/users/:name',
+    roles: ['admin'],
+    request: async () => ({ url: `/api/users/${(await makeCaller(t.db, `to-disable-${++seq}`, 'pr')).user.name}`, payload: { disabled: true } }),
+  },
+  {
+    method: 'POST',
+    url: '/api/users/:name/password',
+    roles: ['admin'],
+    request: async () => ({ url: `/api/users/${(await makeCaller(t.db, `to-reset-${++seq}`, 'analyst')).user.name}/password` }),
+  },
   {
     method: 'POST',
     url: '/api/receivers/:id/test',

@@ -69,3 +69,17 @@ export async function setUserDisabled(db: Queryable, name: string, disabled: boo
   );
   return rows[0] ? userFromRow(rows[0]) : null;
 }
+
+/**
+ * Sets a user's password (an admin's reset) and ends their sessions: whoever held the old password
+ * is signed out everywhere. Returns the user, or null when there is no such user.
+ */
+export async function setUserPassword(db: Queryable, name: string, passwordHash: string): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(
+    `WITH changed AS (UPDATE users SET password_hash = $2 WHERE name = $1 RETURNING *),
+          ended AS (DELETE FROM sessions WHERE user_id IN (SELECT id FROM changed))
+     SELECT ${USER_COLUMNS} FROM changed u`,
+    [name, passwordHash],
+  );
+  return rows[0] ? userFromRow(rows[0]) : null;
+}

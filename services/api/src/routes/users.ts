@@ -4,11 +4,14 @@ import {
   hashPassword,
   insertApiToken,
   insertUser,
+  listApiTokens,
   listUsers,
   newApiToken,
   randomPassword,
   recordAudit,
   revokeApiToken,
+  setUserDisabled,
+  setUserPassword,
   userInputSchema,
   userNameSchema,
   withTransaction,
@@ -18,11 +21,12 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
+import { callerOf } from '../plugins/auth';
 import { idParams, tokenOut, userOut } from '../schemas';
 
 const ADMIN = { roles: ['admin'] } as const;
 
-/** GET/POST /api/users, POST /api/tokens, DELETE /api/tokens/:id. */
+/** GET/POST /api/users, PATCH /api/users/:name, POST /api/users/:name/password, GET/POST /api/tokens, DELETE /api/tokens/:id. */
 export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
   app.get('/api/users', { config: ADMIN, schema: { response: { 200: z.object({ users: z.array(userOut) }) } } }, async () => ({
     users: await listUsers(db),
@@ -49,6 +53,54 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
       return reply.code(201).send({ user, ...(generated ? { password: generated } : {}) });
     },
   );
+
+  // Disable or enable an account. An admin cannot lock themselves out, nor disable the last admin.
+  app.patch(
+    '/api/users/:name',
+    { config: ADMIN, schema: { params: z.object({ name: userNameSchema }), body: z.object({ disabled: z.boolean() }).strict(), response: { 200: z.object({ user: userOut }) } } },
+    async (req) => {
+      const me = callerOf(req).user;
+      const target = await getUserByName(db, req.params.name);
+      if (!target) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
+      if (req.body.disabled && target.id === me.id) throw new ApiError(409, 'CANNOT_DISABLE_SELF', '不能停用自己的账号');
+      if (req.body.disabled && target.role === 'admin' && (await listUsers(db)).filter((u) => u.role === 'admin' && !u.disabled).length <= 1) {
+        throw new ApiError(409, 'LAST_ADMIN', '不能停用最后一个管理员账号');
+      }
+      if (target.disabled === req.body.disabled) return { user: target };
+      const user = await withTransaction(db, async (c) => {
+        const u = await setUserDisabled(c, target.name, req.body.disabled);
+        if (u) await recordAudit(c, { ...auditActor(req), action: req.body.disabled ? 'user.disable' : 'user.enable', entity: 'user', entityId: u.id, before: target, after: u });
+        return u;
+      });
+      if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
+      await app.credentialsChanged(user.id, req.log);
+      return { user };
+    },
+  );
+
+  // Reset a password: a new random one, shown in this response only; the user is signed out everywhere.
+  app.post(
+    '/api/users/:name/password',
+    { config: ADMIN, schema: { params: z.object({ name: userNameSchema }), response: { 200: z.object({ user: userOut, password: z.string() }) } } },
+    async (req) => {
+      const target = await getUserByName(db, req.params.name);
+      if (!target) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
+      if (target.role === 'ingest') throw new ApiError(409, 'NO_PASSWORD_FOR_ROLE', '数据推送账号只用令牌，没有密码');
+      const password = randomPassword();
+      const passwordHash = await hashPassword(password);
+      const user = await withTransaction(db, async (c) => {
+        const u = await setUserPassword(c, target.name, passwordHash);
+        // What changed, never the password or its hash.
+        if (u) await recordAudit(c, { ...auditActor(req), action: 'user.password_reset', entity: 'user', entityId: u.id, after: { name: u.name, passwordReset: true } });
+        return u;
+      });
+      if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
+      await app.credentialsChanged(user.id, req.log);
+      return { user, password };
+    },
+  );
+
+  app.get('/api/tokens', { config: ADMIN, schema: { response: { 200: z.object({ tokens: z.array(tokenOut) }) } } }, async () => ({ tokens: await listApiTokens(db) }));
 
   app.post(
     '/api/tokens',
