@@ -6,6 +6,7 @@ export * from './repositories/rsshub-instances';
 export * from './repositories/hot-lists';
 export * from './repositories/forum-threads';
 export * from './repositories/overview';
+export * from './repositories/topic-spread';
 export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/source-admin';

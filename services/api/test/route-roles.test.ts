@@ -95,6 +95,7 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/items', roles: READERS, request: async () => ({ url: '/api/items?q=民警' }) },
   { method: 'GET', url: '/api/topics', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/topics/:id', roles: READERS, request: async () => ({ url: `/api/topics/${(await seedTopic(t.db)).topicId}` }) },
+  { method: 'GET', url: '/api/topics/:id/spread', roles: READERS, request: async () => ({ url: `/api/topics/${(await seedTopic(t.db)).topicId}/spread` }) },
   { method: 'GET', url: '/api/stories/:id', roles: READERS, request: async () => ({ url: `/api/stories/${(await seedTopic(t.db)).storyIds[0]}` }) },
   { method: 'GET', url: '/api/alerts/stream', roles: READERS, request: async () => ({}), stream: true },
   // Alerting: rules, alerts, silences, receivers.

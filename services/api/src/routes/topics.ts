@@ -5,7 +5,7 @@
  * Reactions (reposts' own words about the police) are counted per topic and story: a story whose
  * root reads neutral counts as police-negative when enough of its reactions are.
  */
-import { getStoryDetail, getTopicDetail, listTopics, type Pool, type TopicFilter } from '@yuqing/db';
+import { getStoryDetail, getTopicDetail, listTopics, topicSpread, type Pool, type TopicFilter } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors';
@@ -133,6 +133,13 @@ export const topicRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db
       return { topics, nextCursor: topics.length === q.limit && last ? `${last.lastAt.getTime()}_${last.id}` : null };
     },
   );
+
+  // How the topic spread: items per hour by source, each story's first poster and biggest amplifiers.
+  app.get('/api/topics/:id/spread', { config: READ, schema: { params: idParams } }, async (req) => {
+    const spread = await topicSpread(db, req.params.id);
+    if (!spread) throw new ApiError(404, 'TOPIC_NOT_FOUND', `话题 ${req.params.id} 不存在`);
+    return spread;
+  });
 
   app.get('/api/topics/:id', { config: READ, schema: { params: idParams, response: { 200: topicDetailOut } } }, async (req) => {
     const detail = await getTopicDetail(db, req.params.id);
