@@ -72,6 +72,8 @@ beforeAll(async () => {
   for (const [k, level] of (['yellow', 'yellow', 'red', 'orange'] as const).entries()) await insertAlert(t.db, { kind: 'topic', dedupKey: `ov-${k}`, level, title: `预警${k}` });
   await t.db.query(`UPDATE alerts SET state = 'acknowledged' WHERE dedup_key = 'ov-2'`);
   await t.db.query(`UPDATE alerts SET state = 'resolved', resolved_at = now() WHERE dedup_key = 'ov-3'`);
+  // A source-health alert is not an opinion warning: it has its own panel.
+  await insertAlert(t.db, { kind: 'source_health', dedupKey: 'ov-source', level: 'orange', title: '信源异常' });
 
   // Incidents: one overdue (new, due two hours ago), one handling not yet due, one responded past due, one closed.
   for (const [title, status, due] of [

@@ -117,7 +117,8 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
   });
 
   const { rows: alertRows } = await db.query<{ level: 'blue' | 'yellow' | 'orange' | 'red'; n: number }>(
-    `SELECT level, count(*)::int AS n FROM alerts WHERE state <> 'resolved' GROUP BY level`,
+    // Opinion warnings only: a failing source has its own panel, an overdue incident its own.
+    `SELECT level, count(*)::int AS n FROM alerts WHERE state <> 'resolved' AND kind = 'topic' GROUP BY level`,
   );
   const openAlerts = { blue: 0, yellow: 0, orange: 0, red: 0, total: 0 };
   for (const r of alertRows) {
