@@ -157,6 +157,35 @@ export function barChart(bars, { cls, label, unit = '条/小时', width = 600, h
   return { chart, bw, base, width, height };
 }
 
+/**
+ * Counts per Beijing day as a small bar chart (the sources and schemes lists): each bar's day and
+ * count on hover; `label` names what is counted for screen readers (近7日每日条数 …).
+ */
+export function dailySparkline(daily, days, label) {
+  const w = 84;
+  const h = 24;
+  const bw = w / Math.max(daily.length, 1);
+  const max = daily.reduce((m, n) => Math.max(m, n), 1);
+  const chart = svg('svg', { viewBox: `0 0 ${w} ${h}`, class: 'spark', role: 'img', 'aria-label': `${label}：${daily.join('、')}` });
+  daily.forEach((n, i) => {
+    const bh = n ? Math.max(2, ((h - 2) * n) / max) : 0;
+    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (h - 1 - bh).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: bh.toFixed(1), class: 'bar' });
+    r.append(svg('title', {}, `${days[i] || ''}：${n} 条`));
+    chart.append(r);
+  });
+  chart.append(svg('line', { x1: 0, y1: h - 0.5, x2: w, y2: h - 0.5, class: 'axis' }));
+  return chart;
+}
+
+/** A percent-encoded RSSHub route as people read it (`/weibo/keyword/警方通报`). */
+export function readableRoute(route) {
+  try {
+    return decodeURIComponent(route);
+  } catch {
+    return route;
+  }
+}
+
 /** Shows (or hides, with no message) an error paragraph. */
 export function showError(p, message) {
   p.textContent = message || '';

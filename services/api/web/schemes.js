@@ -5,7 +5,7 @@
 // their health, and how many items matched in the last 24 hours and each of the last 7 Beijing days;
 // a scheme opens to each source's last success and error and its latest matched items. The editor's
 // 预览 shows what the scheme would have matched in the last 7 days before it is saved.
-import { $, api, beijingMinute, button, can, el, errorText, input, outLink, session, showError, svg } from './core.js';
+import { $, api, beijingMinute, button, can, dailySparkline, el, errorText, input, outLink, readableRoute, session, showError } from './core.js';
 
 const LISTS = [
   ['placeWords', '地域词', '如 青石、白沙镇：辖区的区县、街道、乡镇、派出所辖区、地标'],
@@ -47,15 +47,6 @@ function done(message) {
   $('sch-done').hidden = !message;
 }
 
-/** A percent-encoded route as people read it. */
-function readable(route) {
-  try {
-    return decodeURIComponent(route);
-  } catch {
-    return route;
-  }
-}
-
 const routeLabel = (key) => {
   const r = state.data && state.data.searchRoutes.find((x) => x.key === key);
   return r ? r.label : key;
@@ -70,23 +61,6 @@ function healthOf(g) {
 }
 
 // --- the list ---
-/** Matched items per Beijing day as a small bar chart. */
-function sparkline(daily, days) {
-  const w = 84;
-  const h = 24;
-  const bw = w / Math.max(daily.length, 1);
-  const max = daily.reduce((m, n) => Math.max(m, n), 1);
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h}`, class: 'spark', role: 'img', 'aria-label': `近7日每日命中：${daily.join('、')}` });
-  daily.forEach((n, i) => {
-    const bh = n ? Math.max(2, ((h - 2) * n) / max) : 0;
-    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (h - 1 - bh).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: bh.toFixed(1), class: 'bar' });
-    r.append(svg('title', {}, `${days[i] || ''}：${n} 条`));
-    chart.append(r);
-  });
-  chart.append(svg('line', { x1: 0, y1: h - 0.5, x2: w, y2: h - 0.5, class: 'axis' }));
-  return chart;
-}
-
 /** The words of a scheme, one line per kind, long lists cut short (all of them on hover). */
 function wordsCell(s) {
   const td = el('td', 'sch-words');
@@ -161,7 +135,7 @@ function schemeRow(s) {
 
   const matches = el('td', 'sch-matches');
   const m = s.matches;
-  matches.append(el('div', 'sch-counts', `近24小时 ${m.items24h} · 近7日 ${m.items7d}`), sparkline(m.daily, state.data.days));
+  matches.append(el('div', 'sch-counts', `近24小时 ${m.items24h} · 近7日 ${m.items7d}`), dailySparkline(m.daily, state.data.days, '近7日每日命中'));
 
   const actions = el('td', 'actions');
   if (canEdit()) {
@@ -245,7 +219,7 @@ async function toggleDetail(tr, s) {
       st.append(el('span', `health health-${cls}`, text));
       if (g.enabled && g.consecutiveErrors > 0) st.append(el('div', 'summary', `连续失败 ${g.consecutiveErrors} 次`));
       const route = el('td');
-      const code = el('code', 'route', readable(g.route || ''));
+      const code = el('code', 'route', readableRoute(g.route || ''));
       code.title = g.route || '';
       route.append(code);
       const err = el('td', 'src-error');

@@ -5,7 +5,7 @@
 // source gives (or why it failed) before anything is saved. 从目录添加: the shipped catalogue grouped
 // by category, with what each entry needs from RSSHub, whether it is already added and the values a
 // template needs, beside the health of the RSSHub instances. 导入 OPML: a feed reader's export.
-import { $, api, beijingMinute, button, duration, el, errorText, field, input, outLink, select, session, showError, svg } from './core.js';
+import { $, api, beijingMinute, button, dailySparkline, duration, el, errorText, field, input, outLink, readableRoute, select, session, showError } from './core.js';
 
 const STATUS_LABELS = { ok: '正常', failing: '故障', disabled: '停用' };
 const KIND_LABELS = { rss: 'RSS', html: '网页列表', rsshub: 'RSSHub' };
@@ -110,34 +110,13 @@ function done(message) {
 }
 
 // --- the list ---
-/** Items per day (7 Beijing days) as a small bar chart, each bar's day and count on hover. */
+/** Items per day (7 Beijing days) as a small bar chart with the total, each bar's day and count on hover. */
 function sparkline(daily, days) {
-  const w = 84;
-  const h = 24;
-  const bw = w / Math.max(daily.length, 1);
-  const max = daily.reduce((m, n) => Math.max(m, n), 1);
-  const total = daily.reduce((a, n) => a + n, 0);
-  const chart = svg('svg', { viewBox: `0 0 ${w} ${h}`, class: 'spark', role: 'img', 'aria-label': `近7日每日条数：${daily.join('、')}` });
-  daily.forEach((n, i) => {
-    const bh = n ? Math.max(2, ((h - 2) * n) / max) : 0;
-    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (h - 1 - bh).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: bh.toFixed(1), class: 'bar' });
-    r.append(svg('title', {}, `${days[i] || ''}：${n} 条`));
-    chart.append(r);
-  });
-  chart.append(svg('line', { x1: 0, y1: h - 0.5, x2: w, y2: h - 0.5, class: 'axis' }));
   const cell = el('td', 'daily');
-  cell.append(chart, el('span', 'spark-total', `共 ${total}`));
+  cell.append(dailySparkline(daily, days, '近7日每日条数'), el('span', 'spark-total', `共 ${daily.reduce((a, n) => a + n, 0)}`));
   return cell;
 }
 
-/** A percent-encoded route as people read it (`/weibo/keyword/警方通报`). */
-function readable(route) {
-  try {
-    return decodeURIComponent(route);
-  } catch {
-    return route;
-  }
-}
 
 function timeCell(cls, iso, note) {
   const td = el('td', `time ${cls}`);
@@ -170,7 +149,7 @@ function sourceRow(s, now) {
   const addr = el('td', 'src-url');
   if (s.route) {
     // Shown decoded (a keyword route is percent-encoded Chinese), the stored form on hover.
-    const route = el('code', 'route', readable(s.route));
+    const route = el('code', 'route', readableRoute(s.route));
     route.title = s.route;
     addr.append(route);
   } else addr.append(outLink(s.url, s.url, 'url'));

@@ -6,10 +6,10 @@
  */
 import type { Config } from '@yuqing/config';
 import { routeOf, type NewSource, type Pool } from '@yuqing/db';
-import { createAddressPolicy } from '@yuqing/net';
 import { decodeDocument } from './charset/index';
 import { CrawlFailure, outcomeOf, parseEntries, rsshubFetch, type CrawlDeps, type Entry } from './crawl-source';
-import { createHttpAgent, FetchError, fetchUrl } from './fetch/http';
+import { FetchError, fetchUrl } from './fetch/http';
+import { crawlFetchSetup } from './fetch/setup';
 import { FeedParseError } from './parse/feed';
 
 /** What a preview needs: the database (RSSHub health), the settings and the fetch options. */
@@ -38,22 +38,8 @@ export type SourcePreview =
 
 /** Preview dependencies for a process that does not crawl (the API): the crawler's address policy. */
 export function createPreviewDeps(cfg: Config, db: Pool): PreviewDeps & { close(): Promise<void> } {
-  const addressPolicy = createAddressPolicy([...cfg.FETCH_ALLOWLIST, ...cfg.RSSHUB_URL.map((u) => new URL(u).hostname)]);
-  const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy });
-  return {
-    db,
-    cfg,
-    fetchOptions: {
-      agent,
-      connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS,
-      totalTimeoutMs: cfg.HTTP_TOTAL_TIMEOUT_MS,
-      maxBytes: cfg.HTTP_MAX_BYTES,
-      maxRedirects: cfg.HTTP_MAX_REDIRECTS,
-      userAgent: cfg.HTTP_USER_AGENT,
-      addressPolicy,
-    },
-    close: () => agent.close(),
-  };
+  const http = crawlFetchSetup(cfg);
+  return { db, cfg, fetchOptions: http.fetchOptions, close: http.close };
 }
 
 /** Fetches and parses a source as a poll would, returning its entries or why it failed. */

@@ -9,9 +9,9 @@ import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPa
 import { Worker, type Queue } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { crawlSource, type CrawlDeps } from './crawl-source';
-import { createAddressPolicy } from '@yuqing/net';
 import { parseJurisdiction } from '@yuqing/nlp/jurisdiction';
-import { createHttpAgent, fetchUrl } from './fetch/http';
+import { fetchUrl } from './fetch/http';
+import { crawlFetchSetup } from './fetch/setup';
 import { createHotListWatch } from './hot-list';
 import { RobotsCache } from './fetch/robots';
 import { createHostGate } from './host-gate';
@@ -44,21 +44,8 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
   const crawlQueue = createCrawlQueue(producer, cfg.QUEUE_PREFIX);
   const analyzeQueue = createAnalyzeQueue(producer, cfg.QUEUE_PREFIX);
 
-  // One address policy for the agent (checks resolved addresses at connect time) and for
-  // fetchUrl (checks literal IPs on every redirect hop).
-  // The RSSHub instances are the bureau's own components (often on a private network): reachable
-  // as configured, without listing them again in FETCH_ALLOWLIST.
-  const addressPolicy = createAddressPolicy([...cfg.FETCH_ALLOWLIST, ...cfg.RSSHUB_URL.map((u) => new URL(u).hostname)]);
-  const agent = createHttpAgent({ connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS, addressPolicy });
-  const fetchOptions: CrawlDeps['fetchOptions'] = {
-    agent,
-    connectTimeoutMs: cfg.HTTP_CONNECT_TIMEOUT_MS,
-    totalTimeoutMs: cfg.HTTP_TOTAL_TIMEOUT_MS,
-    maxBytes: cfg.HTTP_MAX_BYTES,
-    maxRedirects: cfg.HTTP_MAX_REDIRECTS,
-    userAgent: cfg.HTTP_USER_AGENT,
-    addressPolicy,
-  };
+  const http = crawlFetchSetup(cfg);
+  const fetchOptions = http.fetchOptions;
   const gate = createHostGate(gateRedis, { prefix: `${cfg.QUEUE_PREFIX}:gate`, defaultGapMs: cfg.CRAWL_HOST_GAP_MS, leaseMs: cfg.HTTP_TOTAL_TIMEOUT_MS * 2 });
   const robots = new RobotsCache({
     fetch: (url: string) => gate.run(new URL(url).host, () => fetchUrl(url, { ...fetchOptions, maxBytes: 512 * 1024 })),
@@ -72,7 +59,7 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
     async close() {
       await crawlQueue.close();
       await analyzeQueue.close();
-      await agent.close();
+      await http.close();
       await Promise.all([producer.quit().catch(() => undefined), gateRedis.quit().catch(() => undefined)]);
       await db.end();
     },
