@@ -84,9 +84,8 @@ describe('password reset and tokens', () => {
     expect(audit).toHaveLength(1);
     expect(JSON.stringify(audit[0].after)).not.toContain(password);
     expect(JSON.stringify(audit[0].after)).not.toMatch(/scrypt|hash/i);
-    const ingest = await makeCaller(t.db, 'pusher', 'ingest');
+    await makeCaller(t.db, 'pusher', 'ingest');
     expect((await app.inject({ method: 'POST', url: '/api/users/pusher/password', headers: bearer(admin.token) })).json().error.code).toBe('NO_PASSWORD_FOR_ROLE');
-    expect(ingest.token).toBeTruthy();
   });
 
   it('lists tokens without their secrets, for admins only', async () => {
