@@ -38,6 +38,9 @@ import { Worker, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createBatcher } from './batcher';
 
+// The leadership lock, in the two-int form with the schema as its second half: one leader per
+// installation (schema), so installations sharing a database — and test schemas running side by
+// side — do not wait behind each other's leader.
 const LOCK_KEY = 0x746f7069; // "topi"
 
 /** One topic-stage job: place an item, or revise one placed before. */
@@ -352,7 +355,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     if (closed || leader) return;
     const client = await db.connect();
     try {
-      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1) AS ok', [LOCK_KEY]);
+      const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok', [LOCK_KEY]);
       if (!rows[0]?.ok) {
         client.release();
         return;
@@ -362,7 +365,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
       await lead(client);
     } catch (err) {
       log.error({ err: String(err) }, 'topic stage could not take leadership');
-      await client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+      await client.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [LOCK_KEY]).catch(() => undefined);
       client.release();
     }
   };
@@ -377,7 +380,7 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
     await l.batcher.drain();
     await closing;
     await l.connection.quit().catch(() => undefined);
-    await l.client.query('SELECT pg_advisory_unlock($1)', [LOCK_KEY]).catch(() => undefined);
+    await l.client.query('SELECT pg_advisory_unlock($1, hashtext(current_schema()))', [LOCK_KEY]).catch(() => undefined);
     l.client.release(true);
   };
 

@@ -174,7 +174,7 @@ export class ActiveModelChangedError extends Error {
  * `expectActive` (a version, or null for none), throws ActiveModelChangedError when another is active.
  */
 export async function activateModel(client: PoolClient, version: number, actor: ModelActor, opts: { at?: Date; expectActive?: number | null } = {}): Promise<Activation | null> {
-  await client.query('SELECT pg_advisory_xact_lock($1)', [ACTIVATE_LOCK]);
+  await client.query('SELECT pg_advisory_xact_lock($1, hashtext(current_schema()))', [ACTIVATE_LOCK]);
   if (opts.expectActive !== undefined) {
     const { rows: active } = await client.query<{ version: number }>(`SELECT version FROM models WHERE status = 'active'`);
     const actual = active[0]?.version ?? null;
