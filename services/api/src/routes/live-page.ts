@@ -1,15 +1,15 @@
 /**
- * The page of duty officers, analysts and leaders: `GET /` (one HTML page, the login form until
- * signed in; the views are hash routes of a single page) and its assets under `/assets/` (the
- * entry module app.js, the modules it imports, app.css), all from services/api/web/, read once at
- * start. Public routes: they hold no data; the page reads everything through the API with the
- * session cookie. Nothing is loaded from elsewhere (isolated intranets): a strict
+ * The page of duty officers, analysts, leaders and the admin: `GET /` (one HTML page,
+ * services/api/web/index.html, the login form until signed in; the views are hash routes of a
+ * single page) and its assets under `/assets/`: app.js and app.css, built from the TypeScript
+ * modules of services/api/web/src/ by web/build.ts into web/dist/ (at install and at start), read
+ * once when the server starts. Public routes: they hold no data; the page reads everything through
+ * the API with the session cookie. Nothing is loaded from elsewhere (isolated intranets): a strict
  * Content-Security-Policy keeps it so. The page references app.js and app.css with a content hash
- * (`?v=`), so a matching request may be cached for a year; any other (the modules app.js imports by
- * plain relative URL) is revalidated by ETag on every load, so an imported module is never stale.
+ * (`?v=`), so a matching request may be cached for a year; any other is revalidated by ETag.
  */
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import type { Config } from '@yuqing/config';
 import { authenticateSession, hashSecret, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { ApiError } from '../errors';
 
 const WEB_DIR = new URL('../../web/', import.meta.url);
+const DIST_DIR = new URL('dist/', WEB_DIR);
 
 /** The page's policy: its own origin only, no inline script or style, no framing. */
 export const LIVE_PAGE_CSP = [
@@ -32,20 +33,11 @@ export const LIVE_PAGE_CSP = [
   "frame-ancestors 'none'",
 ].join('; ');
 
-const JS = 'text/javascript; charset=utf-8';
-/** Every file served under /assets/ (anything else there is a 404): the modules and the style sheet. */
+/** What web/dist/ holds that is served, by extension (anything else there is a 404). */
 const ASSET_TYPES: Record<string, string> = {
-  'app.js': JS,
-  'core.js': JS,
-  'alerts.js': JS,
-  'incidents.js': JS,
-  'digests.js': JS,
-  'items.js': JS,
-  'topics.js': JS,
-  'sources.js': JS,
-  'schemes.js': JS,
-  'hotlists.js': JS,
-  'app.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
 };
 
 interface Asset {
@@ -62,9 +54,15 @@ function sha(body: Buffer | string): string {
 }
 
 async function loadAssets(): Promise<Map<string, Asset>> {
+  const names = await readdir(DIST_DIR).catch(() => [] as string[]);
+  if (!names.includes('app.js') || !names.includes('app.css')) {
+    throw new Error('the page is not built (services/api/web/dist/ lacks app.js or app.css): run `pnpm build:web` (pnpm install and pnpm start do it)');
+  }
   const assets = new Map<string, Asset>();
-  for (const [name, type] of Object.entries(ASSET_TYPES)) {
-    const body = await readFile(new URL(name, WEB_DIR));
+  for (const name of names) {
+    const type = ASSET_TYPES[name.slice(name.lastIndexOf('.'))];
+    if (!type) continue;
+    const body = await readFile(new URL(name, DIST_DIR));
     const hash = sha(body);
     assets.set(name, { body, type, hash, etag: `"${hash}"` });
   }

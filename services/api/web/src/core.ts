@@ -1,10 +1,12 @@
 // What every view of the page shares: DOM helpers, Beijing time, the API client, labels, and what
-// each role may do. Plain browser JavaScript (ES2022 modules), no libraries, nothing loaded from
-// anywhere but this service. Every text from the server is set with textContent, never as HTML.
+// each role may do. Browser TypeScript, bundled by web/build.ts; nothing loaded from anywhere but
+// this service. Every text from the server is set with textContent, never as HTML.
+import type { Role, User } from './wire';
 
-export const LEVELS = ['blue', 'yellow', 'orange', 'red'];
-export const LEVEL_LABELS = { none: '无', blue: '蓝色', yellow: '黄色', orange: '橙色', red: '红色' };
-export const ROLE_LABELS = { admin: '管理员', pr: '值班员', leader: '领导', analyst: '研判员', ingest: '数据推送' };
+export type Level = 'blue' | 'yellow' | 'orange' | 'red';
+export const LEVELS: readonly Level[] = ['blue', 'yellow', 'orange', 'red'];
+export const LEVEL_LABELS: Record<string, string> = { none: '无', blue: '蓝色', yellow: '黄色', orange: '橙色', red: '红色' };
+export const ROLE_LABELS: Record<Role, string> = { admin: '管理员', pr: '值班员', leader: '领导', analyst: '研判员', ingest: '数据推送' };
 
 /**
  * What each role may do on the page. Only the choice of buttons and views: the server decides
@@ -28,29 +30,40 @@ const ABILITIES = {
   schemes: ['admin', 'analyst'],
   editSchemes: ['admin', 'analyst'],
   sources: ['admin'],
-};
+  overview: ['admin', 'pr', 'analyst', 'leader'],
+  admin: ['admin'],
+} satisfies Record<string, Role[]>;
+export type Ability = keyof typeof ABILITIES;
 
 /** The signed-in user and what happens when the session turns out to be gone. */
-export const session = {
+export const session: { me: User | null; onExpired: (message: string) => void } = {
   me: null,
-  /** Set by app.js: back to the login form. */
+  /** Set by app.ts: back to the login form. */
   onExpired: () => undefined,
 };
 
-export const can = (ability) => Boolean(session.me && (ABILITIES[ability] || []).includes(session.me.role));
+export const can = (ability: Ability): boolean => Boolean(session.me && (ABILITIES[ability] as readonly Role[]).includes(session.me.role));
 
 // --- DOM ---
-export const $ = (id) => document.getElementById(id);
+/**
+ * The element with this id, typed by the caller (`$<HTMLInputElement>('login-name')`); the page's
+ * markup is fixed, so a missing id is a programming error and throws at once.
+ */
+export function $<T extends HTMLElement = HTMLElement>(id: string): T {
+  const e = document.getElementById(id);
+  if (!e) throw new Error(`#${id} is not on the page`);
+  return e as T;
+}
 
 /** An element with a class and a text (never HTML). */
-export function el(tag, cls, text) {
+export function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string | null, text?: string | number | null): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   if (cls) e.className = cls;
   if (text !== undefined && text !== null) e.textContent = String(text);
   return e;
 }
 
-export function button(text, cls, onClick) {
+export function button(text: string, cls?: string | null, onClick?: (ev: MouseEvent) => void): HTMLButtonElement {
   const b = el('button', cls, text);
   b.type = 'button';
   if (onClick) b.addEventListener('click', onClick);
@@ -61,10 +74,10 @@ export function button(text, cls, onClick) {
  * A link that opens in a new tab and tells the other side nothing. Only web addresses and this
  * service's own paths become links: a crawled item's `javascript:` or `data:` URL stays plain text.
  */
-export function outLink(href, text, cls) {
-  let url = null;
+export function outLink(href: string | null | undefined, text: string, cls?: string): HTMLElement {
+  let url: URL | null = null;
   try {
-    url = new URL(href, location.href);
+    url = href ? new URL(href, location.href) : null;
   } catch {
     url = null;
   }
@@ -76,12 +89,12 @@ export function outLink(href, text, cls) {
   return a;
 }
 
-export function levelBadge(level) {
+export function levelBadge(level: string): HTMLSpanElement {
   return el('span', `badge ${level}`, LEVEL_LABELS[level] || level);
 }
 
 /** Fills a level filter that is a minimum (blue < yellow < orange < red): 「黄色及以上」…. */
-export function minimumLevelOptions(sel) {
+export function minimumLevelOptions(sel: HTMLSelectElement): void {
   for (const l of LEVELS) {
     const o = el('option', null, l === 'red' ? LEVEL_LABELS[l] : `${LEVEL_LABELS[l]}及以上`);
     o.value = l;
@@ -90,13 +103,13 @@ export function minimumLevelOptions(sel) {
 }
 
 /** A <label> holding a caption and a control. */
-export function field(caption, control, cls) {
+export function field(caption: string, control: HTMLElement, cls?: string): HTMLLabelElement {
   const l = el('label', cls || 'field');
   l.append(el('span', 'caption', caption), control);
   return l;
 }
 
-export function select(options, value) {
+export function select(options: ReadonlyArray<readonly [string, string]>, value?: string | null): HTMLSelectElement {
   const s = el('select');
   for (const [v, text] of options) {
     const o = el('option', null, text);
@@ -107,15 +120,15 @@ export function select(options, value) {
   return s;
 }
 
-export function input(type, value, attrs) {
+export function input(type: string, value?: string | number | null, attrs?: Record<string, string>): HTMLInputElement {
   const i = el('input');
   i.type = type;
-  if (value !== undefined && value !== null) i.value = value;
+  if (value !== undefined && value !== null) i.value = String(value);
   for (const [k, v] of Object.entries(attrs || {})) i.setAttribute(k, v);
   return i;
 }
 
-export function textarea(value, attrs) {
+export function textarea(value?: string | null, attrs?: Record<string, string>): HTMLTextAreaElement {
   const t = el('textarea');
   if (value) t.value = value;
   for (const [k, v] of Object.entries(attrs || {})) t.setAttribute(k, v);
@@ -126,8 +139,8 @@ export function textarea(value, attrs) {
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /** An SVG element with attributes and a text. */
-export function svg(tag, attrs, text) {
-  const e = document.createElementNS(SVG_NS, tag);
+export function svg(tag: string, attrs?: Record<string, string | number>, text?: string): SVGElement {
+  const e = document.createElementNS(SVG_NS, tag) as SVGElement;
   for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
   if (text !== undefined) e.textContent = text;
   return e;
@@ -140,7 +153,15 @@ export function svg(tag, attrs, text) {
  * page-wide blocks. Returns the <svg> and its geometry (bar width, base line, height) for marks a
  * caller adds.
  */
-export function barChart(bars, { cls, label, unit = '条/小时', width = 600, height = 140, slots = 1 }) {
+export interface Bar {
+  value: number;
+  cls?: string;
+  title: string;
+}
+export function barChart(
+  bars: Bar[],
+  { cls, label, unit = '条/小时', width = 600, height = 140, slots = 1 }: { cls: string; label: string; unit?: string; width?: number; height?: number; slots?: number },
+): { chart: SVGElement; bw: number; base: number; width: number; height: number } {
   const top = 16;
   const base = height - 20;
   const bw = width / Math.max(bars.length, slots, 1);
@@ -161,7 +182,7 @@ export function barChart(bars, { cls, label, unit = '条/小时', width = 600, h
  * Counts per Beijing day as a small bar chart (the sources and schemes lists): each bar's day and
  * count on hover; `label` names what is counted for screen readers (近7日每日条数 …).
  */
-export function dailySparkline(daily, days, label) {
+export function dailySparkline(daily: number[], days: string[], label: string): SVGElement {
   const w = 84;
   const h = 24;
   const bw = w / Math.max(daily.length, 1);
@@ -178,7 +199,7 @@ export function dailySparkline(daily, days, label) {
 }
 
 /** A percent-encoded RSSHub route as people read it (`/weibo/keyword/警方通报`). */
-export function readableRoute(route) {
+export function readableRoute(route: string): string {
   try {
     return decodeURIComponent(route);
   } catch {
@@ -187,7 +208,7 @@ export function readableRoute(route) {
 }
 
 /** Shows (or hides, with no message) an error paragraph. */
-export function showError(p, message) {
+export function showError(p: HTMLElement, message?: string | null): void {
   p.textContent = message || '';
   p.hidden = !message;
 }
@@ -196,37 +217,38 @@ export function showError(p, message) {
 const SHANGHAI = new Intl.DateTimeFormat('zh-CN', {
   timeZone: 'Asia/Shanghai', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
 });
-function parts(iso) {
+type Parts = Record<'year' | 'month' | 'day' | 'hour' | 'minute' | 'second', string>;
+function parts(iso: string | Date | null | undefined): Parts | null {
   if (!iso) return null;
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return null;
-  const p = {};
+  const p: Record<string, string> = {};
   for (const x of SHANGHAI.formatToParts(d)) p[x.type] = x.value;
-  return p;
+  return p as Parts;
 }
 /** `2025-01-02 08:00:00` in Beijing time. */
-export function beijing(iso) {
+export function beijing(iso: string | Date | null | undefined): string {
   const p = parts(iso);
   return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second}` : '';
 }
 /** `2025-01-02 08:00` in Beijing time. */
-export function beijingMinute(iso) {
+export function beijingMinute(iso: string | Date | null | undefined): string {
   const p = parts(iso);
   return p ? `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}` : '';
 }
 /** The value of an <input type="datetime-local"> showing this instant in Beijing time. */
-export function toBeijingInput(iso) {
+export function toBeijingInput(iso: string | Date | null | undefined): string {
   const p = parts(iso);
   return p ? `${p.year}-${p.month}-${p.day}T${p.hour}:${p.minute}` : '';
 }
 /** An <input type="datetime-local"> value read as Beijing time → ISO 8601 (UTC), or null. */
-export function fromBeijingInput(value) {
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value || '')) return null;
+export function fromBeijingInput(value: string | null | undefined): string | null {
+  if (!value || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)) return null;
   const d = new Date(`${value.length === 16 ? `${value}:00` : value}+08:00`);
   return Number.isNaN(d.getTime()) ? null : d.toISOString();
 }
 /** A span of time in words: `2天3小时`, `3小时5分钟`, `12分钟`, `不到1分钟`. */
-export function duration(ms) {
+export function duration(ms: number): string {
   const min = Math.floor(Math.abs(ms) / 60_000);
   if (min < 1) return '不到1分钟';
   const d = Math.floor(min / 1440);
@@ -238,28 +260,43 @@ export function duration(ms) {
 }
 
 // --- HTTP ---
+/** The service's one error shape (errors.ts). */
+export interface ApiErrorBody {
+  error?: { code: string; message: string; issues?: Array<{ message?: unknown }> };
+}
+/**
+ * An answer: `data` is typed by the caller as what the route sends on success (`T`, the server's
+ * own types through wire.ts); on any other status it holds the error shape, so read `data` as `T`
+ * only after checking `status`.
+ */
+export interface ApiResult<T> {
+  status: number;
+  data: T;
+}
+
 /** One request to the API: `{status, data}`; a 401 also sends the page back to the login form. */
-export async function api(method, url, body) {
-  const init = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
+export async function api<T = unknown>(method: string, url: string, body?: unknown): Promise<ApiResult<T>> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  const init: RequestInit = { method, credentials: 'same-origin', headers };
   if (body !== undefined) {
-    init.headers['content-type'] = 'application/json';
+    headers['content-type'] = 'application/json';
     init.body = JSON.stringify(body);
   }
-  let res;
+  let res: Response;
   try {
     res = await fetch(url, init);
   } catch {
-    return { status: 0, data: { error: { code: 'NETWORK', message: '无法连接服务器，请检查网络' } } };
+    return { status: 0, data: { error: { code: 'NETWORK', message: '无法连接服务器，请检查网络' } } as T };
   }
-  let data = null;
+  let data: unknown = null;
   if (res.status !== 204) data = await res.json().catch(() => null);
   if (res.status === 401 && !url.startsWith('/api/auth/')) session.onExpired('登录已过期，请重新登录');
-  return { status: res.status, data };
+  return { status: res.status, data: data as T };
 }
 
 /** The Chinese message of an error answer (the service's one error shape), else the fallback. */
-export function errorText(r, fallback) {
-  const e = r.data && r.data.error;
+export function errorText(r: ApiResult<unknown>, fallback: string): string {
+  const e = (r.data as ApiErrorBody | null)?.error;
   if (!e) return r.status === 403 ? '无权执行此操作' : fallback;
   // A refused form: the service's own (Chinese) reasons say what to fix; a library's English
   // default texts would not help the user, so only Chinese ones are shown.
@@ -269,7 +306,7 @@ export function errorText(r, fallback) {
 }
 
 /** A query string from the non-empty entries. */
-export function query(params) {
+export function query(params: Record<string, string | number | boolean | null | undefined>): string {
   const q = new URLSearchParams();
   for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== '' && v !== false) q.set(k, String(v));
   const s = q.toString();

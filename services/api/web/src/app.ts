@@ -1,20 +1,34 @@
 // The page's entry: log in and out, the navigation bar with the views the user's role may use, and
-// the hash routes (#/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7, #/hotlists, #/items, #/schemes, #/sources).
-// Each view lives in its own module; the live alert stream stays open whichever view is shown.
-import * as alerts from './alerts.js';
-import { $, api, can, errorText, ROLE_LABELS, session, showError } from './core.js';
-import * as digests from './digests.js';
-import * as incidents from './incidents.js';
-import * as items from './items.js';
-import * as hotlists from './hotlists.js';
-import * as schemes from './schemes.js';
-import * as sources from './sources.js';
-import * as topics from './topics.js';
+// the hash routes (#/overview, #/alerts, #/incidents, #/incidents/12, #/digests, #/topics, #/topics/7,
+// #/hotlists, #/items, #/schemes, #/sources, #/admin, #/admin/rules …). Each view lives in its own
+// module; the live alert stream stays open whichever view is shown.
+import './app.css';
+import * as alerts from './alerts';
+import { $, api, can, errorText, ROLE_LABELS, session, showError, type Ability } from './core';
+import * as digests from './digests';
+import * as hotlists from './hotlists';
+import * as incidents from './incidents';
+import * as items from './items';
+import * as schemes from './schemes';
+import * as sources from './sources';
+import * as topics from './topics';
+import type { User } from './wire';
 
 const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'noaccess-view'];
 
+interface Route {
+  name: string;
+  ability: Ability;
+  section: string;
+  detailSection?: string;
+  /** On entry: the id of `#/name/12`, or the sub-page of `#/name/sub` (the admin console's tabs). */
+  enter: (id: number | null, sub: string | null) => unknown;
+  /** On leaving the view (stops timers and live updates the view keeps while shown). */
+  leave?: () => void;
+}
+
 /** Routes in navigation order: the ability a role needs, the section, and what to do on entry. */
-const ROUTES = [
+const ROUTES: Route[] = [
   { name: 'alerts', ability: 'alerts', section: 'alerts-view', enter: () => alerts.render() },
   { name: 'incidents', ability: 'incidents', section: 'incidents-view', detailSection: 'incident-view', enter: (id) => (id ? incidents.showDetail(id) : incidents.showList()) },
   // #/digests/12 is where a pushed digest message links: after the login, open that digest's page.
@@ -27,32 +41,41 @@ const ROUTES = [
   { name: 'sources', ability: 'sources', section: 'sources-view', enter: () => sources.show() },
 ];
 
-function showOnly(section) {
+let current: Route | null = null;
+
+function showOnly(section: string | null) {
   for (const id of SECTIONS) $(id).hidden = id !== section;
 }
 
 /** Shows the view the hash names, or the first one the role may use. */
-function route() {
+function route(): void {
   if (!session.me) return;
-  const m = /^#\/([a-z]+)(?:\/(\d+))?\/?$/.exec(location.hash);
+  const m = /^#\/([a-z]+)(?:\/(\d+|[a-z-]+))?\/?$/.exec(location.hash);
   const allowed = ROUTES.filter((r) => can(r.ability));
-  if (!allowed.length) return showOnly('noaccess-view');
+  const first = allowed[0];
+  if (!first) return showOnly('noaccess-view');
   const target = allowed.find((r) => m && r.name === m[1]);
-  if (!target) {
+  if (!m || !target) {
     // Unknown or not for this role: the first view it may use (replace, so Back does not loop).
-    history.replaceState(null, '', `#/${allowed[0].name}`);
+    history.replaceState(null, '', `#/${first.name}`);
     return route();
   }
-  const id = m[2] ? Number(m[2]) : null;
+  const rest = m[2] ?? null;
+  const id = rest && /^\d+$/.test(rest) ? Number(rest) : null;
+  const sub = rest && id === null ? rest : null;
+  if (current && current !== target) current.leave?.();
+  current = target;
   showOnly(id && target.detailSection ? target.detailSection : target.section);
   for (const a of $('nav').querySelectorAll('a')) a.classList.toggle('active', a.dataset.view === target.name);
-  Promise.resolve(target.enter(id)).catch(() => undefined);
+  Promise.resolve(target.enter(id, sub)).catch(() => undefined);
 }
 window.addEventListener('hashchange', route);
 
-function showLogin(message) {
+function showLogin(message?: string): void {
   const wasIn = session.me !== null;
   alerts.stop();
+  current?.leave?.();
+  current = null;
   session.me = null;
   if (wasIn) {
     incidents.reset();
@@ -68,14 +91,14 @@ function showLogin(message) {
   showOnly(null);
   $('login-view').hidden = false;
   showError($('login-error'), message);
-  $('login-password').value = '';
+  $<HTMLInputElement>('login-password').value = '';
   $('login-name').focus();
 }
 session.onExpired = (message) => {
   if (session.me) showLogin(message);
 };
 
-function showApp(user) {
+function showApp(user: User): void {
   session.me = user;
   $('login-view').hidden = true;
   $('who').hidden = false;
@@ -94,12 +117,12 @@ function showApp(user) {
 $('login-form').addEventListener('submit', async (ev) => {
   ev.preventDefault();
   alerts.enableAudio();
-  const btn = $('login-submit');
+  const btn = $<HTMLButtonElement>('login-submit');
   btn.disabled = true;
   try {
-    const r = await api('POST', '/api/auth/login', { name: $('login-name').value.trim(), password: $('login-password').value });
+    const r = await api<{ user: User }>('POST', '/api/auth/login', { name: $<HTMLInputElement>('login-name').value.trim(), password: $<HTMLInputElement>('login-password').value });
     if (r.status !== 200) return showError($('login-error'), errorText(r, '登录失败'));
-    $('login-password').value = '';
+    $<HTMLInputElement>('login-password').value = '';
     $('stream-state').hidden = false;
     showApp(r.data.user);
   } finally {
@@ -116,7 +139,7 @@ $('logout').addEventListener('click', async () => {
 // --- start: the server marks the page when a session cookie is valid, so no 401 is needed to find out ---
 (async () => {
   if (document.body.dataset.session !== '1') return showLogin();
-  const r = await api('GET', '/api/auth/me');
+  const r = await api<{ user: User }>('GET', '/api/auth/me');
   if (r.status === 200) showApp(r.data.user);
   else showLogin();
 })();
