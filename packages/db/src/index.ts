@@ -1,4 +1,5 @@
 export * from './pool';
+export * from './storable';
 export * from './migrate';
 export * from './source-model';
 export * from './repositories/sources';

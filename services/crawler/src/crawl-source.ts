@@ -40,7 +40,7 @@ const DEFAULT_WATCH = createHotListWatch();
 import { canonicalizeUrl, urlHash } from './parse/url';
 import { guessLanguage } from './text/language';
 import { publicationTime } from './text/time';
-import { errorMessage, storeItems, type StoreDeps } from './store';
+import { errorMessage, isDataError, storeItems, storeItemsReporting, type RejectedItem, type StoreDeps } from './store';
 
 /** The robots.txt check the crawler needs (see fetch/robots.ts). */
 export interface RobotsCheck {
@@ -136,7 +136,12 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
     const hot = source.hotList ? await recordHotList(deps.db, source, entries, fetchedAt, deps.hotListWatch ?? DEFAULT_WATCH) : null;
     if (hot) entries = hot.toStore;
     // A forum board: its entries are threads, each read post by post (forum.ts).
-    const { newItems, seenItems } = source.threads ? await crawlThreads(forumDeps(deps, source), source, entries, fetched.url, fetchedAt) : await storeNewEntries(deps, source, entries, fetched, fetchedAt);
+    const stored: { newItems: number; seenItems: number; rejected?: RejectedItem[] } = source.threads
+      ? await crawlThreads(forumDeps(deps, source), source, entries, fetched.url, fetchedAt)
+      : await storeNewEntries(deps, source, entries, fetched, fetchedAt);
+    const { newItems, seenItems } = stored;
+    // Items the database refused are named in the fetch log (the poll itself succeeded: its other items are stored).
+    const refused = stored.rejected?.length ? `${stored.rejected.length} 条未能保存（${stored.rejected[0]?.url}：${stored.rejected[0]?.error}）` : null;
     if (hot) await hot.link(fetched.url);
     await succeed(deps, source, fetched.etag, fetched.lastModified);
     await logFetch(deps.db, {
@@ -148,7 +153,7 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
       truncated: fetched.truncated,
       newItems,
       seenItems,
-      error: fetched.truncated ? `response cut at ${deps.cfg.HTTP_MAX_BYTES} bytes` : null,
+      error: [fetched.truncated ? `response cut at ${deps.cfg.HTTP_MAX_BYTES} bytes` : null, refused].filter(Boolean).join('; ') || null,
     });
     return { sourceId, outcome: 'ok', newItems, seenItems };
   } catch (err) {
@@ -159,7 +164,11 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
           ? new CrawlFailure(outcomeOf(err), err.message, err.status ?? null)
           : err instanceof FeedParseError
             ? new CrawlFailure('parse_error', err.message)
-            : null;
+            : isDataError(err)
+              ? // The database refused what this source sent (not a lost connection): the source's
+                // failure, recorded against it and retried with its backoff, never a silent failed job.
+                new CrawlFailure('error', `数据无法保存：${errorMessage(err)}`)
+              : null;
     if (!failure) throw err; // our own infrastructure (database) failed: let the job fail loudly
     await fail(deps, source, failure);
     await logFetch(deps.db, {
@@ -259,7 +268,7 @@ async function storeNewEntries(
   entries: Entry[],
   fetched: Extract<FetchResult, { kind: 'ok' }>,
   fetchedAt: Date,
-): Promise<{ newItems: number; seenItems: number }> {
+): Promise<{ newItems: number; seenItems: number; rejected?: RejectedItem[] }> {
   // Canonicalize and dedupe first: only entries not yet stored cost an article fetch.
   const byHash = new Map<string, Entry>();
   for (const e of entries) {
@@ -315,8 +324,8 @@ async function storeNewEntries(
     });
   }
   for (const e of evidences.values()) await putEvidence(deps.db, e);
-  const inserted = await storeItems(deps, items);
-  return { newItems: inserted.length, seenItems: known.size + (items.length - inserted.length) };
+  const { ids, rejected } = await storeItemsReporting(deps, items);
+  return { newItems: ids.length, seenItems: known.size + (items.length - ids.length - rejected.length), rejected };
 }
 
 async function fetchArticle(

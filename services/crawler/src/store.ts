@@ -14,12 +14,50 @@ export interface StoreDeps {
   log: Logger;
 }
 
+/** An item the database refused, and why. */
+export interface RejectedItem {
+  url: string;
+  error: string;
+}
+
 /** Stores items and enqueues analysis of the new ones; returns the ids that were new. */
 export async function storeItems(deps: StoreDeps, items: NewItem[]): Promise<number[]> {
-  const inserted = await insertItems(deps.db, items);
-  const ids = inserted.map((r) => r.id);
+  return (await storeItemsReporting(deps, items)).ids;
+}
+
+/**
+ * The same, saying which items the database refused. Items are cleaned before they are stored
+ * (@yuqing/db storable.ts), so a refusal is rare; but one refused row must not cost the batch its
+ * other rows: when the batch fails on its data (SQLSTATE class 22, data exception, or 23,
+ * integrity), its items are stored one at a time and only the refused ones are left out. A lost
+ * connection or any other failure still throws: the job is retried.
+ */
+export async function storeItemsReporting(deps: StoreDeps, items: NewItem[]): Promise<{ ids: number[]; rejected: RejectedItem[] }> {
+  const rejected: RejectedItem[] = [];
+  let ids: number[];
+  try {
+    ids = (await insertItems(deps.db, items)).map((r) => r.id);
+  } catch (err) {
+    if (!isDataError(err) || items.length === 0) throw err;
+    ids = [];
+    for (const item of items) {
+      try {
+        ids.push(...(await insertItems(deps.db, [item])).map((r) => r.id));
+      } catch (one) {
+        if (!isDataError(one)) throw one;
+        rejected.push({ url: item.url, error: errorMessage(one) });
+      }
+    }
+    deps.log.warn({ items: items.length, rejected: rejected.length, first: rejected[0] }, 'items refused by the database were left out; the others are stored');
+  }
   await handToAnalysis(deps, ids);
-  return ids;
+  return { ids, rejected };
+}
+
+/** A PostgreSQL error about the data itself (classes 22 and 23), not about the connection or the server. */
+export function isDataError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('22') || code.startsWith('23'));
 }
 
 /** Enqueues analysis jobs and marks them enqueued; a Redis failure is logged, not thrown. */

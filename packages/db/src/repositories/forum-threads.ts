@@ -1,5 +1,6 @@
 /** Raw SQL for forum threads read post by post: what was read of each, to know when to read it again. */
 import type { Queryable } from '../pool';
+import { ITEM_FIELD_LIMITS, storableOrNull, storableText } from '../storable';
 
 /** What the crawler knows of one thread of a forum source. */
 export interface ForumThread {
@@ -43,6 +44,6 @@ export async function recordForumThread(
        last_fetched_at = EXCLUDED.last_fetched_at, posts = forum_threads.posts + EXCLUDED.posts,
        pages = GREATEST(forum_threads.pages, EXCLUDED.pages), last_page_url = COALESCE(EXCLUDED.last_page_url, forum_threads.last_page_url),
        last_error = EXCLUDED.last_error`,
-    [sourceId, t.urlHash, t.url, t.title, t.at, t.posts, t.pages, t.lastPageUrl, t.error],
+    [sourceId, t.urlHash, storableText(t.url), storableOrNull(t.title, ITEM_FIELD_LIMITS.title), t.at, t.posts, t.pages, storableOrNull(t.lastPageUrl), storableOrNull(t.error, 2000)],
   );
 }

@@ -1,5 +1,6 @@
 /** Raw SQL for hot lists (热榜): the snapshot of each poll, the entries' presence, rank history. */
 import type { PoolClient } from 'pg';
+import { ITEM_FIELD_LIMITS, storableOrNull, storableText } from '../storable';
 import type { Pool, Queryable } from '../pool';
 import { withTransaction } from '../pool';
 
@@ -38,7 +39,9 @@ export function hotListKey(title: string): string {
  * (first/last seen, best and last rank, heat, polls) and rank, and marks entries no longer on the
  * list as left. An entry that comes back is present again (left_at cleared).
  */
-export async function recordHotListSnapshot(db: Pool, sourceId: number, takenAt: Date, ranks: readonly HotListRank[]): Promise<HotListSnapshotResult> {
+export async function recordHotListSnapshot(db: Pool, sourceId: number, takenAt: Date, listed: readonly HotListRank[]): Promise<HotListSnapshotResult> {
+  // Cleaned and capped as items are (storable.ts): a NUL in one title must not cost the snapshot.
+  const ranks = listed.map((r) => ({ ...r, key: storableText(r.key, 500), title: storableText(r.title, ITEM_FIELD_LIMITS.title), url: storableOrNull(r.url) }));
   return withTransaction(db, async (c: PoolClient) => {
     const { rows: snap } = await c.query<{ id: string }>('INSERT INTO hot_list_snapshots (source_id, taken_at, entries) VALUES ($1, $2, $3) RETURNING id', [sourceId, takenAt, ranks.length]);
     const snapshotId = Number(snap[0]?.id);

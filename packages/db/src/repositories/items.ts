@@ -1,5 +1,6 @@
 /** Raw SQL for items and their evidence. Inserts are idempotent by url_hash. */
 import type { Queryable } from '../pool';
+import { ITEM_FIELD_LIMITS, storableJson, storableOrNull, storableText } from '../storable';
 
 /** An item ready to store: URL already canonical and hashed, times already decided. */
 export interface NewItem {
@@ -23,11 +24,13 @@ export interface NewItem {
   extra?: Record<string, unknown> | null;
 }
 
-const json = (v: unknown): string | null => (v == null ? null : JSON.stringify(v));
+const json = (v: unknown): string | null => (v == null ? null : JSON.stringify(storableJson(v)));
+const L = ITEM_FIELD_LIMITS;
 
 /**
  * Inserts a batch in one statement (unnest of column arrays: one round trip however many rows).
  * Rows whose url_hash exists are skipped; returns the ids and hashes of rows actually inserted.
+ * Every text is cleaned and capped first (storable.ts): a NUL byte in one item must not fail the batch.
  */
 export async function insertItems(db: Queryable, items: NewItem[]): Promise<Array<{ id: number; urlHash: string }>> {
   if (items.length === 0) return [];
@@ -42,19 +45,19 @@ export async function insertItems(db: Queryable, items: NewItem[]): Promise<Arra
      RETURNING id, url_hash`,
     [
       col((i) => i.sourceId),
-      col((i) => i.url),
+      col((i) => storableText(i.url)),
       col((i) => i.urlHash),
       col((i) => i.origin),
-      col((i) => i.externalId ?? null),
+      col((i) => storableOrNull(i.externalId, L.externalId)),
       col((i) => i.parentUrlHash ?? null),
-      col((i) => i.title),
-      col((i) => i.summary),
-      col((i) => i.text),
-      col((i) => i.author),
+      col((i) => storableOrNull(i.title, L.title)),
+      col((i) => storableOrNull(i.summary, L.summary)),
+      col((i) => storableText(i.text, L.text)),
+      col((i) => storableOrNull(i.author, L.author)),
       col((i) => json(i.authorInfo)),
       col((i) => json(i.metrics)),
-      col((i) => i.language),
-      col((i) => i.sourceName ?? null),
+      col((i) => storableOrNull(i.language, L.language)),
+      col((i) => storableOrNull(i.sourceName, L.sourceName)),
       col((i) => i.publishedAt),
       col((i) => i.fetchedAt),
       col((i) => i.evidenceSha256 ?? null),

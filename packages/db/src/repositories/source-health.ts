@@ -1,5 +1,6 @@
 /** Fetch outcomes and source health events: the record of what each poll did. */
 import type { Queryable } from '../pool';
+import { storableOrNull } from '../storable';
 
 export type FetchOutcome =
   | 'ok'
@@ -31,7 +32,7 @@ export async function logFetch(
   await db.query(
     `INSERT INTO fetch_log (source_id, outcome, http_status, duration_ms, bytes, truncated, new_items, seen_items, error)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, left($9, 2000))`,
-    [e.sourceId, e.outcome, e.httpStatus ?? null, e.durationMs ?? null, e.bytes ?? null, e.truncated ?? false, e.newItems ?? 0, e.seenItems ?? 0, e.error ?? null],
+    [e.sourceId, e.outcome, e.httpStatus ?? null, e.durationMs ?? null, e.bytes ?? null, e.truncated ?? false, e.newItems ?? 0, e.seenItems ?? 0, storableOrNull(e.error)],
   );
 }
 
@@ -44,7 +45,7 @@ export async function recordHealthEvent(
     e.sourceId,
     e.kind,
     e.consecutiveErrors,
-    e.error ?? null,
+    storableOrNull(e.error, 2000),
   ]);
 }
 

@@ -1,5 +1,6 @@
 /** Raw SQL for the sources table: admin writes and the crawler's scheduling state. */
 import type { Queryable } from '../pool';
+import { storableText } from '../storable';
 import type { NewSource, Source } from '../source-model';
 
 const COLUMNS = `id, name, kind, url, poll_interval_seconds, enabled, authority, jurisdiction_tags, charset,
@@ -220,7 +221,7 @@ export async function recordPollFailure(
        next_poll_at = now() + make_interval(secs => calc.retry_ms / 1000)
      FROM calc WHERE s.id = $1
      RETURNING s.consecutive_errors, (calc.old_status = 'ok' AND s.status = 'failing') AS became_failing, calc.retry_ms`,
-    [id, r.error, r.backoffBaseMs, r.maxBackoffMs, r.maxFailures],
+    [id, storableText(r.error, 2000), r.backoffBaseMs, r.maxBackoffMs, r.maxFailures],
   );
   const row = rows[0];
   return row ? { consecutiveErrors: row.consecutive_errors, becameFailing: row.became_failing, retryInMs: row.retry_ms } : null;
