@@ -136,3 +136,41 @@ export function createGuardedLookup(policy: AddressPolicy) {
     });
   };
 }
+
+/** What `checkDestination` found about a URL's host. */
+export type DestinationCheck =
+  | { ok: true }
+  | { ok: false; blocked: true; host: string; address: string }
+  | { ok: false; blocked: false; host: string; reason: string };
+
+/**
+ * Checks, when a URL is saved, where it would connect: the host as the URL parser normalises it
+ * (so `http://2130706433/`, `http://0x7f.1/` and `http://[::ffff:127.0.0.1]/` are all 127.0.0.1),
+ * and for a name every address DNS gives now. A refused address is `blocked`; a name that does not
+ * resolve (yet) is not blocked but reported. The connection-time guard (createGuardedLookup) still
+ * applies to every send: DNS may answer differently later.
+ */
+export async function checkDestination(url: string, policy: AddressPolicy, timeoutMs = 3000): Promise<DestinationCheck> {
+  let host: string;
+  try {
+    host = normaliseHost(new URL(url).hostname);
+  } catch {
+    return { ok: false, blocked: false, host: '', reason: 'URL 无法解析' };
+  }
+  if (net.isIP(host)) return policy.check(host, host) ? { ok: true } : { ok: false, blocked: true, host, address: host };
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const addresses = await Promise.race([
+      dns.promises.lookup(host, { all: true }),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`DNS 解析超过 ${timeoutMs} ms`)), timeoutMs);
+      }),
+    ]);
+    const bad = addresses.find((a) => !policy.check(host, a.address));
+    return bad ? { ok: false, blocked: true, host, address: bad.address } : { ok: true };
+  } catch (err) {
+    return { ok: false, blocked: false, host, reason: err instanceof Error ? err.message : String(err) };
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -46,9 +46,13 @@ describe('receivers', () => {
     id = body.receiver.id;
     expect((await getReceiverForDelivery(t.db, id))?.secret).toBe(SECRET);
 
-    const webhook = await call('POST', '/api/receivers', { name: '内网中转', kind: 'webhook', url: 'http://10.0.0.5/hook' });
+    // An internal address is refused when it is saved, not first at delivery; allowed when the admin says so.
+    const refused = await call('POST', '/api/receivers', { name: '内网中转', kind: 'webhook', url: 'http://10.0.0.5/hook' });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.json().error).toMatchObject({ code: 'RECEIVER_ADDRESS_BLOCKED', message: expect.stringContaining('10.0.0.5') });
+    const webhook = await call('POST', '/api/receivers', { name: '内网中转', kind: 'webhook', url: 'http://10.0.0.5/hook', allowPrivate: true });
     expect(webhook.statusCode).toBe(201);
-    expect(webhook.json().receiver).toMatchObject({ hasSecret: false, allowPrivate: false });
+    expect(webhook.json().receiver).toMatchObject({ hasSecret: false, allowPrivate: true });
     expect(webhook.json().warnings.join('')).toContain('未设置密钥');
 
     const listed = await call('GET', '/api/receivers');
@@ -79,6 +83,32 @@ describe('receivers', () => {
     const empty = await call('PATCH', `/api/receivers/${id}`, {});
     expect(empty.statusCode).toBe(200);
     expect(empty.json().receiver.name).toBe('指挥中心钉钉');
+  });
+
+  it('refuses loopback, link-local and private destinations in every spelling, by name too, at creation and on edit', async () => {
+    for (const url of [
+      'http://127.0.0.1:8080/hook',
+      'http://2130706433/hook', // 127.0.0.1 as one decimal number
+      'http://0x7f.0.0.1/hook', // hexadecimal
+      'http://0177.0.0.1/hook', // octal
+      'http://[::ffff:127.0.0.1]/hook', // IPv4-mapped IPv6
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data', // cloud metadata
+      'http://192.168.1.20/hook',
+      'http://localhost/hook', // a name that resolves to loopback
+    ]) {
+      const res = await call('POST', '/api/receivers', { name: `ssrf-${url}`, kind: 'webhook', url });
+      expect(res.statusCode, url).toBe(400);
+      expect(res.json().error.code, url).toBe('RECEIVER_ADDRESS_BLOCKED');
+    }
+    expect((await call('GET', '/api/receivers')).json().receivers.some((r: { name: string }) => r.name.startsWith('ssrf-'))).toBe(false);
+    // On edit: pointing an existing receiver at loopback, or taking away its permission while it points inward.
+    const moved = await call('PATCH', `/api/receivers/${id}`, { url: 'http://127.0.0.1/hook' });
+    expect(moved.statusCode).toBe(400);
+    const relay = (await call('GET', '/api/receivers')).json().receivers.find((r: { name: string }) => r.name === '内网中转');
+    const revoked = await call('PATCH', `/api/receivers/${relay.id}`, { allowPrivate: false });
+    expect(revoked.statusCode).toBe(400);
+    expect(revoked.json().error.code).toBe('RECEIVER_ADDRESS_BLOCKED');
   });
 
   it('refuses invalid input, duplicate names and unknown receivers', async () => {

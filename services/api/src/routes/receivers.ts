@@ -20,7 +20,7 @@ import {
   type Receiver,
 } from '@yuqing/db';
 import type { Config } from '@yuqing/config';
-import { createAddressPolicy } from '@yuqing/net';
+import { checkDestination, createAddressPolicy, type AddressPolicy } from '@yuqing/net';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { auditActor } from '../audit-actor';
@@ -80,20 +80,44 @@ function audited(r: Receiver | null): Record<string, unknown> | null {
 
 const withWarnings = z.object({ receiver: receiverOut, warnings: z.array(z.string()) });
 
+/**
+ * Refuses, when a receiver is saved, a URL that points at this machine or the internal network
+ * (unless the admin allowed private addresses for it, or its host is on RECEIVER_ALLOWLIST): the
+ * admin hears of it at once, not from a dead delivery later. A name that does not resolve from
+ * here is saved with a warning (an intranet relay may resolve only where the deliverer runs); every
+ * send is checked again at connect time.
+ */
+async function destinationWarnings(url: string, allowPrivate: boolean, policy: AddressPolicy): Promise<string[]> {
+  if (allowPrivate) return [];
+  const d = await checkDestination(url, policy);
+  if (d.ok) return [];
+  if (d.blocked) {
+    throw new ApiError(
+      400,
+      'RECEIVER_ADDRESS_BLOCKED',
+      `接收端地址 ${d.host} 指向本机或内网地址（${d.address}），已拒绝；如确为内网中转地址，请勾选「允许内网地址」，或将其主机加入 RECEIVER_ALLOWLIST`,
+    );
+  }
+  return [`暂时无法解析主机 ${d.host}（${d.reason}），发送时将再次检查`];
+}
+
 /** GET/POST /api/receivers, PATCH/DELETE /api/receivers/:id, POST /api/receivers/:id/test, GET /api/receivers/:id/deliveries. */
 export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = async (app, { cfg, db }) => {
   app.get('/api/receivers', { config: ADMIN, schema: { response: { 200: z.object({ receivers: z.array(receiverOut) }) } } }, async () => ({
     receivers: await listReceivers(db),
   }));
 
+  const policy = createAddressPolicy(cfg.RECEIVER_ALLOWLIST);
+
   app.post('/api/receivers', { config: ADMIN, schema: { body: receiverInputSchema.strict(), response: { 201: withWarnings } } }, async (req, reply) => {
+    const destination = await destinationWarnings(req.body.url, req.body.allowPrivate ?? false, policy);
     const receiver = await withTransaction(db, async (c) => {
       const r = await insertReceiver(c, req.body);
       if (r) await recordAudit(c, { ...auditActor(req), action: 'receiver.create', entity: 'receiver', entityId: r.id, after: audited(r) });
       return r;
     });
     if (!receiver) throw nameTaken(req.body.name);
-    return reply.code(201).send({ receiver, warnings: receiverWarnings(req.body) });
+    return reply.code(201).send({ receiver, warnings: [...receiverWarnings(req.body), ...destination] });
   });
 
   app.patch(
@@ -101,6 +125,13 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
     { config: ADMIN, schema: { params: idParams, body: receiverPatchSchema.strict(), response: { 200: withWarnings } } },
     async (req) => {
       const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
+      // A new URL, or private addresses no longer allowed: where it would connect is checked again.
+      let destination: string[] = [];
+      if (req.body.url !== undefined || req.body.allowPrivate === false) {
+        const current = await getReceiver(db, req.params.id);
+        if (!current) throw notFound(req.params.id);
+        destination = await destinationWarnings(req.body.url ?? current.url, req.body.allowPrivate ?? current.allowPrivate, policy);
+      }
       let receiver;
       try {
         receiver = Object.keys(patch).length
@@ -121,7 +152,7 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
       // Warnings about the receiver as it now is; whether a secret is set is all that is known of it here.
       const secret = req.body.secret !== undefined ? req.body.secret : receiver.hasSecret ? 'set' : null;
       const warnings = receiverWarnings({ kind: receiver.kind, url: receiver.url, secret }).filter((w) => !(secret === 'set' && w.includes('SEC')));
-      return { receiver, warnings };
+      return { receiver, warnings: [...warnings, ...destination] };
     },
   );
 
