@@ -78,6 +78,12 @@ const schema = z.object({
   CRAWL_TICK_MS: int(100, 600_000).default(2000),
   /** A claimed source is handed out again after this long if its crawl never reports back. */
   CRAWL_LEASE_MS: int(1000).default(10 * 60_000),
+  /**
+   * How long a stopping service lets work in hand finish (a crawl, an analysis batch, a delivery)
+   * before it cuts it: cut work is retried by the next worker (BullMQ's stalled-job check), and
+   * every store is idempotent, so nothing is half-stored or lost. Keeps a stop under 5 s.
+   */
+  SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
   HTTP_CONNECT_TIMEOUT_MS: int(100).default(10_000),
   HTTP_TOTAL_TIMEOUT_MS: int(100).default(30_000),
   HTTP_MAX_BYTES: int(1024).default(5 * 1024 * 1024),

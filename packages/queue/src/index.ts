@@ -281,3 +281,4 @@ export async function announceModelActivation(
   await deps.redis.publish(modelEventsChannel(deps.prefix), JSON.stringify({ version: m.version, modelVersion: m.modelVersion, activatedAt: m.activatedAt.getTime() } satisfies ModelEventMessage));
   await deps.queue.add('reanalyze', { kind: 'reanalyze', version: m.version, activatedAt: m.activatedAt.getTime() }, { jobId: reanalyzeAfterActivationJobId(m.version, m.activatedAt) });
 }
+export { settleWithin } from './deadline';

@@ -9,7 +9,7 @@
  */
 import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
-import { QUEUE_NAMES, analyzePayload, createAnalyzeQueue, createRedis, createTopicQueue, type AnalyzePayload } from '@yuqing/queue';
+import { QUEUE_NAMES, analyzePayload, createAnalyzeQueue, createRedis, createTopicQueue, settleWithin, type AnalyzePayload } from '@yuqing/queue';
 import { Worker } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { analyzeBatch, type BatchOutcome } from './analyze-batch';
@@ -126,7 +126,12 @@ export async function startAnalyzerService(cfg: Config, opts: { log?: Logger; ev
         // Stop taking jobs, finish the batches in hand, then release everything.
         const stopping = worker.close();
         await Promise.all([batcher.drain(), reanalyzer.drain()]);
-        await Promise.race([stopping, new Promise((r) => setTimeout(r, 30_000))]);
+        // Jobs still active after the grace are left to BullMQ's stalled-job check (another
+        // analyzer takes them); analysis stores are idempotent (one row per item and engine).
+        if (!(await settleWithin(stopping, cfg.SHUTDOWN_GRACE_MS))) {
+          log.warn({ graceMs: cfg.SHUTDOWN_GRACE_MS }, 'analysis jobs still running at shutdown: left to be retried');
+          await settleWithin(worker.close(true), 1000);
+        }
         await reloader.close();
         await engine.close();
         await topicQueue.close();

@@ -30,12 +30,18 @@ export async function withDb<T>(cfg: Config, fn: (db: Pool) => Promise<T>, opts:
   }
 }
 
-/** Resolves once SIGINT or SIGTERM arrives. */
+/**
+ * Resolves once SIGINT or SIGTERM arrives. The handlers stay installed (later signals are ignored
+ * while the service stops cleanly): Ctrl-C reaches every process of the terminal's group, and
+ * `yuqing up` also sends its children SIGTERM, so each gets two signals; without a handler the
+ * second would kill it half-way through its stop.
+ */
 export function untilSignal(): Promise<NodeJS.Signals> {
   return new Promise((resolve) => {
+    let first: NodeJS.Signals | null = null;
     const on = (s: NodeJS.Signals) => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
+      if (first) return;
+      first = s;
       resolve(s);
     };
     process.on('SIGINT', on);

@@ -59,6 +59,12 @@ export interface CrawlDeps extends StoreDeps {
   /** Fetch options shared by every request (agent, timeouts, caps, address policy). */
   fetchOptions: Omit<FetchOptions, 'headers' | 'etag' | 'lastModified'>;
   now?: () => Date;
+  /**
+   * Aborted when the service stops and cuts the crawls still running: a fetch failing then is the
+   * stop's doing, not the source's, so it is not recorded against the source — the job fails and
+   * is crawled again by the next worker.
+   */
+  stopping?: AbortSignal;
 }
 
 /** What one poll did, for logs and tests. */
@@ -157,6 +163,7 @@ async function pollSource(deps: CrawlDeps, sourceId: number): Promise<CrawlRepor
     });
     return { sourceId, outcome: 'ok', newItems, seenItems };
   } catch (err) {
+    if (deps.stopping?.aborted) throw err;
     const failure =
       err instanceof CrawlFailure
         ? err

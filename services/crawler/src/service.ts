@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool } from '@yuqing/db';
-import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, type CrawlPayload } from '@yuqing/queue';
+import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, settleWithin, type CrawlPayload } from '@yuqing/queue';
 import { Worker, type Queue } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { crawlSource, type CrawlDeps } from './crawl-source';
@@ -29,7 +29,10 @@ export interface CrawlerService {
  * Builds everything one crawl needs (pool, Redis, queues, HTTP agent, robots cache, host gate)
  * without starting any loop; tests and benchmarks call crawlSource with it directly.
  */
-export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps: CrawlDeps; crawlQueue: Queue<CrawlPayload>; close(): Promise<void> }> {
+export async function createCrawlDeps(
+  cfg: Config,
+  log: Logger,
+): Promise<{ deps: CrawlDeps; crawlQueue: Queue<CrawlPayload>; close(): Promise<void>; cut(): Promise<void> }> {
   const db = createPool({ url: cfg.DATABASE_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-crawler' });
   try {
     await assertSchemaCurrent(db, cfg.DATABASE_SCHEMA);
@@ -52,10 +55,16 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
   });
   // Hot-list entries naming a place of the jurisdiction are kept too, not only those naming the police.
   const jurisdiction = cfg.JURISDICTION_FILE ? parseJurisdiction(JSON.parse(readFileSync(cfg.JURISDICTION_FILE, 'utf8'))) : [];
-  const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue, hotListWatch: createHotListWatch(jurisdiction) };
+  const stopping = new AbortController();
+  const deps: CrawlDeps = { db, cfg, log, gate, robots, fetchOptions, analyzeQueue, hotListWatch: createHotListWatch(jurisdiction), stopping: stopping.signal };
   return {
     deps,
     crawlQueue,
+    /** Cuts the fetches in flight (a stop that cannot wait for them); their crawls are not held against their sources. */
+    async cut() {
+      stopping.abort();
+      await http.destroy();
+    },
     async close() {
       await crawlQueue.close();
       await analyzeQueue.close();
@@ -69,7 +78,7 @@ export async function createCrawlDeps(cfg: Config, log: Logger): Promise<{ deps:
 /** Starts the crawler; refuses to run on an outdated schema. */
 export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = {}): Promise<CrawlerService> {
   const log = opts.log ?? createLogger('crawler', cfg.LOG_LEVEL);
-  const { deps, crawlQueue, close: closeDeps } = await createCrawlDeps(cfg, log);
+  const { deps, crawlQueue, close: closeDeps, cut } = await createCrawlDeps(cfg, log);
   const { db } = deps;
   const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
   await crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY).catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
@@ -113,8 +122,15 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
       shutdown ??= (async () => {
         await ticker.stop();
         await reconciler.stop();
-        // Let running crawls finish, but not forever: a stuck fetch is bounded by its own timeout.
-        await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.HTTP_TOTAL_TIMEOUT_MS + 5000))]);
+        // Let running crawls finish for SHUTDOWN_GRACE_MS, then cut them: a fetch may take up to
+        // HTTP_TOTAL_TIMEOUT_MS (30 s), far longer than a service manager waits. A cut crawl's job
+        // is not completed, so BullMQ hands it to the next worker; its items are stored once
+        // whichever crawl stores them (url_hash).
+        if (!(await settleWithin(worker.close(), cfg.SHUTDOWN_GRACE_MS))) {
+          log.warn({ graceMs: cfg.SHUTDOWN_GRACE_MS }, 'crawls still running at shutdown: cut (they are retried)');
+          await cut();
+          await settleWithin(worker.close(true), 1000);
+        }
         await workerConnection.quit().catch(() => undefined);
         await metricsServer?.close();
         await closeDeps();

@@ -18,7 +18,7 @@ import {
   type Queryable,
   type ReceiverKind,
 } from '@yuqing/db';
-import { createDeliverQueue, createRedis, DELIVER_QUEUE_NAME, deliverJobId, deliverPayload, type DeliverPayload } from '@yuqing/queue';
+import { createDeliverQueue, createRedis, DELIVER_QUEUE_NAME, deliverJobId, deliverPayload, settleWithin, type DeliverPayload } from '@yuqing/queue';
 import { UnrecoverableError, Worker, type ConnectionOptions, type Job, type Queue } from 'bullmq';
 import { RECEIVER_FORMATS } from './formats';
 import { postJson, PostError } from './http';
@@ -255,8 +255,10 @@ export async function startDeliveryWorker(cfg: Config, deps: DeliveryWorkerDeps)
     async close() {
       if (timer) clearInterval(timer);
       await running;
-      // A running attempt is bounded by DELIVERY_TIMEOUT_MS; do not wait much longer than that.
-      await Promise.race([worker.close(), new Promise((r) => setTimeout(r, cfg.DELIVERY_TIMEOUT_MS + 5000))]);
+      // A running attempt may take DELIVERY_TIMEOUT_MS (15 s): wait SHUTDOWN_GRACE_MS, then leave
+      // it to BullMQ's stalled-job check (the delivery's dedup key keeps a retry from sending twice
+      // once the first attempt was recorded as sent).
+      if (!(await settleWithin(worker.close(), cfg.SHUTDOWN_GRACE_MS))) await settleWithin(worker.close(true), 1000);
       await queue?.close();
       producer?.disconnect();
       connection.disconnect();

@@ -84,15 +84,29 @@ export const run: Command = async (argv, io) => {
   stopping = true;
   await demo?.stop();
   println(io.stdout, '[up] stopping services…');
+  const stopStarted = Date.now();
+  // Each service cuts its work in hand after SHUTDOWN_GRACE_MS (3 s by default) and stops within
+  // about a second of that; one still running well after is named, and killed after STOP_KILL_MS
+  // so that a service manager's own timeout is never what ends yuqing.
+  const STOP_KILL_MS = Math.max(10_000, cfg.SHUTDOWN_GRACE_MS + 5000);
   await Promise.all(
-    [...children.values()].map(
-      (c) =>
+    [...children].map(
+      ([name, c]) =>
         new Promise<void>((resolveExit) => {
-          c.once('exit', () => resolveExit());
+          const slow = setTimeout(() => println(io.stderr, `[up] ${name} is still stopping after ${Math.round((Date.now() - stopStarted) / 1000)}s…`), cfg.SHUTDOWN_GRACE_MS + 2000);
+          const kill = setTimeout(() => {
+            println(io.stderr, `[up] ${name} did not stop within ${STOP_KILL_MS / 1000}s: killed (SIGKILL)`);
+            c.kill('SIGKILL');
+          }, STOP_KILL_MS);
+          c.once('exit', () => {
+            clearTimeout(slow);
+            clearTimeout(kill);
+            resolveExit();
+          });
           c.kill('SIGTERM');
-          setTimeout(() => c.kill('SIGKILL'), 40_000).unref();
         }),
     ),
   );
+  println(io.stdout, `[up] stopped in ${((Date.now() - stopStarted) / 1000).toFixed(1)}s`);
   return 0;
 };

@@ -8,8 +8,11 @@ import { createHttpAgent, type FetchOptions } from './http';
 
 export type CrawlFetchOptions = Omit<FetchOptions, 'headers' | 'etag' | 'lastModified'>;
 
-/** The address policy, the keep-alive agent (close it when done) and the options of every fetch. */
-export function crawlFetchSetup(cfg: Config): { fetchOptions: CrawlFetchOptions; close(): Promise<void> } {
+/**
+ * The address policy, the keep-alive agent and the options of every fetch. `close` waits for the
+ * requests in flight; `destroy` cuts them (a stop that cannot wait).
+ */
+export function crawlFetchSetup(cfg: Config): { fetchOptions: CrawlFetchOptions; close(): Promise<void>; destroy(): Promise<void> } {
   // One address policy for the agent (checks resolved addresses at connect time) and for fetchUrl
   // (checks literal IPs on every redirect hop). The RSSHub instances are the bureau's own
   // components (often on a private network): reachable as configured, without listing them again
@@ -27,5 +30,6 @@ export function crawlFetchSetup(cfg: Config): { fetchOptions: CrawlFetchOptions;
       addressPolicy,
     },
     close: () => agent.close(),
+    destroy: () => agent.destroy(),
   };
 }
