@@ -109,3 +109,16 @@ export function expectCleanPage(watch: PageWatch): void {
   expect(watch.consoleErrors).toEqual([]);
   expect(watch.foreignRequests).toEqual([]);
 }
+
+/** Where the browser tests leave their screenshots (kept by CI as test artifacts; not in git). */
+export const SCREENSHOT_DIR = path.join(path.dirname(new URL(import.meta.url).pathname), '..', '..', 'test-artifacts', 'screenshots');
+
+/**
+ * Saves a full-page screenshot as test-artifacts/screenshots/<name>.png and returns its path;
+ * `name` says what it shows (`leader-overview-1366`).
+ */
+export async function saveScreenshot(page: Page, name: string): Promise<string> {
+  const file = path.join(SCREENSHOT_DIR, `${name.replace(/[^a-z0-9-]+/gi, '-')}.png`);
+  await page.screenshot({ path: file, fullPage: true });
+  return file;
+}

@@ -31,6 +31,7 @@ import { silenceRoutes } from './routes/silences';
 import { sourceRoutes } from './routes/sources';
 import { hotListRoutes } from './routes/hot-lists';
 import { overviewRoutes } from './routes/overview';
+import { overviewStreamPlugin } from './routes/overview-stream';
 import { sourceAdminRoutes } from './routes/sources-admin';
 import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
@@ -80,6 +81,8 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(modelRoutes, { cfg, db, redis });
   app.register(hotListRoutes, { db });
   app.register(overviewRoutes, { db });
+  // After the alert stream: the overview's live stream learns of alert events through its hub.
+  app.register(overviewStreamPlugin, { cfg, db, redis });
   app.register(schemeRoutes, { cfg, db });
   app.register(livePageRoutes, { cfg, db });
   return app;

@@ -1,7 +1,7 @@
 /**
  * 热榜 in a real browser (Debian's chromium driven by playwright-core) against the real server: a
  * duty officer opens the hot lists, sees each list's entries by rank with their heat, the entry that
- * names the police marked, and opens an entry's rank over time (a line through every snapshot).
+ * names the police marked, and opens an entry's rank over time (an ECharts line through every snapshot, rank 1 on top).
  * No console errors, no page errors, no request to any other host.
  *
  * Needs /usr/bin/chromium (`apt-get install -y chromium`); without it the test is skipped, visibly.
@@ -9,7 +9,7 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hotListKey, insertSource, linkHotListItemsByUrl, recordHotListSnapshot, sourceInputSchema } from '@yuqing/db';
-import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/browser';
+import { expectCleanPage, hasChromium, saveScreenshot, skipTitle } from '../../../test/support/browser';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { makeCaller } from './auth-fixtures';
 import { signIn, startPageRig, type PageRig } from './browser-fixtures';
@@ -61,10 +61,14 @@ describe.skipIf(!hasChromium)(skipTitle('hot lists view in headless Chromium'), 
     expect(await police.locator('.meta').textContent()).toContain('最高第 1 位');
 
     await police.locator('button', { hasText: '排名变化' }).click();
-    const chart = police.locator('svg.rank-chart');
-    await chart.waitFor({ state: 'visible' });
-    expect(await chart.locator('circle.rank-dot').count()).toBe(3);
+    // The rank line is drawn on canvas; its container says what it shows (3 snapshots: 3rd, 2nd, 1st).
+    const chart = police.locator('.rank-chart');
+    await chart.locator('canvas').first().waitFor({ state: 'visible' });
+    expect(await chart.getAttribute('data-snapshots')).toBe('3');
+    expect(await chart.getAttribute('aria-label')).toContain('共 3 次快照，最高第 1 位，最低第 3 位');
     expect(await police.locator('.hot-detail .summary').textContent()).toMatch(/上榜，至今在榜.*最高第 1 位，现第 1 位；热度峰值 600万；快照 3 次/);
+    await page.waitForTimeout(400); // the line's drawing animation
+    await saveScreenshot(page, 'hotlists-rank-chart');
     await expectCleanPage(rig.watch);
   });
 });

@@ -77,9 +77,10 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     expect(new URL(rig.url).hostname).toBe('127.0.0.1');
     await login('analyst1');
 
-    // The navigation an analyst has: every view; the live list first.
+    // The navigation an analyst has: every view but the admin's, 态势 first; an analyst lands on the
+    // live list.
     await page.locator('#alerts-view').waitFor({ state: 'visible' });
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜', '条目', '监测方案']);
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜', '条目', '监测方案']);
     const row = page.locator(`tr[data-alert-id="${alertId}"]`);
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     // An analyst cannot acknowledge, but can set the level and open an incident.
@@ -247,11 +248,13 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     const id = created.data.id;
 
     await login('leader1');
-    // No item corrections for a leader: no 条目 in the navigation, and #/items leads elsewhere.
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual([expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜']);
+    // No item corrections for a leader: no 条目 in the navigation, and #/items leads to the
+    // leader's home, 态势总览.
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜']);
     await page.goto(`${rig.url}/#/items`);
-    await page.waitForURL(/#\/alerts$/);
-    await page.locator('#alerts-view').waitFor({ state: 'visible' });
+    await page.waitForURL(/#\/overview$/);
+    // Shown (not `hidden`): whether it has drawn its figures yet is the overview's own test's matter.
+    await expect.poll(() => page.locator('#overview-view').evaluate((s) => s.hidden)).toBe(false);
     expect(await page.locator('#items-view').isVisible()).toBe(false);
     await page.goto(`${rig.url}/#/incidents/${id}`);
     const head = page.locator('#incident-detail .incident-head');

@@ -11,13 +11,14 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appendAlertEvent, insertAlert, withTransaction, type AlertEvent } from '@yuqing/db';
 import { publishAlertEvents } from '@yuqing/queue';
-import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/browser';
+import { expectCleanPage, hasChromium, saveScreenshot, skipTitle } from '../../../test/support/browser';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { beijingText } from '../../../test/support/time';
 import { makeCaller } from './auth-fixtures';
 import { startPageRig, type PageRig } from './browser-fixtures';
 
 const PASSWORD = 'duty-officer-pass-1';
+const ANALYST_PASSWORD = 'analyst-pass-1';
 
 describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () => {
   let t: TestEnv;
@@ -27,6 +28,7 @@ describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () =>
   beforeAll(async () => {
     t = await createTestEnv('livebrowser');
     await makeCaller(t.db, 'duty', 'pr', PASSWORD);
+    await makeCaller(t.db, 'analyst', 'analyst', ANALYST_PASSWORD);
     rig = await startPageRig(t, { env: { SSE_HEARTBEAT_MS: '5000' } });
     page = rig.page;
   });
@@ -36,7 +38,7 @@ describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () =>
     await t?.cleanup();
   });
 
-  it('log in, see a new alert appear live, acknowledge it with one click; no errors, no other host', async () => {
+  it('log in, see a new alert appear live, acknowledge it with one click, 静默 only for who may silence; no errors, no other host', async () => {
     const base = rig.url;
     expect(new URL(base).hostname).toBe('127.0.0.1');
     const response = await page.goto(`${base}/`);
@@ -83,6 +85,15 @@ describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () =>
     expect(text).toContain('未确认');
     expect(await row.getAttribute('class')).toContain('level-orange');
     expect(await page.textContent('#count')).toBe('1');
+    // The duty officer may silence the alert's notifications: 「静默」 on the row, a real button.
+    expect(await row.locator('button.silence').textContent()).toBe('静默');
+    expect(await row.locator('button.silence').getAttribute('type')).toBe('button');
+    // With all four actions (确认, 建立事件, 调整级别, 静默) the list still fits a 1366 px screen.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    expect(await row.locator('td.actions button').count()).toBe(4);
+    // (A string, not a function: this file is type-checked without the DOM library.)
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(1366);
+    await saveScreenshot(page, 'alerts-duty-1366');
     // Beijing time, although the browser runs in UTC.
     const created = (await t.db.query<{ created_at: Date }>('SELECT created_at FROM alerts WHERE id = $1', [alertId])).rows[0]?.created_at ?? new Date(0);
     expect(await row.locator('.time').textContent()).toContain(beijingText(created));
@@ -98,6 +109,17 @@ describe.skipIf(!hasChromium)(skipTitle('live page in headless Chromium'), () =>
     expect(rows[1]?.payload.byName).toBe('duty');
 
     // Log out: back to the form.
+    await page.click('#logout');
+    await page.locator('#login-view').waitFor({ state: 'visible' });
+
+    // An analyst sees the (acknowledged) alert and may adjust its level, but not silence it.
+    await page.fill('#login-name', 'analyst');
+    await page.fill('#login-password', ANALYST_PASSWORD);
+    await page.click('#login-submit');
+    await page.locator('#alerts-view').waitFor({ state: 'visible' });
+    await row.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await row.locator('button.adjust-level').count()).toBe(1);
+    expect(await row.locator('button.silence').count()).toBe(0);
     await page.click('#logout');
     await page.locator('#login-view').waitFor({ state: 'visible' });
 

@@ -129,7 +129,7 @@ describe('the overview', () => {
     expect(o.risingTopics.map((x) => x.id)).toEqual([9001]);
     const rising = o.risingTopics[0]!;
     // Items of the last 24 h: the three of today in the topic and yesterday's (15 hours before AT).
-    expect(rising).toMatchObject({ items24h: 4, itemsPrev24h: 0, level: 'yellow' });
+    expect(rising).toMatchObject({ items24h: 4, itemsPrev24h: 0, level: 'yellow', stage: '扩散期', heat: 1 });
     expect(rising.hourly).toHaveLength(24);
     expect(rising.hourly.reduce((a, b) => a + b, 0)).toBe(4);
     expect(rising.hourly[23 - 2]).toBe(1); // the item two hours before AT
@@ -139,11 +139,35 @@ describe('the overview', () => {
     ]);
   });
 
+  it('lists the newest open warnings, opinion warnings only, the latest change first', async () => {
+    const o = await loadOverview(t.db, AT);
+    expect(o.latestAlerts.map((a) => a.title).sort()).toEqual(['预警0', '预警1', '预警2']);
+    expect(o.latestAlerts.find((a) => a.title === '预警2')).toMatchObject({ level: 'red', state: 'acknowledged', topicId: null });
+    const times = o.latestAlerts.map((a) => a.updatedAt.getTime());
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    expect((await loadOverview(t.db, AT, { alerts: 2 })).latestAlerts).toHaveLength(2);
+  });
+
   it('lists incidents by status with the overdue ones, and the failing sources that are enabled', async () => {
     const o = await loadOverview(t.db, AT);
     expect(o.incidents.byStatus).toEqual({ new: 1, assessing: 0, handling: 1, responded: 1, closed: 1 });
     expect(o.incidents.overdue.map((i) => i.title)).toEqual(['逾期未回应']);
+    expect(o.incidents.overdueCount).toBe(1);
+    // Awaiting their response, by due time: the overdue one first, then the one not yet due; the
+    // responded one (past its due time, but answered) and the closed one are not awaiting anything.
+    expect(o.incidents.awaiting.map((i) => i.title)).toEqual(['逾期未回应', '处置中']);
     expect(o.failingSources.map((s) => [s.name, s.lastError, s.consecutiveErrors])).toEqual([['坏掉的源', '连接超时', 6]]);
+    expect(o.failingCount).toBe(1);
+  });
+
+  it('counts every overdue incident and failing source even beyond the rows it lists', async () => {
+    const o = await loadOverview(t.db, AT, { overdue: 0, awaiting: 1, sources: 0 });
+    expect(o.incidents.overdue).toEqual([]);
+    expect(o.incidents.overdueCount).toBe(1);
+    expect(o.incidents.awaiting.map((i) => i.title)).toEqual(['逾期未回应']);
+    expect(o.failingSources).toEqual([]);
+    // Without a row there is no window count to read: the count must not silently become 0.
+    expect(o.failingCount).toBe(1);
   });
 
   it('is served to leaders, the duty room and analysts', async () => {

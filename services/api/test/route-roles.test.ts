@@ -62,6 +62,7 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/sources/rsshub', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/hotlists', roles: READERS, request: async () => ({}) },
   { method: 'GET', url: '/api/overview', roles: READERS, request: async () => ({}) },
+  { method: 'GET', url: '/api/overview/stream', roles: READERS, request: async () => ({}), stream: true },
   { method: 'GET', url: '/api/tokens', roles: ['admin'], request: async () => ({}) },
   {
     method: 'PATCH',
@@ -348,7 +349,7 @@ it('the table is the declared policy: every non-public route has a row with exac
   }
   // And the public ones are exactly these.
   expect(declared.filter((r) => r.public).map((r) => `${r.method} ${r.url}`).sort()).toEqual(
-    ['GET /healthz', 'GET /readyz', 'POST /api/auth/login', 'POST /api/auth/logout', 'GET /', 'GET /assets/:name'].sort(),
+    ['GET /healthz', 'GET /readyz', 'POST /api/auth/login', 'POST /api/auth/logout', 'POST /api/auth/screen', 'GET /', 'GET /assets/:name'].sort(),
   );
 });
 

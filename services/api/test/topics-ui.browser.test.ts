@@ -2,7 +2,7 @@
  * The 话题 view in a real browser: Debian's chromium driven by playwright-core, against the real
  * server (startApiServer on 127.0.0.1:0, a test schema). An analyst sees the seeded topics with
  * their level, stage, counts, first source and last activity in Beijing time, narrows them by
- * minimum level and by status, opens one (the items per hour as an SVG bar chart, its stories with
+ * minimum level and by status, opens one (the items per hour as an ECharts bar chart, its stories with
  * the first poster, the level history with reasons) and opens an incident from it with 「建立事件」;
  * a leader sees the same view without that button. No console errors, no page errors, no request
  * to any host but the service; what the page did is checked against the database.
@@ -12,7 +12,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { expectCleanPage, hasChromium, skipTitle } from '../../../test/support/browser';
+import { expectCleanPage, hasChromium, saveScreenshot, skipTitle } from '../../../test/support/browser';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
 import { beijingText } from '../../../test/support/time';
 import { makeCaller } from './auth-fixtures';
@@ -96,10 +96,14 @@ describe.skipIf(!hasChromium)(skipTitle('topics view in headless Chromium'), () 
     const detail = page.locator(`#topics-body tr.topic-detail[data-topic-id="${orange}"]`);
     await detail.locator('.topic-detail-box').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await row(orange).locator('.topic-toggle').getAttribute('aria-expanded')).toBe('true');
-    // Its series: three items in the hour from 08:00 UTC, one bar.
-    const bars = detail.locator('svg.series-chart rect');
-    expect(await bars.count()).toBe(1);
-    expect(await bars.first().locator('title').textContent()).toBe(`${beijingText(T0).slice(0, 16)} 起 1 小时：3 条`);
+    // Its series: three items in the hour from 08:00 UTC, one hour drawn (on canvas, described in words).
+    const series = detail.locator('.series-chart');
+    await series.locator('canvas').first().waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await series.getAttribute('data-hours')).toBe('1');
+    expect(await series.getAttribute('data-total')).toBe('3');
+    expect(await series.getAttribute('aria-label')).toContain(`${beijingText(T0).slice(0, 16)} 起 1 小时，共 3 条`);
+    await page.waitForTimeout(400); // the bars' drawing animation
+    await saveScreenshot(page, 'topics-detail');
     // Its stories, first posted by 首发网友 on 微博 at T0, and by 警方 on 新闻网 20 minutes later.
     const stories = detail.locator('.story');
     expect(await stories.count()).toBe(2);
@@ -152,7 +156,8 @@ describe.skipIf(!hasChromium)(skipTitle('topics view in headless Chromium'), () 
     const detail = page.locator(`#topics-body tr.topic-detail[data-topic-id="${orange}"]`);
     await detail.locator('.topic-detail-box').waitFor({ state: 'visible', timeout: 10_000 });
     expect(await detail.locator('.story').count()).toBe(2);
-    expect(await detail.locator('svg.series-chart rect').count()).toBe(1);
+    await detail.locator('.series-chart canvas').first().waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await detail.locator('.series-chart').getAttribute('data-hours')).toBe('1');
     expect(await detail.locator('button.make-incident').count()).toBe(0);
     expect(await page.locator('button:visible', { hasText: '建立事件' }).count()).toBe(0);
     expectCleanPage(rig.watch);

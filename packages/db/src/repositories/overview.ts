@@ -38,6 +38,8 @@ export interface OverviewTopic {
   title: string;
   level: string;
   stage: string | null;
+  /** The topic's heat: its reach (source weights of its items), as the alerts show it. */
+  heat: number;
   /** All its items, and those of the last 24 hours and the 24 before. */
   items: number;
   items24h: number;
@@ -56,6 +58,17 @@ export interface OverviewIncident {
   dueAt: Date;
 }
 
+/** An open opinion warning (the newest few, for the warnings panel). */
+export interface OverviewAlert {
+  id: number;
+  level: 'blue' | 'yellow' | 'orange' | 'red';
+  state: 'firing' | 'acknowledged';
+  title: string;
+  topicId: number | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
 export interface Overview {
   at: Date;
   today: OverviewCounts;
@@ -64,11 +77,23 @@ export interface Overview {
   /** The last 30 Beijing days, today last (7-day trend: the last seven). */
   daily: OverviewDay[];
   openAlerts: { blue: number; yellow: number; orange: number; red: number; total: number };
+  /** The newest open warnings (most recently changed first, at most `alerts`). */
+  latestAlerts: OverviewAlert[];
   /** Open topics with items in the last 24 hours, most of them first (at most `topics`). */
   risingTopics: OverviewTopic[];
   /** Places of the jurisdiction named by the last 7 days' items, most named first. */
   places: Array<{ place: string; items: number; policeNegative: number }>;
-  incidents: { byStatus: Record<'new' | 'assessing' | 'handling' | 'responded' | 'closed', number>; overdue: OverviewIncident[] };
+  incidents: {
+    byStatus: Record<'new' | 'assessing' | 'handling' | 'responded' | 'closed', number>;
+    /** Incidents whose official response is overdue, all of them counted … */
+    overdueCount: number;
+    /** … and the first `overdue`, the longest overdue first. */
+    overdue: OverviewIncident[];
+    /** Incidents awaiting their response (new, assessing, handling), the earliest due first — so the overdue ones lead. */
+    awaiting: OverviewIncident[];
+  };
+  /** Enabled sources marked failing: how many, and the first `sources` (the latest error first). */
+  failingCount: number;
   failingSources: Array<{ id: number; name: string; lastError: string | null; lastErrorAt: Date | null; consecutiveErrors: number }>;
 }
 
@@ -94,7 +119,7 @@ function hourlyOf(ages: readonly number[]): number[] {
 }
 
 /** The overview as of `at` (default now). */
-export async function loadOverview(db: Queryable, at = new Date(), limits: { topics?: number; places?: number; overdue?: number; sources?: number } = {}): Promise<Overview> {
+export async function loadOverview(db: Queryable, at = new Date(), limits: { topics?: number; places?: number; overdue?: number; awaiting?: number; sources?: number; alerts?: number } = {}): Promise<Overview> {
   const midnight = beijingMidnight(at);
   const today = await counts(db, midnight, at);
   const lastWeek = await counts(db, new Date(midnight.getTime() - 7 * DAY), new Date(at.getTime() - 7 * DAY));
@@ -126,9 +151,24 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
     openAlerts.total += r.n;
   }
 
+  const { rows: latest } = await db.query<{ id: number; level: OverviewAlert['level']; state: OverviewAlert['state']; title: string; topic_id: number | null; created_at: Date; updated_at: Date }>(
+    `SELECT id, level, state, title, topic_id, created_at, updated_at FROM alerts
+      WHERE state <> 'resolved' AND kind = 'topic' ORDER BY updated_at DESC, id DESC LIMIT $1`,
+    [limits.alerts ?? 5],
+  );
+  const latestAlerts = latest.map((a) => ({
+    id: Number(a.id),
+    level: a.level,
+    state: a.state,
+    title: a.title,
+    topicId: a.topic_id === null ? null : Number(a.topic_id),
+    createdAt: a.created_at,
+    updatedAt: a.updated_at,
+  }));
+
   const since24 = new Date(at.getTime() - DAY);
   const since48 = new Date(at.getTime() - 2 * DAY);
-  const { rows: topicRows } = await db.query<{ id: number; title: string; level: string; stage: string | null; items: number; police_negative: number; last_at: Date; n24: number; n48: number; ages: number[] | null }>(
+  const { rows: topicRows } = await db.query<{ id: number; title: string; level: string; stage: string | null; reach: number; items: number; police_negative: number; last_at: Date; n24: number; n48: number; ages: number[] | null }>(
     `WITH recent AS (
        SELECT st.topic_id, count(*) FILTER (WHERE i.published_at >= $2)::int AS n24,
               count(*) FILTER (WHERE i.published_at < $2)::int AS n48,
@@ -137,7 +177,7 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
         WHERE i.published_at >= $1 AND i.published_at < $3
         GROUP BY st.topic_id
      )
-     SELECT t.id, t.title, t.level, t.stage, t.items, t.police_negative, t.last_at, r.n24, r.n48, r.ages
+     SELECT t.id, t.title, t.level, t.stage, t.reach, t.items, t.police_negative, t.last_at, r.n24, r.n48, r.ages
        FROM recent r JOIN topics t ON t.id = r.topic_id
       WHERE t.status = 'open' AND r.n24 > 0
       ORDER BY r.n24 DESC, r.n24 - r.n48 DESC, t.id
@@ -149,6 +189,7 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
     title: r.title,
     level: r.level,
     stage: r.stage,
+    heat: Math.round(r.reach * 10) / 10,
     items: r.items,
     items24h: r.n24,
     itemsPrev24h: r.n48,
@@ -169,18 +210,27 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
   const byStatus = { new: 0, assessing: 0, handling: 0, responded: 0, closed: 0 };
   for (const r of statusRows) byStatus[r.status] = r.n;
   // Overdue: the official response is due and has not been given (responded and closed ones have).
-  const { rows: overdue } = await db.query<{ id: number; title: string; level: string; status: string; due_at: Date }>(
+  // Those awaiting it are read by due time, so the overdue ones come first and the list doubles as both.
+  type IncidentRow = { id: number; title: string; level: string; status: string; due_at: Date };
+  const { rows: awaitingRows } = await db.query<IncidentRow>(
     `SELECT id, title, level, status, due_at FROM incidents
-      WHERE status IN ('new', 'assessing', 'handling') AND due_at < $1
-      ORDER BY due_at, id LIMIT $2`,
-    [at, limits.overdue ?? 20],
+      WHERE status IN ('new', 'assessing', 'handling')
+      ORDER BY due_at, id LIMIT $1`,
+    [Math.max(limits.awaiting ?? 10, limits.overdue ?? 20)],
   );
+  const { rows: overdueCountRows } = await db.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM incidents WHERE status IN ('new', 'assessing', 'handling') AND due_at < $1`,
+    [at],
+  );
+  const incident = (o: IncidentRow): OverviewIncident => ({ id: Number(o.id), title: o.title, level: o.level, status: o.status, dueAt: o.due_at });
+  const overdue = awaitingRows.filter((o) => o.due_at < at).slice(0, limits.overdue ?? 20);
 
   const { rows: failing } = await db.query<{ id: number; name: string; last_error: string | null; last_error_at: Date | null; consecutive_errors: number }>(
     `SELECT id, name, last_error, last_error_at, consecutive_errors FROM sources
       WHERE enabled AND status = 'failing' ORDER BY last_error_at DESC NULLS LAST, id LIMIT $1`,
     [limits.sources ?? 20],
   );
+  const { rows: failingTotal } = await db.query<{ n: number }>(`SELECT count(*)::int AS n FROM sources WHERE enabled AND status = 'failing'`);
 
   return {
     at,
@@ -188,9 +238,11 @@ export async function loadOverview(db: Queryable, at = new Date(), limits: { top
     lastWeek,
     daily,
     openAlerts,
+    latestAlerts,
     risingTopics,
     places: placeRows.map((p) => ({ place: p.place, items: p.items, policeNegative: p.negative })),
-    incidents: { byStatus, overdue: overdue.map((o) => ({ id: Number(o.id), title: o.title, level: o.level, status: o.status, dueAt: o.due_at })) },
+    incidents: { byStatus, overdueCount: overdueCountRows[0]?.n ?? 0, overdue: overdue.map(incident), awaiting: awaitingRows.slice(0, limits.awaiting ?? 10).map(incident) },
+    failingCount: failingTotal[0]?.n ?? 0,
     failingSources: failing.map((f) => ({ id: Number(f.id), name: f.name, lastError: f.last_error, lastErrorAt: f.last_error_at, consecutiveErrors: f.consecutive_errors })),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * 态势总览 (the leadership overview): GET /api/overview, for leaders, the duty room and analysts —
  * today against the same hours last week, 30 days, open warnings, rising topics, places of the
- * jurisdiction, incidents (overdue first) and failing sources, as of now.
+ * jurisdiction, incidents (overdue first) and failing sources, as of now. The page reads it live
+ * from GET /api/overview/stream (overview-stream.ts), which sends the same object.
  */
 import { loadOverview, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';

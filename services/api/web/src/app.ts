@@ -3,18 +3,20 @@
 // #/hotlists, #/items, #/schemes, #/sources, #/admin, #/admin/rules …). Each view lives in its own
 // module; the live alert stream stays open whichever view is shown.
 import './app.css';
+import * as admin from './admin';
 import * as alerts from './alerts';
 import { $, api, can, errorText, ROLE_LABELS, session, showError, type Ability } from './core';
 import * as digests from './digests';
 import * as hotlists from './hotlists';
 import * as incidents from './incidents';
 import * as items from './items';
+import * as overview from './overview';
 import * as schemes from './schemes';
 import * as sources from './sources';
 import * as topics from './topics';
 import type { User } from './wire';
 
-const SECTIONS = ['alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'noaccess-view'];
+const SECTIONS = ['overview-view', 'alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'admin-view', 'noaccess-view'];
 
 interface Route {
   name: string;
@@ -27,8 +29,13 @@ interface Route {
   leave?: () => void;
 }
 
+/** Where a role lands after signing in: a leader on 态势总览, everyone else on 预警 (else the first view it may use). */
+const HOME: Partial<Record<User['role'], string>> = { leader: 'overview' };
+const DEFAULT_HOME = 'alerts';
+
 /** Routes in navigation order: the ability a role needs, the section, and what to do on entry. */
 const ROUTES: Route[] = [
+  { name: 'overview', ability: 'overview', section: 'overview-view', enter: (_id, sub) => overview.show(sub), leave: () => overview.hide() },
   { name: 'alerts', ability: 'alerts', section: 'alerts-view', enter: () => alerts.render() },
   { name: 'incidents', ability: 'incidents', section: 'incidents-view', detailSection: 'incident-view', enter: (id) => (id ? incidents.showDetail(id) : incidents.showList()) },
   // #/digests/12 is where a pushed digest message links: after the login, open that digest's page.
@@ -39,6 +46,7 @@ const ROUTES: Route[] = [
   { name: 'items', ability: 'items', section: 'items-view', enter: () => items.show() },
   { name: 'schemes', ability: 'schemes', section: 'schemes-view', enter: () => schemes.show() },
   { name: 'sources', ability: 'sources', section: 'sources-view', enter: () => sources.show() },
+  { name: 'admin', ability: 'admin', section: 'admin-view', enter: (_id, sub) => admin.show(sub) },
 ];
 
 let current: Route | null = null;
@@ -49,15 +57,18 @@ function showOnly(section: string | null) {
 
 /** Shows the view the hash names, or the first one the role may use. */
 function route(): void {
-  if (!session.me) return;
-  const m = /^#\/([a-z]+)(?:\/(\d+|[a-z-]+))?\/?$/.exec(location.hash);
+  const me = session.me;
+  if (!me) return;
+  const m = /^#\/([a-z]+)(?:\/(\d+|[a-z][a-z0-9-]*))?\/?$/.exec(location.hash);
   const allowed = ROUTES.filter((r) => can(r.ability));
   const first = allowed[0];
   if (!first) return showOnly('noaccess-view');
   const target = allowed.find((r) => m && r.name === m[1]);
   if (!m || !target) {
-    // Unknown or not for this role: the first view it may use (replace, so Back does not loop).
-    history.replaceState(null, '', `#/${first.name}`);
+    // Unknown or not for this role: the role's home view, else the first it may use (replace, so
+    // Back does not loop). A leader starts on 态势总览; everyone else on their work list.
+    const home = allowed.find((r) => r.name === (HOME[me.role] ?? DEFAULT_HOME)) ?? first;
+    history.replaceState(null, '', `#/${home.name}`);
     return route();
   }
   const rest = m[2] ?? null;
@@ -78,6 +89,8 @@ function showLogin(message?: string): void {
   current = null;
   session.me = null;
   if (wasIn) {
+    overview.reset();
+    admin.reset();
     incidents.reset();
     digests.reset();
     topics.reset();

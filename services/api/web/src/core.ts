@@ -31,6 +31,7 @@ const ABILITIES = {
   editSchemes: ['admin', 'analyst'],
   sources: ['admin'],
   overview: ['admin', 'pr', 'analyst', 'leader'],
+  silence: ['admin', 'pr'],
   admin: ['admin'],
 } satisfies Record<string, Role[]>;
 export type Ability = keyof typeof ABILITIES;

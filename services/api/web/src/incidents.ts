@@ -2,38 +2,114 @@
 // CSV exports) and one incident (its fields, the edit form, the workflow buttons the server allows,
 // notes and leaders' instructions, the timeline, what it is linked to, and the heat before and after
 // the official response as a small SVG bar chart).
+import type { allowedTransitions } from '@yuqing/alerting';
+import type { Incident, IncidentHeat, IncidentLinks, IncidentStatusCode, IncidentTag, IncidentTimelineEntry, IncidentTimelineKind, listIncidentOwners } from '@yuqing/db';
 import {
   $, api, barChart, beijing, beijingMinute, button, can, duration, el, errorText, field, fromBeijingInput, input, LEVEL_LABELS, LEVELS, levelBadge, minimumLevelOptions, outLink, query,
   ROLE_LABELS, select, session, showError, svg, textarea, toBeijingInput,
-} from './core.js';
+} from './core';
+import type { Wire } from './wire';
 
-export const STATUS_LABELS = { new: '新建', assessing: '研判中', handling: '处置中', responded: '已回应', closed: '已结案' };
+// --- what the routes answer (services/api/src/routes/incidents.ts) ---
+/**
+ * An incident as the routes show it (incidentView): the stored incident without the response
+ * clock's bookkeeping, with its status in words and whether it is overdue now.
+ */
+type IncidentRow = Wire<Omit<Incident, 'dueAtManual' | 'responseClockFrom' | 'overdueAlertedAt'> & { statusLabel: string; overdue: boolean }>;
+/** A transition the caller may make now, and what it needs (the workflow's own answer). */
+type Transition = Wire<ReturnType<typeof allowedTransitions>[number]>;
+type TransitionNeed = NonNullable<Transition['needs']>;
+/** One timeline entry as the routes show it (timelineView). */
+type TimelineEntry = Wire<Pick<IncidentTimelineEntry, 'id' | 'at' | 'kind' | 'actorName' | 'body' | 'data'>>;
+/**
+ * One incident with everything its page shows (detailOf): GET/PATCH /api/incidents/:id, POST
+ * /api/incidents, …/transition and …/links all answer with it.
+ */
+type IncidentDetail = IncidentRow &
+  Wire<{ links: IncidentLinks; allowedTransitions: Transition[]; heat: IncidentHeat | null }> & { timeline: TimelineEntry[] };
+/** GET /api/incidents. */
+interface IncidentPage {
+  incidents: IncidentRow[];
+  nextCursor: number | null;
+}
+/** GET /api/incident-owners. */
+type Owner = Wire<Awaited<ReturnType<typeof listIncidentOwners>>[number]>;
+/** GET /api/incident-tags: the controlled vocabulary. */
+type VocabularyTag = Wire<Pick<IncidentTag, 'tag' | 'description'>>;
+
+// --- what the page sends (the routes' request schemas) ---
+interface NewIncidentBody {
+  title: string;
+  level: string;
+  category?: string;
+  jurisdiction?: string;
+  summary?: string;
+}
+interface IncidentEditBody {
+  title?: string;
+  category?: string;
+  level?: string;
+  levelReason?: string;
+  jurisdiction?: string;
+  ownerId?: number | null;
+  dueAt?: string;
+  tags?: string[];
+  freeTags?: string[];
+  summary?: string;
+}
+interface TransitionBody {
+  to: IncidentStatusCode;
+  reason?: string;
+  response?: { at: string; channel: string; text: string };
+  closingSummary?: string;
+}
+
+export const STATUS_LABELS: Record<IncidentStatusCode, string> = { new: '新建', assessing: '研判中', handling: '处置中', responded: '已回应', closed: '已结案' };
 /** Statuses in which the response clock runs. */
-const CLOCK_RUNS = new Set(['new', 'assessing', 'handling']);
-const ALERT_STATE_LABELS = { firing: '未确认', acknowledged: '已确认', resolved: '已解除' };
-const TIMELINE_LABELS = {
+const CLOCK_RUNS: ReadonlySet<string> = new Set<IncidentStatusCode>(['new', 'assessing', 'handling']);
+const ALERT_STATE_LABELS: Readonly<Record<string, string | undefined>> = { firing: '未确认', acknowledged: '已确认', resolved: '已解除' };
+const TIMELINE_LABELS: Record<IncidentTimelineKind, string> = {
   created: '创建', note: '备注', instruction: '领导批示', status: '状态变更', level: '级别调整', assign: '指派',
   due: '时限调整', response: '官方回应', link: '关联', edit: '修改', overdue: '超时',
 };
 const RESPONSE_CHANNELS = ['警方官方微博', '警方微信公众号', '警情通报', '新闻发布会', '媒体采访', '政务网站', '其他'];
 
+// Lookups by a string the server sends (a timeline entry's `data`, a user's role): an unknown one
+// shows as it is.
+const STATUS_TEXT: Readonly<Record<string, string | undefined>> = STATUS_LABELS;
+const ROLE_TEXT: Readonly<Record<string, string | undefined>> = ROLE_LABELS;
+
+/** The register's filters as sent (query string values; empty ones are left out). */
+interface Filters {
+  status: string;
+  level: string;
+  overdue: string;
+  q: string;
+}
 /** Register state: the filters as last applied and the next page's cursor. */
-const list = { filters: null, cursor: null, seq: 0 };
+const list: { filters: Filters | null; cursor: number | null; seq: number } = { filters: null, cursor: null, seq: 0 };
 /** The incident shown, the tag vocabulary and (for admins) the users who may own one: read once. */
-const detail = { id: null, incident: null, vocabulary: null, owners: null };
+const detail: { id: number | null; incident: IncidentDetail | null; vocabulary: VocabularyTag[] | null; owners: Owner[] | null } = {
+  id: null,
+  incident: null,
+  vocabulary: null,
+  owners: null,
+};
 
 // --- the response clock (redrawn every 30 s wherever it is shown) ---
-const clocks = new WeakMap();
+/** What the response clock reads of an incident (a register row or the one shown). */
+type Clocked = Pick<IncidentRow, 'status' | 'dueAt' | 'overdue' | 'responseAt'>;
+const clocks = new WeakMap<HTMLElement, Clocked>();
 
 /** `{text, overdue}` for an incident's response clock at `now`, or null once it stopped. */
-export function clockOf(inc, now) {
+export function clockOf(inc: Clocked, now: number): { text: string; overdue: boolean } | null {
   if (!CLOCK_RUNS.has(inc.status) || !inc.dueAt) return null;
   const left = Date.parse(inc.dueAt) - now;
   if (left < 0 || inc.overdue) return { text: left < 0 ? `已超时 ${duration(left)}` : '已超时', overdue: true };
   return { text: `剩余 ${duration(left)}`, overdue: false };
 }
 
-function drawClock(span) {
+function drawClock(span: HTMLElement): void {
   const inc = clocks.get(span);
   if (!inc) return;
   const c = clockOf(inc, Date.now());
@@ -41,7 +117,7 @@ function drawClock(span) {
   span.classList.toggle('overdue', Boolean(c && c.overdue));
 }
 
-function clockSpan(inc) {
+function clockSpan(inc: Clocked): HTMLSpanElement {
   const span = el('span', 'clock');
   clocks.set(span, inc);
   drawClock(span);
@@ -49,27 +125,27 @@ function clockSpan(inc) {
 }
 
 setInterval(() => {
-  for (const span of document.querySelectorAll('.clock')) drawClock(span);
+  for (const span of document.querySelectorAll<HTMLElement>('.clock')) drawClock(span);
 }, 30_000);
 
-function statusBadge(status, label) {
-  return el('span', `status status-${status}`, label || STATUS_LABELS[status] || status);
+function statusBadge(status: string, label?: string | null): HTMLSpanElement {
+  return el('span', `status status-${status}`, label || STATUS_TEXT[status] || status);
 }
 
-const isOverdue = (inc) => Boolean(clockOf(inc, Date.now())?.overdue);
+const isOverdue = (inc: Clocked): boolean => Boolean(clockOf(inc, Date.now())?.overdue);
 
 // --- the register ---
-function readFilters() {
-  const status = $('f-status').value;
+function readFilters(): Filters {
+  const status = $<HTMLSelectElement>('f-status').value;
   return {
     status: status === 'open' ? 'new,assessing,handling,responded' : status,
-    level: $('f-level').value,
-    overdue: $('f-overdue').checked ? 'true' : '',
-    q: $('f-q').value.trim(),
+    level: $<HTMLSelectElement>('f-level').value,
+    overdue: $<HTMLInputElement>('f-overdue').checked ? 'true' : '',
+    q: $<HTMLInputElement>('f-q').value.trim(),
   };
 }
 
-function incidentRow(inc) {
+function incidentRow(inc: IncidentRow): HTMLTableRowElement {
   const tr = el('tr', `level-${inc.level}`);
   tr.dataset.incidentId = String(inc.id);
   if (isOverdue(inc)) tr.classList.add('overdue');
@@ -89,14 +165,14 @@ function incidentRow(inc) {
   return tr;
 }
 
-async function loadList(reset) {
+async function loadList(reset: boolean): Promise<void> {
   // Only the latest request's answer is shown (filters changed quickly, 加载更多 clicked twice).
   const seq = ++list.seq;
   if (reset) {
     list.filters = readFilters();
     list.cursor = null;
   }
-  const r = await api('GET', `/api/incidents${query({ ...list.filters, limit: 50, cursor: list.cursor })}`);
+  const r = await api<IncidentPage>('GET', `/api/incidents${query({ ...list.filters, limit: 50, cursor: list.cursor })}`);
   if (seq !== list.seq || r.status === 401) return;
   if (r.status !== 200) return showError($('inc-error'), errorText(r, '事件列表加载失败'));
   showError($('inc-error'), '');
@@ -109,15 +185,15 @@ async function loadList(reset) {
 }
 
 /** #/incidents */
-export function showList() {
+export function showList(): void {
   $('inc-new').hidden = !can('createIncident');
   loadList(true).catch(() => undefined);
 }
 
-function setUpList() {
+function setUpList(): void {
   // The register's level filter is a minimum (blue < yellow < orange < red).
-  minimumLevelOptions($('f-level'));
-  const status = $('f-status');
+  minimumLevelOptions($<HTMLSelectElement>('f-level'));
+  const status = $<HTMLSelectElement>('f-status');
   for (const [v, label] of Object.entries(STATUS_LABELS)) {
     const o = el('option', null, label);
     o.value = v;
@@ -131,84 +207,88 @@ function setUpList() {
   $('inc-more').addEventListener('click', () => loadList(false).catch(() => undefined));
 
   // 「新建事件」 without an alert: title and level are enough to start.
-  const newLevel = $('new-level');
+  const newLevel = $<HTMLSelectElement>('new-level');
   for (const l of LEVELS) {
     const o = el('option', null, LEVEL_LABELS[l]);
     o.value = l;
     newLevel.append(o);
   }
+  const form = $<HTMLFormElement>('new-incident');
+  const submit = $<HTMLButtonElement>('new-submit');
   $('inc-new').addEventListener('click', () => {
-    $('new-incident').hidden = false;
+    form.hidden = false;
     $('new-title').focus();
   });
   $('new-cancel').addEventListener('click', () => {
-    $('new-incident').hidden = true;
+    form.hidden = true;
   });
-  $('new-incident').addEventListener('submit', async (ev) => {
+  form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = { title: $('new-title').value.trim(), level: $('new-level').value };
-    for (const [key, id] of [['category', 'new-category'], ['jurisdiction', 'new-jurisdiction'], ['summary', 'new-summary']]) {
-      const v = $(id).value.trim();
+    const body: NewIncidentBody = { title: $<HTMLInputElement>('new-title').value.trim(), level: newLevel.value };
+    const optional = [['category', 'new-category'], ['jurisdiction', 'new-jurisdiction'], ['summary', 'new-summary']] as const;
+    for (const [key, id] of optional) {
+      const v = $<HTMLInputElement | HTMLTextAreaElement>(id).value.trim();
       if (v) body[key] = v;
     }
     if (!body.title) return showError($('new-error'), '请填写事件标题');
-    $('new-submit').disabled = true;
-    const r = await api('POST', '/api/incidents', body);
-    $('new-submit').disabled = false;
+    submit.disabled = true;
+    const r = await api<IncidentDetail>('POST', '/api/incidents', body);
+    submit.disabled = false;
     if (r.status === 401) return;
     if (r.status !== 201 && r.status !== 200) return showError($('new-error'), errorText(r, '建立事件失败'));
     showError($('new-error'), '');
-    $('new-incident').reset();
-    $('new-incident').hidden = true;
-    location.hash = `#/incidents/${((r.data && r.data.incident) || r.data).id}`;
+    form.reset();
+    form.hidden = true;
+    location.hash = `#/incidents/${r.data.id}`;
   });
 }
 
 // --- one incident ---
 /** #/incidents/:id */
-export async function showDetail(id) {
+export async function showDetail(id: number): Promise<void> {
   const box = $('incident-detail');
   if (detail.id !== id) {
     detail.id = id;
     detail.incident = null;
     box.replaceChildren(el('p', 'empty', '加载中…'));
   }
-  const r = await api('GET', `/api/incidents/${id}`);
+  const r = await api<IncidentDetail>('GET', `/api/incidents/${id}`);
   if (detail.id !== id || r.status === 401) return;
   if (r.status !== 200) {
     box.replaceChildren(backLink(), el('p', 'error', errorText(r, '事件加载失败')));
     return;
   }
-  detail.incident = (r.data && r.data.incident) || r.data;
+  detail.incident = r.data;
   renderDetail();
 }
 
-function backLink() {
+function backLink(): HTMLAnchorElement {
   const a = el('a', 'back', '← 返回事件列表');
   a.href = '#/incidents';
   return a;
 }
 
-function card(title, cls) {
+function card(title: string | null, cls?: string): HTMLElement {
   const c = el('section', `card ${cls || ''}`.trim());
   if (title) c.append(el('h3', null, title));
   return c;
 }
 
-function dlRow(dl, term, ...values) {
+function dlRow(dl: HTMLDListElement, term: string, ...values: Array<string | Node>): void {
   const dd = el('dd');
   for (const v of values) dd.append(typeof v === 'string' ? document.createTextNode(v) : v);
   dl.append(el('dt', null, term), dd);
 }
 
 /** The latest timeline entry of a kind (who changed the level, and when). */
-function latest(inc, kind) {
+function latest(inc: IncidentDetail, kind: IncidentTimelineKind): TimelineEntry | null {
   const t = (inc.timeline || []).filter((e) => e.kind === kind);
   return t.at(-1) || null;
 }
 
-function renderDetail() {
+function renderDetail(): void {
   const inc = detail.incident;
+  if (!inc) return;
   const box = $('incident-detail');
   const head = el('div', 'incident-head');
   const h = el('h2', 'incident-title');
@@ -225,13 +305,13 @@ function renderDetail() {
 
   const grid = el('div', 'detail-grid');
   grid.append(fieldsCard(inc), workflowCard(inc));
-  const parts = [backLink(), head, err, grid];
+  const parts: HTMLElement[] = [backLink(), head, err, grid];
   if (inc.heat) parts.push(heatCard(inc.heat));
   parts.push(linksCard(inc), timelineCard(inc));
   box.replaceChildren(...parts);
 }
 
-function fieldsCard(inc) {
+function fieldsCard(inc: IncidentDetail): HTMLElement {
   const c = card(null, 'fields');
   const h = el('div', 'card-head');
   h.append(el('h3', null, '基本信息'));
@@ -279,7 +359,7 @@ function fieldsCard(inc) {
 }
 
 // --- workflow ---
-function workflowCard(inc) {
+function workflowCard(inc: IncidentDetail): HTMLElement {
   const c = card('处置流程', 'workflow');
   const steps = el('ol', 'steps');
   for (const [status, label] of Object.entries(STATUS_LABELS)) {
@@ -293,9 +373,12 @@ function workflowCard(inc) {
     const b = button(t.label || STATUS_LABELS[t.to] || t.to, 'transition');
     b.dataset.to = t.to;
     b.addEventListener('click', () => {
-      if (!t.needs) return transition(inc, { to: t.to }, b);
-      formBox.replaceChildren(transitionForm(inc, t, formBox));
-      formBox.querySelector('textarea, input')?.focus();
+      if (!t.needs) {
+        transition(inc, { to: t.to }, b).catch(() => undefined);
+        return;
+      }
+      formBox.replaceChildren(transitionForm(inc, t, t.needs, formBox));
+      formBox.querySelector<HTMLElement>('textarea, input')?.focus();
     });
     buttons.append(b);
   }
@@ -305,14 +388,15 @@ function workflowCard(inc) {
 }
 
 /** The form a transition needs: the official response, the closing summary, or a reason. */
-function transitionForm(inc, t, formBox) {
+function transitionForm(inc: IncidentDetail, t: Transition, needs: TransitionNeed, formBox: HTMLElement): HTMLFormElement {
   const form = el('form', 'transition-form');
-  form.dataset.needs = t.needs;
+  form.dataset.needs = needs;
   const err = el('p', 'error');
   err.hidden = true;
   const label = t.label || STATUS_LABELS[t.to] || t.to;
-  let read;
-  if (t.needs === 'response') {
+  /** The request body, or what is missing (in words). */
+  let read: () => TransitionBody | string;
+  if (needs === 'response') {
     const at = input('datetime-local', toBeijingInput(new Date().toISOString()), { name: 'at', required: '' });
     const channel = input('text', '', { name: 'channel', required: '', maxlength: '100', list: 'response-channels', placeholder: '如：警方官方微博' });
     const list = el('datalist');
@@ -331,7 +415,7 @@ function transitionForm(inc, t, formBox) {
       if (!text.value.trim()) return '请填写回应内容';
       return { to: t.to, response: { at: when, channel: channel.value.trim(), text: text.value.trim() } };
     };
-  } else if (t.needs === 'closingSummary') {
+  } else if (needs === 'closingSummary') {
     const text = textarea('', { name: 'closingSummary', required: '', rows: '4', maxlength: '5000', placeholder: '处置经过与结果' });
     form.append(el('h4', null, label), field('结案摘要', text));
     read = () => (text.value.trim() ? { to: t.to, closingSummary: text.value.trim() } : '请填写结案摘要');
@@ -352,9 +436,9 @@ function transitionForm(inc, t, formBox) {
   return form;
 }
 
-async function transition(inc, body, btn, err) {
+async function transition(inc: IncidentDetail, body: TransitionBody, btn: HTMLButtonElement, err?: HTMLElement): Promise<void> {
   btn.disabled = true;
-  const r = await api('POST', `/api/incidents/${inc.id}/transition`, body);
+  const r = await api<IncidentDetail>('POST', `/api/incidents/${inc.id}/transition`, body);
   btn.disabled = false;
   if (r.status === 401) return;
   if (r.status !== 200) return showError(err || $('incident-error'), errorText(r, '操作失败'));
@@ -362,37 +446,40 @@ async function transition(inc, body, btn, err) {
 }
 
 /** Redraws the page from an answer that is the whole incident (transition, edit). */
-function showAnswered(incident) {
+function showAnswered(incident: IncidentDetail | null): void {
   if (!incident || detail.id !== incident.id) return;
   detail.incident = incident;
   renderDetail();
 }
 
 // --- edit ---
-const splitTags = (s) => [...new Set(s.split(/[,，、;；\s]+/).map((t) => t.trim()).filter(Boolean))];
-const sameList = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+const splitTags = (s: string): string[] => [...new Set(s.split(/[,，、;；\s]+/).map((t) => t.trim()).filter(Boolean))];
+const sameList = (a: readonly string[], b: readonly string[]): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
-async function vocabulary() {
+async function vocabulary(): Promise<VocabularyTag[]> {
   if (detail.vocabulary) return detail.vocabulary;
-  const r = await api('GET', '/api/incident-tags');
+  const r = await api<{ tags: VocabularyTag[] }>('GET', '/api/incident-tags');
   if (r.status === 200 && r.data && Array.isArray(r.data.tags)) detail.vocabulary = r.data.tags;
   return detail.vocabulary || [];
 }
 
 /** People an incident may be assigned to (every enabled user who handles incidents). */
-async function assignable() {
+async function assignable(): Promise<Owner[]> {
   if (detail.owners) return detail.owners;
-  const r = await api('GET', '/api/incident-owners');
+  const r = await api<{ owners: Owner[] }>('GET', '/api/incident-owners');
   if (r.status !== 200 || !r.data || !Array.isArray(r.data.owners)) return [];
   detail.owners = r.data.owners;
   return detail.owners;
 }
 
-function editForm(inc, vocab, people) {
+function editForm(inc: IncidentDetail, vocab: readonly VocabularyTag[], people: readonly Owner[]): HTMLFormElement {
   const form = el('form', 'edit-form');
   const title = input('text', inc.title, { name: 'title', required: '', maxlength: '200' });
   const category = input('text', inc.category, { name: 'category', maxlength: '50' });
-  const level = select(LEVELS.map((l) => [l, LEVEL_LABELS[l]]), inc.level);
+  const level = select(
+    LEVELS.map((l): [string, string] => [l, LEVEL_LABELS[l] ?? l]),
+    inc.level,
+  );
   level.name = 'level';
   const levelReason = input('text', '', { name: 'levelReason', maxlength: '500', placeholder: '调整级别时必填' });
   const reasonField = field('级别调整理由', levelReason);
@@ -401,11 +488,11 @@ function editForm(inc, vocab, people) {
     reasonField.hidden = level.value === inc.level;
   });
   const jurisdiction = input('text', inc.jurisdiction, { name: 'jurisdiction', maxlength: '100' });
-  const owners = [['', '未指派']];
+  const owners: Array<[string, string]> = [['', '未指派']];
   if (inc.ownerId) owners.push([String(inc.ownerId), inc.ownerName || `用户 #${inc.ownerId}`]);
   if (session.me && session.me.id !== inc.ownerId) owners.push([String(session.me.id), `${session.me.displayName || session.me.name}（我）`]);
   for (const u of people) {
-    if (!owners.some(([id]) => id === String(u.id))) owners.push([String(u.id), `${u.displayName || u.name}（${ROLE_LABELS[u.role] || u.role}）`]);
+    if (!owners.some(([id]) => id === String(u.id))) owners.push([String(u.id), `${u.displayName || u.name}（${ROLE_TEXT[u.role] || u.role}）`]);
   }
   const owner = select(owners, inc.ownerId ? String(inc.ownerId) : '');
   owner.name = 'ownerId';
@@ -437,7 +524,7 @@ function editForm(inc, vocab, people) {
 
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const body = {};
+    const body: IncidentEditBody = {};
     if (title.value.trim() !== inc.title) body.title = title.value.trim();
     if (category.value.trim() !== (inc.category || '')) body.category = category.value.trim();
     if (level.value !== inc.level) {
@@ -453,7 +540,7 @@ function editForm(inc, vocab, people) {
       if (!when) return showError(err, '回应时限无效');
       body.dueAt = when;
     }
-    const tags = [...tagBox.querySelectorAll('input:checked')].map((b) => b.value);
+    const tags = [...tagBox.querySelectorAll<HTMLInputElement>('input:checked')].map((b) => b.value);
     if (vocab.length && !sameList(tags, (inc.tags || []).filter((t) => vocab.some((v) => v.tag === t)))) body.tags = tags;
     const free = splitTags(freeTags.value);
     if (!sameList(free, inc.freeTags || [])) body.freeTags = free;
@@ -461,7 +548,7 @@ function editForm(inc, vocab, people) {
     if (!body.title && 'title' in body) return showError(err, '标题不能为空');
     if (!Object.keys(body).length) return showError(err, '没有修改');
     save.disabled = true;
-    const r = await api('PATCH', `/api/incidents/${inc.id}`, body);
+    const r = await api<IncidentDetail>('PATCH', `/api/incidents/${inc.id}`, body);
     save.disabled = false;
     if (r.status === 401) return;
     if (r.status !== 200) return showError(err, errorText(r, '保存失败'));
@@ -472,7 +559,7 @@ function editForm(inc, vocab, people) {
 
 // --- heat before and after the response ---
 /** Items per hour before (grey) and after (blue) the response, with a line at the response. */
-export function heatChart(heat) {
+export function heatChart(heat: Wire<IncidentHeat>): SVGElement {
   const before = heat.before.perHour || [];
   const after = heat.after.perHour || [];
   const bars = [
@@ -488,7 +575,7 @@ export function heatChart(heat) {
   return chart;
 }
 
-function heatCard(heat) {
+function heatCard(heat: Wire<IncidentHeat>): HTMLElement {
   const c = card('回应前后热度', 'heat-card');
   c.append(heatChart(heat));
   const hoursAfter = (heat.after.perHour || []).length;
@@ -497,7 +584,7 @@ function heatCard(heat) {
 }
 
 // --- links and timeline ---
-function linksCard(inc) {
+function linksCard(inc: IncidentDetail): HTMLElement {
   const c = card('关联内容', 'links');
   const links = inc.links || { alerts: [], topics: [], items: [] };
   const ul = el('ul', 'link-list');
@@ -525,15 +612,20 @@ function linksCard(inc) {
   return c;
 }
 
-function timelineText(e) {
+/** A value of a timeline entry's `data` (free-form JSON) as text; anything but a string is none. */
+const dataText = (v: unknown): string => (typeof v === 'string' ? v : '');
+
+function timelineText(e: TimelineEntry): string {
   if (e.body) return e.body;
   const d = e.data || {};
-  if (e.kind === 'status' && d.to) return `${STATUS_LABELS[d.from] || d.from || ''} → ${STATUS_LABELS[d.to] || d.to}`;
-  if (e.kind === 'level' && d.to) return `${LEVEL_LABELS[d.from] || d.from || ''} → ${LEVEL_LABELS[d.to] || d.to}`;
+  const from = dataText(d.from);
+  const to = dataText(d.to);
+  if (e.kind === 'status' && to) return `${STATUS_TEXT[from] || from} → ${STATUS_TEXT[to] || to}`;
+  if (e.kind === 'level' && to) return `${LEVEL_LABELS[from] || from} → ${LEVEL_LABELS[to] || to}`;
   return '';
 }
 
-function timelineCard(inc) {
+function timelineCard(inc: IncidentDetail): HTMLElement {
   const c = card('时间线', 'timeline-card');
   const ol = el('ol', 'timeline');
   for (const e of inc.timeline || []) {
@@ -549,12 +641,12 @@ function timelineCard(inc) {
   return c;
 }
 
-function noteForm(inc) {
+function noteForm(inc: IncidentDetail): HTMLFormElement {
   const form = el('form', 'note-form');
   const body = textarea('', { name: 'body', rows: '3', maxlength: '5000', placeholder: can('instruction') ? '批示或备注内容' : '备注内容' });
   const err = el('p', 'error');
   err.hidden = true;
-  let kind = null;
+  let kind: HTMLSelectElement | null = null;
   if (can('instruction')) {
     kind = select([['instruction', '领导批示'], ['note', '备注']], 'instruction');
     kind.name = 'kind';
@@ -568,7 +660,7 @@ function noteForm(inc) {
     ev.preventDefault();
     if (!body.value.trim()) return showError(err, '请填写内容');
     submit.disabled = true;
-    const r = await api('POST', `/api/incidents/${inc.id}/notes`, { body: body.value.trim(), ...(kind ? { kind: kind.value } : {}) });
+    const r = await api<TimelineEntry>('POST', `/api/incidents/${inc.id}/notes`, { body: body.value.trim(), ...(kind ? { kind: kind.value } : {}) });
     submit.disabled = false;
     if (r.status === 401) return;
     if (r.status !== 200 && r.status !== 201) return showError(err, errorText(r, '提交失败'));
@@ -578,7 +670,7 @@ function noteForm(inc) {
 }
 
 /** Logged out: forget what was shown. */
-export function reset() {
+export function reset(): void {
   detail.id = null;
   detail.incident = null;
   detail.vocabulary = null;

@@ -5,17 +5,65 @@
 // their health, and how many items matched in the last 24 hours and each of the last 7 Beijing days;
 // a scheme opens to each source's last success and error and its latest matched items. The editor's
 // 预览 shows what the scheme would have matched in the last 7 days before it is saved.
-import { $, api, beijingMinute, button, can, dailySparkline, el, errorText, input, outLink, readableRoute, session, showError } from './core.js';
+import type {
+  CatalogueEntry,
+  NewScheme,
+  SCHEME_LIMITS,
+  Scheme,
+  SchemeItem,
+  SchemeMatchStats,
+  SchemePreview,
+  SchemePreviewInput,
+  SchemeSourceChange,
+  SchemeSourceView,
+  SEARCH_ROUTES,
+  SearchPlan,
+  SearchRouteKey,
+  WordListKey,
+} from '@yuqing/db';
+import { $, api, beijingMinute, button, can, dailySparkline, el, errorText, input, outLink, readableRoute, session, showError } from './core';
+import type { Wire } from './wire';
 
-const LISTS = [
+// --- what the routes answer (services/api/src/routes/schemes.ts builds these inline from the repository's types) ---
+/** One keyword-search route a scheme may use (searchRoutes()). */
+type SearchRouteView = Wire<{
+  key: SearchRouteKey;
+  label: (typeof SEARCH_ROUTES)[SearchRouteKey]['label'];
+  catalogueId: (typeof SEARCH_ROUTES)[SearchRouteKey]['catalogueId'];
+  route: CatalogueEntry['route'] | null;
+  needs: CatalogueEntry['needs'];
+}>;
+/** A scheme with its generated sources and matches (schemeView()). */
+type SchemeView = Wire<Scheme & { searches: SearchPlan; generated: SchemeSourceView[]; matches: SchemeMatchStats }>;
+type GeneratedSource = SchemeView['generated'][number];
+/** GET /api/schemes */
+type SchemeList = Wire<{ days: string[]; limits: typeof SCHEME_LIMITS; searchRoutes: SearchRouteView[]; schemes: SchemeView[] }>;
+/** GET /api/schemes/:id */
+type SchemeDetail = Wire<{ days: string[]; scheme: SchemeView; recentItems: SchemeItem[] }>;
+/** A change to a source as a save or delete lists it (changeView()). */
+type SourceChange = Wire<Pick<SchemeSourceChange, 'action' | 'search' | 'keyword' | 'sourceId'> & { name: string | null }>;
+/** PUT /api/schemes/:id, POST /api/schemes (DELETE has no `omitted`). */
+type SchemeSaved = Wire<{ scheme: Scheme; sourceChanges: SourceChange[]; omitted?: Partial<Record<string, string[]>> }>;
+/** POST /api/schemes/preview */
+type PreviewResult = Wire<SchemePreview & { searches: SearchPlan; sources: SchemePreviewInput['sources'] }>;
+/** GET /api/schemes/gazetteer (gazetteer() in the route). */
+interface Gazetteer {
+  configured: boolean;
+  entries: Array<{ name: string; aliases: string[]; kind: string }>;
+  error: string | null;
+}
+/** What the editor sends (POST/PUT /api/schemes): every field of a scheme. */
+type SchemeBody = Wire<NewScheme>;
+type Item = Wire<SchemeItem>;
+
+const LISTS: ReadonlyArray<readonly [WordListKey, string, string]> = [
   ['placeWords', '地域词', '如 青石、白沙镇：辖区的区县、街道、乡镇、派出所辖区、地标'],
   ['subjectWords', '主体词', '如 派出所、民警、交警、辅警、本局简称'],
   ['eventWords', '事件词', '如 打人、暴力执法、通报、冲突'],
   ['excludeWords', '排除词', '含有任一排除词的信息不计入，如 演习、招聘'],
 ];
-const LIST_LABELS = Object.fromEntries(LISTS.map(([k, l]) => [k, l]));
-const MATCH_LABELS = { all: '全部类别均需命中', any: '任一类别命中即可' };
-const NEEDS_LABELS = { PUPPETEER: '浏览器（PUPPETEER）' };
+const listLabel = (key: WordListKey): string => LISTS.find(([k]) => k === key)?.[1] ?? key;
+const NEEDS_LABELS: Record<string, string> = { PUPPETEER: '浏览器（PUPPETEER）' };
 /** What a word may be (the service checks the same; this only says it sooner). */
 const MAX_WORDS = 200;
 const MAX_CHARS = 40;
@@ -24,36 +72,53 @@ const SEPARATORS = /[\s,，、;；]+/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 const COLUMNS = 6;
 
-const state = {
-  seq: 0,
+type Health = 'ok' | 'failing' | 'pending' | 'disabled';
+
+const state: {
+  seq: number;
   /** GET /api/schemes as last loaded. */
-  data: null,
+  data: SchemeList | null;
   /** The editor: the scheme being edited (null: a new one), its word lists, whether the user has typed. */
+  editing: SchemeView | null;
+  words: Record<WordListKey, string[]>;
+  touched: boolean;
+  previewSeq: number;
+  gazetteer: Gazetteer | null;
+  /** Opened rows: scheme id → detail row. */
+  open: Map<number, HTMLTableRowElement>;
+  highlight: number | null;
+} = {
+  seq: 0,
+  data: null,
   editing: null,
   words: { placeWords: [], subjectWords: [], eventWords: [], excludeWords: [] },
   touched: false,
   previewSeq: 0,
   gazetteer: null,
-  /** Opened rows: scheme id → detail row. */
   open: new Map(),
   highlight: null,
 };
 
-const norm = (w) => w.normalize('NFKC').toLowerCase();
-const canEdit = () => can('editSchemes');
+/** The editor's tag inputs (built once in setUp): the box of chips and the text entry in it. */
+const tagInputs = new Map<WordListKey, { box: HTMLDivElement; entry: HTMLInputElement }>();
 
-function done(message) {
+const norm = (w: string): string => w.normalize('NFKC').toLowerCase();
+const canEdit = (): boolean => can('editSchemes');
+
+function done(message?: string | null): void {
   $('sch-done').textContent = message || '';
   $('sch-done').hidden = !message;
 }
 
-const routeLabel = (key) => {
+const routeLabel = (key: string): string => {
   const r = state.data && state.data.searchRoutes.find((x) => x.key === key);
   return r ? r.label : key;
 };
 
+const needsText = (needs: readonly string[]): string => needs.map((n) => NEEDS_LABELS[n] || n).join('、');
+
 /** A generated source's health: 停用, 故障, 待抓取 (never polled) or 正常. */
-function healthOf(g) {
+function healthOf(g: GeneratedSource): [Health, string] {
   if (!g.enabled) return ['disabled', '停用'];
   if (g.status === 'failing') return ['failing', '故障'];
   if (!g.lastPolledAt) return ['pending', '待抓取'];
@@ -62,7 +127,7 @@ function healthOf(g) {
 
 // --- the list ---
 /** The words of a scheme, one line per kind, long lists cut short (all of them on hover). */
-function wordsCell(s) {
+function wordsCell(s: SchemeView): HTMLTableCellElement {
   const td = el('td', 'sch-words');
   for (const [key, label] of LISTS) {
     const words = s[key] || [];
@@ -79,13 +144,13 @@ function wordsCell(s) {
 }
 
 /** The generated sources of a scheme, each with its health; the failing ones say why. */
-function sourcesCell(s) {
+function sourcesCell(s: SchemeView, data: SchemeList): HTMLTableCellElement {
   const td = el('td', 'sch-sources');
   if (!s.generated.length) {
     td.append(el('span', 'summary', s.sources.length ? '无（没有可生成的检索）' : '未选检索渠道'));
     return td;
   }
-  const counts = { ok: 0, failing: 0, pending: 0, disabled: 0 };
+  const counts: Record<Health, number> = { ok: 0, failing: 0, pending: 0, disabled: 0 };
   for (const g of s.generated) counts[healthOf(g)[0]]++;
   const parts = [`${s.generated.length} 个`];
   if (counts.ok) parts.push(`正常 ${counts.ok}`);
@@ -98,7 +163,7 @@ function sourcesCell(s) {
     const [cls, text] = healthOf(g);
     const li = el('li', `sch-source health-row-${cls}`);
     li.dataset.sourceId = String(g.sourceId);
-    li.append(el('span', `health health-${cls === 'pending' ? 'pending' : cls}`, text), el('span', 'sch-keyword', `${routeLabel(g.search)}：${g.keyword}`));
+    li.append(el('span', `health health-${cls}`, text), el('span', 'sch-keyword', `${routeLabel(g.search)}：${g.keyword}`));
     if (!g.generated) li.append(el('span', 'tag free', '已有信息源'));
     if (g.enabled && g.consecutiveErrors > 0 && g.lastError) {
       const err = el('div', 'error-text sch-source-error', g.lastError.length > 80 ? `${g.lastError.slice(0, 80)}…` : g.lastError);
@@ -108,11 +173,11 @@ function sourcesCell(s) {
     ul.append(li);
   }
   td.append(ul);
-  if (s.searches && s.searches.omitted.length) td.append(el('div', 'summary omitted', `另有 ${s.searches.omitted.length} 个检索未生成（每个渠道最多 ${state.data.limits.searchesPerRoute} 个）`));
+  if (s.searches.omitted.length) td.append(el('div', 'summary omitted', `另有 ${s.searches.omitted.length} 个检索未生成（每个渠道最多 ${data.limits.searchesPerRoute} 个）`));
   return td;
 }
 
-function schemeRow(s) {
+function schemeRow(s: SchemeView, data: SchemeList): HTMLTableRowElement {
   const tr = el('tr', `scheme-row${s.enabled ? '' : ' row-disabled'}`);
   tr.dataset.schemeId = String(s.id);
   if (state.highlight === s.id) tr.classList.add('fresh');
@@ -123,7 +188,7 @@ function schemeRow(s) {
   const name = el('td', 'sch-name');
   const toggle = button(s.name, 'scheme-toggle title');
   toggle.setAttribute('aria-expanded', 'false');
-  toggle.addEventListener('click', () => toggleDetail(tr, s).catch(() => undefined));
+  toggle.addEventListener('click', () => toggleDetail(tr, toggle, s).catch(() => undefined));
   name.append(toggle);
   const tags = el('div', 'tags');
   if (s.jurisdiction) tags.append(el('span', 'tag jurisdiction', '本辖区'));
@@ -135,7 +200,7 @@ function schemeRow(s) {
 
   const matches = el('td', 'sch-matches');
   const m = s.matches;
-  matches.append(el('div', 'sch-counts', `近24小时 ${m.items24h} · 近7日 ${m.items7d}`), dailySparkline(m.daily, state.data.days, '近7日每日命中'));
+  matches.append(el('div', 'sch-counts', `近24小时 ${m.items24h} · 近7日 ${m.items7d}`), dailySparkline(m.daily, data.days, '近7日每日命中'));
 
   const actions = el('td', 'actions');
   if (canEdit()) {
@@ -144,26 +209,27 @@ function schemeRow(s) {
     const remove = button('删除', 'secondary danger remove', () => removeScheme(s, remove).catch(() => undefined));
     actions.append(edit, onoff, remove);
   }
-  tr.append(status, name, wordsCell(s), sourcesCell(s), matches, actions);
+  tr.append(status, name, wordsCell(s), sourcesCell(s, data), matches, actions);
   return tr;
 }
 
-function render() {
-  if (!state.data) return;
+function render(): void {
+  const data = state.data;
+  if (!data) return;
   state.open.clear();
-  const rows = state.data.schemes.map(schemeRow);
+  const rows = data.schemes.map((s) => schemeRow(s, data));
   state.highlight = null;
   $('schemes-body').replaceChildren(...rows);
   $('schemes-empty').hidden = rows.length > 0;
-  const all = state.data.schemes;
+  const all = data.schemes;
   const failing = all.reduce((n, s) => n + s.generated.filter((g) => g.enabled && g.status === 'failing').length, 0);
   $('sch-summary').textContent = all.length ? `共 ${all.length} 个 · 启用 ${all.filter((s) => s.enabled).length} · 检索信息源 ${all.reduce((n, s) => n + s.generated.length, 0)} 个（故障 ${failing}）` : '';
   $('sch-sources-link').hidden = !can('sources');
 }
 
-async function load() {
+async function load(): Promise<boolean> {
   const seq = ++state.seq;
-  const r = await api('GET', '/api/schemes');
+  const r = await api<SchemeList>('GET', '/api/schemes');
   if (seq !== state.seq || r.status === 401) return false;
   if (r.status !== 200) {
     showError($('schemes-error'), errorText(r, '监测方案加载失败'));
@@ -177,8 +243,7 @@ async function load() {
 }
 
 /** One scheme opened under its row: each source's health in full and the latest matched items. */
-async function toggleDetail(tr, s) {
-  const toggle = tr.querySelector('.scheme-toggle');
+async function toggleDetail(tr: HTMLTableRowElement, toggle: HTMLButtonElement, s: SchemeView): Promise<void> {
   const openRow = state.open.get(s.id);
   if (openRow) {
     openRow.remove();
@@ -195,7 +260,7 @@ async function toggleDetail(tr, s) {
   tr.after(row);
   state.open.set(s.id, row);
   toggle.setAttribute('aria-expanded', 'true');
-  const r = await api('GET', `/api/schemes/${s.id}`);
+  const r = await api<SchemeDetail>('GET', `/api/schemes/${s.id}`);
   if (r.status === 401 || state.open.get(s.id) !== row) return;
   if (r.status !== 200) return cell.replaceChildren(el('p', 'error', errorText(r, '方案详情加载失败')));
   const d = r.data;
@@ -225,13 +290,21 @@ async function toggleDetail(tr, s) {
       const err = el('td', 'src-error');
       if (g.lastError) err.append(el('div', g.consecutiveErrors > 0 ? 'error-text' : 'error-text recovered', g.lastError), el('div', 'summary time', beijingMinute(g.lastErrorAt)));
       else err.textContent = '—';
-      row2.append(st, el('td', null, `${routeLabel(g.search)}：${g.keyword}`), route, el('td', 'time last-success', g.lastSuccessAt ? beijingMinute(g.lastSuccessAt) : g.lastPolledAt ? '从未成功' : '尚未抓取'), err, el('td', 'num', String(g.items24h)));
+      row2.append(
+        st,
+        el('td', null, `${routeLabel(g.search)}：${g.keyword}`),
+        route,
+        el('td', 'time last-success', g.lastSuccessAt ? beijingMinute(g.lastSuccessAt) : g.lastPolledAt ? '从未成功' : '尚未抓取'),
+        err,
+        el('td', 'num', String(g.items24h)),
+      );
       tbody.append(row2);
     }
     table.append(thead, tbody);
     srcPart.append(table);
-    const needs = [...new Set(state.data.searchRoutes.filter((x) => d.scheme.sources.includes(x.key)).flatMap((x) => x.needs))];
-    if (needs.length) srcPart.append(el('p', 'needs', `需在 RSSHub 配置：${needs.map((n) => NEEDS_LABELS[n] || n).join('、')}`));
+    const routes = state.data ? state.data.searchRoutes : [];
+    const needs = [...new Set(routes.filter((x) => d.scheme.sources.includes(x.key)).flatMap((x) => x.needs))];
+    if (needs.length) srcPart.append(el('p', 'needs', `需在 RSSHub 配置：${needsText(needs)}`));
   }
   if (d.scheme.searches.omitted.length) srcPart.append(el('p', 'summary', `未生成的检索：${d.scheme.searches.omitted.join('、')}`));
 
@@ -244,7 +317,7 @@ async function toggleDetail(tr, s) {
 }
 
 /** Items (a preview's or a scheme's latest matches) as a list. */
-function itemList(items, cls) {
+function itemList(items: Item[], cls: string): HTMLUListElement {
   const ul = el('ul', `sch-items ${cls}`);
   for (const i of items) {
     const li = el('li', 'sch-item');
@@ -254,16 +327,16 @@ function itemList(items, cls) {
     if (i.policeNegative) head.append(el('span', 'flag-negative', '涉警负面'));
     li.append(head);
     const meta = [i.source || '未知来源'];
-    if (i.words && i.words.length) meta.push(`命中：${i.words.join('、')}`);
+    if (i.words.length) meta.push(`命中：${i.words.join('、')}`);
     li.append(el('div', 'summary', meta.join(' · ')));
     ul.append(li);
   }
   return ul;
 }
 
-async function setEnabled(s, enabled, btn) {
+async function setEnabled(s: SchemeView, enabled: boolean, btn: HTMLButtonElement): Promise<void> {
   btn.disabled = true;
-  const r = await api('PUT', `/api/schemes/${s.id}`, { ...bodyOf(s), enabled });
+  const r = await api<SchemeSaved>('PUT', `/api/schemes/${s.id}`, { ...bodyOf(s), enabled });
   btn.disabled = false;
   if (r.status === 401) return;
   if (r.status !== 200) return showError($('schemes-error'), errorText(r, enabled ? '启用失败' : '停用失败'));
@@ -273,10 +346,10 @@ async function setEnabled(s, enabled, btn) {
   await load();
 }
 
-async function removeScheme(s, btn) {
+async function removeScheme(s: SchemeView, btn: HTMLButtonElement): Promise<void> {
   if (!window.confirm(`删除监测方案「${s.name}」？\n由此方案生成、且没有其他方案使用的检索信息源会一并删除（已采集的条目保留）。`)) return;
   btn.disabled = true;
-  const r = await api('DELETE', `/api/schemes/${s.id}`);
+  const r = await api<SchemeSaved>('DELETE', `/api/schemes/${s.id}`);
   btn.disabled = false;
   if (r.status === 401) return;
   if (r.status !== 200) return showError($('schemes-error'), errorText(r, '删除失败'));
@@ -287,10 +360,10 @@ async function removeScheme(s, btn) {
 }
 
 /** What a save did to the sources, in words (empty when nothing). */
-function changesText(changes) {
+function changesText(changes: SourceChange[] | null | undefined): string {
   if (!changes || !changes.length) return '';
-  const n = (a) => changes.filter((c) => c.action === a).length;
-  const parts = [];
+  const n = (a: SourceChange['action']) => changes.filter((c) => c.action === a).length;
+  const parts: string[] = [];
   if (n('add')) parts.push(`新建检索信息源 ${n('add')} 个`);
   if (n('link')) parts.push(`使用已有信息源 ${n('link')} 个`);
   if (n('enable')) parts.push(`启用 ${n('enable')} 个`);
@@ -301,7 +374,7 @@ function changesText(changes) {
 }
 
 // --- the editor ---
-const bodyOf = (s) => ({
+const bodyOf = (s: SchemeView): SchemeBody => ({
   name: s.name,
   description: s.description,
   enabled: s.enabled,
@@ -315,18 +388,18 @@ const bodyOf = (s) => ({
 });
 
 /** Problems with one word, or null. */
-function wordProblem(label, w) {
+function wordProblem(label: string, w: string): string | null {
   if (CONTROL.test(w)) return `${label}「${w.replace(CONTROL, '')}」含有控制字符`;
   if ([...w].length > MAX_CHARS) return `${label}「${w.slice(0, 20)}…」超过 ${MAX_CHARS} 个字`;
   return null;
 }
 
 /** Adds words to a list (typed, pasted or picked); returns the problems of those refused. */
-function addWords(key, text) {
-  const label = LIST_LABELS[key];
+function addWords(key: WordListKey, text: string): string[] {
+  const label = listLabel(key);
   const list = state.words[key];
-  const problems = [];
-  for (const w of String(text).split(SEPARATORS).map((x) => x.trim()).filter(Boolean)) {
+  const problems: string[] = [];
+  for (const w of text.split(SEPARATORS).map((x) => x.trim()).filter(Boolean)) {
     const p = wordProblem(label, w);
     if (p) {
       problems.push(p);
@@ -343,15 +416,15 @@ function addWords(key, text) {
   return problems;
 }
 
-function removeWord(key, w) {
+function removeWord(key: WordListKey, w: string): void {
   state.words[key] = state.words[key].filter((x) => x !== w);
   renderTags(key);
   changed();
 }
 
-function renderTags(key) {
-  const box = document.querySelector(`.tag-input[data-list="${key}"]`);
-  const entry = box.querySelector('input');
+function renderTags(key: WordListKey): void {
+  const t = tagInputs.get(key);
+  if (!t) return;
   const chips = state.words[key].map((w) => {
     const chip = el('span', 'chip');
     chip.dataset.word = w;
@@ -361,13 +434,13 @@ function renderTags(key) {
     chip.append(x);
     return chip;
   });
-  box.replaceChildren(...chips, entry);
+  t.box.replaceChildren(...chips, t.entry);
   $(`se-count-${key}`).textContent = `${state.words[key].length}/${MAX_WORDS}`;
   if (key === 'placeWords') renderGazetteer();
 }
 
 /** Commits what is typed in a tag input (Enter, a separator, leaving the field). */
-function commitTyped(key, entry) {
+function commitTyped(key: WordListKey, entry: HTMLInputElement): void {
   if (!entry.value.trim()) return;
   const problems = addWords(key, entry.value);
   entry.value = '';
@@ -375,11 +448,12 @@ function commitTyped(key, entry) {
   changed();
 }
 
-function tagField(key, label, hint) {
+function tagField(key: WordListKey, label: string, hint: string): HTMLDivElement {
   const wrap = el('div', 'field wide tag-field');
   const cap = el('span', 'caption');
-  cap.append(el('span', null, label), el('span', 'tag-count', ''));
-  cap.lastChild.id = `se-count-${key}`;
+  const count = el('span', 'tag-count', '');
+  count.id = `se-count-${key}`;
+  cap.append(el('span', null, label), count);
   const box = el('div', 'tag-input');
   box.dataset.list = key;
   const entry = input('text', '', { maxlength: '2000', 'aria-label': label, placeholder: hint, spellcheck: 'false', autocomplete: 'off' });
@@ -389,12 +463,13 @@ function tagField(key, label, hint) {
     if (ev.key === 'Enter') {
       ev.preventDefault();
       commitTyped(key, entry);
-    } else if (ev.key === 'Backspace' && !entry.value && state.words[key].length) {
-      removeWord(key, state.words[key].at(-1));
+    } else if (ev.key === 'Backspace' && !entry.value) {
+      const last = state.words[key].at(-1);
+      if (last !== undefined) removeWord(key, last);
     }
   });
   entry.addEventListener('input', (ev) => {
-    if (!ev.isComposing && SEPARATORS.test(entry.value)) commitTyped(key, entry);
+    if (!(ev instanceof InputEvent && ev.isComposing) && SEPARATORS.test(entry.value)) commitTyped(key, entry);
   });
   entry.addEventListener('compositionend', () => {
     if (SEPARATORS.test(entry.value)) commitTyped(key, entry);
@@ -404,13 +479,14 @@ function tagField(key, label, hint) {
   box.addEventListener('click', (ev) => {
     if (ev.target === box) entry.focus();
   });
+  tagInputs.set(key, { box, entry });
   const problem = el('div', 'tag-problem error');
   problem.id = `se-problem-${key}`;
   wrap.append(cap, box, problem);
   return wrap;
 }
 
-function renderRoutes() {
+function renderRoutes(): void {
   const box = $('se-routes');
   if (!state.data || box.dataset.built === '1') return;
   box.dataset.built = '1';
@@ -421,13 +497,13 @@ function renderRoutes() {
     cb.className = 'se-route';
     cb.addEventListener('change', changed);
     l.append(cb, el('span', null, r.label));
-    if (r.needs.length) l.append(el('span', 'needs', `（需在 RSSHub 配置：${r.needs.map((n) => NEEDS_LABELS[n] || n).join('、')}）`));
+    if (r.needs.length) l.append(el('span', 'needs', `（需在 RSSHub 配置：${needsText(r.needs)}）`));
     box.append(l);
   }
 }
 
 /** The gazetteer's places as buttons that add a place word; the ones added already are marked. */
-function renderGazetteer() {
+function renderGazetteer(): void {
   const box = $('se-gazetteer');
   const g = state.gazetteer;
   if (!g) return;
@@ -437,11 +513,12 @@ function renderGazetteer() {
     return;
   }
   $('se-gaz-tools').hidden = false;
-  const q = norm($('se-gaz-filter').value.trim());
+  const q = norm($<HTMLInputElement>('se-gaz-filter').value.trim());
   const have = new Set(state.words.placeWords.map(norm));
-  const buttons = [];
+  const buttons: HTMLButtonElement[] = [];
   for (const e of g.entries) {
-    for (const [name, alias] of [[e.name, false], ...e.aliases.map((a) => [a, true])]) {
+    const names: Array<readonly [string, boolean]> = [[e.name, false], ...e.aliases.map((a) => [a, true] as const)];
+    for (const [name, alias] of names) {
       if (q && !norm(name).includes(q)) continue;
       const b = button(name, `suggest${alias ? ' alias' : ''}${have.has(norm(name)) ? ' added' : ''}`, () => {
         addWords('placeWords', name);
@@ -456,29 +533,38 @@ function renderGazetteer() {
   box.replaceChildren(...(buttons.length ? buttons : [el('span', 'hint', '没有符合的地名')]));
 }
 
-async function loadGazetteer() {
+async function loadGazetteer(): Promise<void> {
   if (state.gazetteer) return renderGazetteer();
-  const r = await api('GET', '/api/schemes/gazetteer');
+  const r = await api<Gazetteer>('GET', '/api/schemes/gazetteer');
   if (r.status === 401) return;
   state.gazetteer = r.status === 200 ? r.data : { configured: true, entries: [], error: errorText(r, '辖区地名库加载失败') };
   renderGazetteer();
 }
 
+/** The search routes ticked in the editor, as the keys the service knows. */
+function checkedRoutes(): SearchRouteKey[] {
+  const routes = state.data ? state.data.searchRoutes : [];
+  return [...document.querySelectorAll<HTMLInputElement>('#se-routes input.se-route:checked')].flatMap((c) => {
+    const r = routes.find((x) => x.key === c.value);
+    return r ? [r.key] : [];
+  });
+}
+
 /** The editor as a scheme body, and what keeps it from being saved. */
-function readEditor() {
-  const body = {
-    name: $('se-name').value.trim(),
-    description: $('se-desc').value.trim(),
-    enabled: $('se-enabled').checked,
-    jurisdiction: $('se-jurisdiction').checked,
-    match: $('se-match').value,
+function readEditor(): { body: SchemeBody; problems: string[] } {
+  const body: SchemeBody = {
+    name: $<HTMLInputElement>('se-name').value.trim(),
+    description: $<HTMLInputElement>('se-desc').value.trim(),
+    enabled: $<HTMLInputElement>('se-enabled').checked,
+    jurisdiction: $<HTMLInputElement>('se-jurisdiction').checked,
+    match: $<HTMLSelectElement>('se-match').value === 'any' ? 'any' : 'all',
     placeWords: [...state.words.placeWords],
     subjectWords: [...state.words.subjectWords],
     eventWords: [...state.words.eventWords],
     excludeWords: [...state.words.excludeWords],
-    sources: [...document.querySelectorAll('#se-routes input.se-route:checked')].map((c) => c.value),
+    sources: checkedRoutes(),
   };
-  const problems = [];
+  const problems: string[] = [];
   if (!body.name) problems.push('请填写方案名称');
   if (!body.placeWords.length && !body.subjectWords.length && !body.eventWords.length) problems.push('地域词、主体词、事件词至少填写一类');
   const wanted = new Set([...body.placeWords, ...body.subjectWords, ...body.eventWords].map(norm));
@@ -486,38 +572,38 @@ function readEditor() {
   return { body, problems };
 }
 
-function updateEditor() {
+function updateEditor(): void {
   const { problems } = readEditor();
   const shown = state.touched ? problems : [];
   $('se-problems').replaceChildren(...shown.map((p) => el('li', null, p)));
-  $('se-save').disabled = problems.length > 0;
-  $('se-preview-btn').disabled = problems.filter((p) => p !== '请填写方案名称').length > 0;
+  $<HTMLButtonElement>('se-save').disabled = problems.length > 0;
+  $<HTMLButtonElement>('se-preview-btn').disabled = problems.filter((p) => p !== '请填写方案名称').length > 0;
 }
 
 /** Something in the editor changed: the preview shown is for what it said before. */
-function changed() {
+function changed(): void {
   state.touched = true;
   state.previewSeq++;
   $('se-preview').hidden = true;
   updateEditor();
 }
 
-function openEditor(s) {
-  state.editing = s || null;
+function openEditor(s: SchemeView | null): void {
+  state.editing = s;
   state.touched = false;
   state.previewSeq++;
   $('se-title').textContent = s ? `编辑监测方案「${s.name}」` : '新建监测方案';
-  $('se-name').value = s ? s.name : '';
-  $('se-desc').value = s ? s.description : '';
-  $('se-enabled').checked = s ? s.enabled : true;
-  $('se-jurisdiction').checked = s ? s.jurisdiction : false;
-  $('se-match').value = s ? s.match : 'all';
+  $<HTMLInputElement>('se-name').value = s ? s.name : '';
+  $<HTMLInputElement>('se-desc').value = s ? s.description : '';
+  $<HTMLInputElement>('se-enabled').checked = s ? s.enabled : true;
+  $<HTMLInputElement>('se-jurisdiction').checked = s ? s.jurisdiction : false;
+  $<HTMLSelectElement>('se-match').value = s ? s.match : 'all';
   for (const [key] of LISTS) {
     state.words[key] = s ? [...s[key]] : [];
     $(`se-problem-${key}`).textContent = '';
     renderTags(key);
   }
-  for (const cb of document.querySelectorAll('#se-routes input.se-route')) cb.checked = s ? s.sources.includes(cb.value) : false;
+  for (const cb of document.querySelectorAll<HTMLInputElement>('#se-routes input.se-route')) cb.checked = s ? s.sources.some((k) => k === cb.value) : false;
   $('se-delete').hidden = !s;
   $('se-preview').hidden = true;
   showError($('se-error'), '');
@@ -527,17 +613,17 @@ function openEditor(s) {
   $('se-name').focus();
 }
 
-function closeEditor() {
+function closeEditor(): void {
   state.editing = null;
   state.previewSeq++;
   $('sch-editor').hidden = true;
 }
 
-function renderPreview(p) {
+function renderPreview(p: PreviewResult): void {
   const box = $('se-preview');
   box.replaceChildren();
   box.hidden = false;
-  box.append(el('p', 'done preview-total', `近7日（${p.days[0]} 至 ${p.days.at(-1)}，北京时间）将命中 ${p.total} 条，其中涉警负面 ${p.policeNegative} 条`));
+  box.append(el('p', 'done preview-total', `近7日（${p.days[0] ?? ''} 至 ${p.days.at(-1) ?? ''}，北京时间）将命中 ${p.total} 条，其中涉警负面 ${p.policeNegative} 条`));
   const bars = el('div', 'preview-days');
   p.days.forEach((d, i) => {
     const day = el('span', 'preview-day');
@@ -546,7 +632,7 @@ function renderPreview(p) {
     bars.append(day);
   });
   box.append(bars);
-  const routes = (p.sources || []).map(routeLabel);
+  const routes = p.sources.map(routeLabel);
   if (routes.length) {
     const s = p.searches;
     const text = `保存后将生成检索：${routes.join('、')}${routes.length > 1 ? ' 各' : ''} ${s.keywords.length} 个（${s.keywords.join('、')}）`;
@@ -559,18 +645,19 @@ function renderPreview(p) {
   }
 }
 
-async function preview() {
+async function preview(): Promise<void> {
   const { body } = readEditor();
   state.touched = true;
   updateEditor();
-  if ($('se-preview-btn').disabled) return;
+  const btn = $<HTMLButtonElement>('se-preview-btn');
+  if (btn.disabled) return;
   const seq = ++state.previewSeq;
-  const btn = $('se-preview-btn');
   btn.disabled = true;
   btn.textContent = '正在预览…';
   showError($('se-error'), '');
+  // A preview needs no name: without one the words alone are sent (the service ignores it anyway).
   const { name: _name, ...words } = body;
-  const r = await api('POST', '/api/schemes/preview', body.name ? body : words);
+  const r = await api<PreviewResult>('POST', '/api/schemes/preview', body.name ? body : words);
   btn.textContent = '预览';
   updateEditor();
   if (seq !== state.previewSeq || r.status === 401) return;
@@ -581,19 +668,20 @@ async function preview() {
   renderPreview(r.data);
 }
 
-async function save(ev) {
+async function save(ev: SubmitEvent): Promise<void> {
   ev.preventDefault();
   state.touched = true;
   updateEditor();
   const { body, problems } = readEditor();
   if (problems.length) return;
-  $('se-save').disabled = true;
+  $<HTMLButtonElement>('se-save').disabled = true;
   const editing = state.editing;
-  const r = editing ? await api('PUT', `/api/schemes/${editing.id}`, body) : await api('POST', '/api/schemes', body);
+  const r = editing ? await api<SchemeSaved>('PUT', `/api/schemes/${editing.id}`, body) : await api<SchemeSaved>('POST', '/api/schemes', body);
   updateEditor();
   if (r.status === 401) return;
   if (r.status !== 200 && r.status !== 201) return showError($('se-error'), errorText(r, '保存失败'));
   const s = r.data.scheme;
+  // Every route searches the same keywords, so the first route's left-out ones say how many there are.
   const omitted = Object.values(r.data.omitted || {})[0];
   closeEditor();
   state.highlight = s.id;
@@ -601,7 +689,7 @@ async function save(ev) {
   await load();
 }
 
-function setUp() {
+function setUp(): void {
   const lists = $('se-lists');
   for (const [key, label, hint] of LISTS) {
     const f = tagField(key, label, hint);
@@ -622,14 +710,14 @@ function setUp() {
   }
   $('sch-new').addEventListener('click', () => openEditor(null));
   $('sch-refresh').addEventListener('click', () => load().catch(() => undefined));
-  const form = $('sch-editor');
+  const form = $<HTMLFormElement>('sch-editor');
   form.addEventListener('submit', (ev) => save(ev).catch(() => undefined));
   for (const id of ['se-name', 'se-desc']) $(id).addEventListener('input', changed);
   for (const id of ['se-enabled', 'se-jurisdiction', 'se-match']) $(id).addEventListener('change', changed);
   $('se-preview-btn').addEventListener('click', () => preview().catch(() => undefined));
   $('se-cancel').addEventListener('click', closeEditor);
   $('se-delete').addEventListener('click', () => {
-    if (state.editing) removeScheme(state.editing, $('se-delete')).catch(() => undefined);
+    if (state.editing) removeScheme(state.editing, $<HTMLButtonElement>('se-delete')).catch(() => undefined);
   });
   // Health changes as the crawler works: refresh a shown list every minute, unless the editor is open.
   setInterval(() => {
@@ -638,14 +726,14 @@ function setUp() {
 }
 
 /** #/schemes */
-export async function show() {
+export async function show(): Promise<void> {
   $('sch-new').hidden = !canEdit();
   done('');
   await load();
 }
 
 /** Logged out: forget what was shown. */
-export function reset() {
+export function reset(): void {
   state.seq++;
   state.data = null;
   state.gazetteer = null;
