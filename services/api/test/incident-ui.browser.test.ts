@@ -172,7 +172,11 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     // Before the response: the items of 08:00 and 08:10; after it: the one of 08:20.
     const heat = page.locator('#incident-detail .heat-card');
     await heat.waitFor({ state: 'visible' });
-    expect(await heat.locator('svg.heat-chart rect.before').count()).toBeGreaterThan(0);
+    const heatChart = heat.locator('.heat-chart');
+    await heatChart.locator('canvas').first().waitFor({ state: 'attached' });
+    expect(await heatChart.getAttribute('data-before')).toBe('2');
+    expect(await heatChart.getAttribute('data-after')).toBe('1');
+    expect(await heatChart.getAttribute('aria-label')).toContain(`回应于 ${beijingText(responseAt).slice(0, 16)}`);
     expect(await heat.locator('.heat-caption').textContent()).toMatch(/回应前 \d+ 小时共 2 条，回应后 \d+ 小时共 1 条/);
 
     // A note, then 已结案 with its summary.

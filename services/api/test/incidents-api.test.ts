@@ -105,7 +105,7 @@ describe('the whole walk: from an alert to 已结案', () => {
     // The response is due one orange clock (configured: 2 h) after opening.
     expect(Math.abs(Date.parse(inc.dueAt) - Date.parse(inc.createdAt) - CLOCKS.orange)).toBeLessThan(5000);
     expect(inc.links.alerts).toEqual([{ id: alertId, title: '某派出所民警执法视频引关注', level: 'orange', state: 'firing' }]);
-    expect(inc.links.topics).toEqual([{ id: topicId, title: '民警执法视频', level: 'yellow', stage: 'growing' }]);
+    expect(inc.links.topics).toEqual([{ id: topicId, title: '民警执法视频', level: 'yellow', stage: '扩散期' }]);
     expect(inc.links.items).toEqual([expect.objectContaining({ id: itemIds[0], title: '某派出所民警执法视频引关注', sourceName: '微博' })]);
     expect(inc.timeline.map((e: any) => e.kind)).toEqual(['created']);
     expect(inc.allowedTransitions).toEqual([{ to: 'assessing', label: expect.any(String), needs: null }]);

@@ -216,7 +216,7 @@ describe('topics and stories', () => {
       id: seeded.topicId,
       title: '民警执法视频',
       keywords: ['民警', '执法', '视频'],
-      stage: 'growing',
+      stage: '扩散期',
       level: 'yellow',
       indicators: { items: 3, stories: 2, policeNegative: 2, reach: 12.5, sources: ['微博', '新闻网'], places: { 某市: 2 } },
     });

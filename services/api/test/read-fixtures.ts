@@ -69,7 +69,7 @@ export async function seedTopic(db: Pool, opts: { level?: string; status?: strin
     `INSERT INTO topics (id, status, title, keywords, first_item_id, first_source, created_at, last_at, items, stories, police_related,
        police_negative, negative, reach, jurisdiction_hits, sources, places, categories, stage, level, auto_level, state)
      VALUES ($1, $2, '民警执法视频', ARRAY['民警','执法','视频'], $3, '微博', $4, $5, 3, 2, 3, 2, 2, 12.5, 1, ARRAY['微博','新闻网'],
-       '{"某市": 2}', '{"执法": 3}', 'growing', $6, $6, '{}')`,
+       '{"某市": 2}', '{"执法": 3}', '扩散期', $6, $6, '{}')`,
     [topicId, opts.status ?? 'open', itemIds[0], t0, lastAt, opts.level ?? 'yellow'],
   );
   const storyIds = [topicId * 10 + 1, topicId * 10 + 2];

@@ -148,38 +148,6 @@ export function svg(tag: string, attrs?: Record<string, string | number>, text?:
 }
 
 /**
- * A small bar chart: one bar per entry of `bars` (`{value, cls, title}`, the title shown on
- * hover), scaled to the largest, on a base line, with the scale (`max` + `unit`) in the corner.
- * `slots`: room for at least that many bars (left-aligned), so a short series is not a few
- * page-wide blocks. Returns the <svg> and its geometry (bar width, base line, height) for marks a
- * caller adds.
- */
-export interface Bar {
-  value: number;
-  cls?: string;
-  title: string;
-}
-export function barChart(
-  bars: Bar[],
-  { cls, label, unit = '条/小时', width = 600, height = 140, slots = 1 }: { cls: string; label: string; unit?: string; width?: number; height?: number; slots?: number },
-): { chart: SVGElement; bw: number; base: number; width: number; height: number } {
-  const top = 16;
-  const base = height - 20;
-  const bw = width / Math.max(bars.length, slots, 1);
-  // Not Math.max(...values): a long series would overflow the argument list.
-  const max = bars.reduce((m, b) => Math.max(m, b.value), 1);
-  const chart = svg('svg', { viewBox: `0 0 ${width} ${height}`, class: cls, role: 'img', 'aria-label': `${label}，最多 ${max} 条` });
-  bars.forEach((b, i) => {
-    const h = ((base - top) * b.value) / max;
-    const r = svg('rect', { x: (i * bw + 1).toFixed(1), y: (base - h).toFixed(1), width: Math.max(bw - 2, 1).toFixed(1), height: h.toFixed(1), class: b.cls || 'bar' });
-    r.append(svg('title', {}, b.title));
-    chart.append(r);
-  });
-  chart.append(svg('line', { x1: 0, y1: base, x2: width, y2: base, class: 'axis' }), svg('text', { x: 2, y: 12, class: 'label' }, `${max} ${unit}`));
-  return { chart, bw, base, width, height };
-}
-
-/**
  * Counts per Beijing day as a small bar chart (the sources and schemes lists): each bar's day and
  * count on hover; `label` names what is counted for screen readers (近7日每日条数 …).
  */

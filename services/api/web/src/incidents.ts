@@ -5,9 +5,10 @@
 import type { allowedTransitions } from '@yuqing/alerting';
 import type { Incident, IncidentHeat, IncidentLinks, IncidentStatusCode, IncidentTag, IncidentTimelineEntry, IncidentTimelineKind, listIncidentOwners } from '@yuqing/db';
 import {
-  $, api, barChart, beijing, beijingMinute, button, can, duration, el, errorText, field, fromBeijingInput, input, LEVEL_LABELS, LEVELS, levelBadge, minimumLevelOptions, outLink, query,
-  ROLE_LABELS, select, session, showError, svg, textarea, toBeijingInput,
+  $, api, beijing, beijingMinute, button, can, duration, el, errorText, field, fromBeijingInput, input, LEVEL_LABELS, LEVELS, levelBadge, minimumLevelOptions, outLink, query,
+  ROLE_LABELS, select, session, showError, textarea, toBeijingInput,
 } from './core';
+import { drawChart, escapeHtml, type ChartOption } from './charts';
 import type { Wire } from './wire';
 
 // --- what the routes answer (services/api/src/routes/incidents.ts) ---
@@ -558,21 +559,50 @@ function editForm(inc: IncidentDetail, vocab: readonly VocabularyTag[], people: 
 }
 
 // --- heat before and after the response ---
-/** Items per hour before (grey) and after (blue) the response, with a line at the response. */
-export function heatChart(heat: Wire<IncidentHeat>): SVGElement {
+/**
+ * Items per hour before (grey) and after (blue) the response, with a line at the response; its
+ * words (aria-label, data-*) say what it shows for screen readers and the tests.
+ */
+export function heatChart(heat: Wire<IncidentHeat>): HTMLElement {
   const before = heat.before.perHour || [];
   const after = heat.after.perHour || [];
-  const bars = [
-    ...before.map((v, i) => ({ value: v, cls: 'before', title: `回应前第 ${before.length - i} 小时：${v} 条` })),
-    ...after.map((v, i) => ({ value: v, cls: 'after', title: `回应后第 ${i + 1} 小时：${v} 条` })),
-  ];
-  const { chart, bw, base, height } = barChart(bars, { cls: 'heat-chart', label: '回应前后每小时条目数' });
-  const x = (before.length * bw).toFixed(1);
-  chart.append(
-    svg('line', { x1: x, y1: 4, x2: x, y2: base, class: 'response-line' }),
-    svg('text', { x, y: height - 4, 'text-anchor': 'middle', class: 'label' }, `回应 ${beijingMinute(heat.responseAt)}`),
-  );
-  return chart;
+  const box = el('div', 'heat-chart');
+  box.dataset.before = String(before.reduce((n, v) => n + v, 0));
+  box.dataset.after = String(after.reduce((n, v) => n + v, 0));
+  const labels = [...before.map((_, i) => `前${before.length - i}时`), ...after.map((_, i) => `后${i + 1}时`)];
+  const titles = [...before.map((v, i) => `回应前第 ${before.length - i} 小时：${v} 条`), ...after.map((v, i) => `回应后第 ${i + 1} 小时：${v} 条`)];
+  const option: ChartOption = {
+    legend: { show: false },
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' }, confine: true, className: 'series-tip', formatter: (p) => escapeHtml(titles[(Array.isArray(p) ? p[0] : p)?.dataIndex ?? -1] ?? '') },
+    grid: { left: 8, right: 16, top: 28, bottom: 8, containLabel: true },
+    xAxis: { type: 'category', data: labels, axisLabel: { hideOverlap: true } },
+    yAxis: { type: 'value', name: '条/小时', minInterval: 1 },
+    series: [
+      {
+        type: 'bar',
+        name: '条目',
+        barMaxWidth: 24,
+        data: [...before.map((v) => ({ value: v, itemStyle: { color: '#9aa5b1' } })), ...after.map((v) => ({ value: v, itemStyle: { color: '#1e6fd9' } }))],
+        // The hours after the response, shaded and named with its time.
+        markArea: after.length
+          ? {
+              silent: true,
+              itemStyle: { color: 'rgba(30, 111, 217, 0.08)' },
+              label: { position: 'insideTopLeft', color: '#d93025', formatter: `回应 ${beijingMinute(heat.responseAt)}` },
+              data: [[{ xAxis: labels[before.length] }, { xAxis: labels[labels.length - 1] }]],
+            }
+          : undefined,
+      },
+    ],
+  };
+  const label = `回应前后每小时条目数：回应前 ${box.dataset.before} 条，回应后 ${box.dataset.after} 条，回应于 ${beijingMinute(heat.responseAt)}（北京时间）`;
+  box.setAttribute('role', 'img');
+  box.setAttribute('aria-label', label);
+  // ECharts measures its container: drawn once the box is in the page.
+  requestAnimationFrame(() => {
+    if (box.isConnected) drawChart(box, option, label);
+  });
+  return box;
 }
 
 function heatCard(heat: Wire<IncidentHeat>): HTMLElement {
