@@ -1,13 +1,18 @@
 /**
- * pnpm bench:ingest — fetch → parse → store throughput of the real crawler service.
+ * pnpm bench:ingest — fetch → parse → store throughput of the real crawler service, against what
+ * a user would otherwise run on the same feeds in the same run: Debian's newsboat (`newsboat -x
+ * reload`, 32 reload threads, its SQLite cache, process start included), when it is installed.
  * A feed server (separate process) serves 200 feeds × 50 items; the crawler (this process,
  * real PostgreSQL and Redis) polls them all; we time until all 10,000 items are stored and
  * sample this process's peak RSS. Runs RUNS times, each on a fresh schema, and prints medians.
  * The feeds live on 8 loopback hosts (127.0.0.1–8) and the per-host gap is 0: with the default 1 s gap
  * the benchmark would measure the gap, not the crawler. One request at a time per host still holds.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadConfig } from '@yuqing/config';
 import { createPool, migrate, sourceInputSchema, insertSource } from '@yuqing/db';
@@ -70,19 +75,55 @@ async function oneRun(port: number): Promise<{ itemsPerSec: number; peakRssMb: n
   return { itemsPerSec: (FEEDS * ITEMS) / seconds, peakRssMb: peak / 2 ** 20, seconds };
 }
 
+/** newsboat storing the same feeds: seconds for `newsboat -x reload` with a fresh cache, or null when it is not installed. */
+function newsboatRun(port: number): number | null {
+  if (spawnSync('newsboat', ['-v'], { stdio: 'ignore' }).status !== 0) return null;
+  const dir = mkdtempSync(path.join(tmpdir(), 'yq-newsboat-'));
+  try {
+    const urls = Array.from({ length: FEEDS }, (_, f) => `http://127.0.0.${(f % HOSTS) + 1}:${port}/feed/${f}.xml`).join('\n');
+    writeFileSync(path.join(dir, 'urls'), `${urls}\n`);
+    writeFileSync(path.join(dir, 'config'), 'reload-threads 32\nshow-read-feeds yes\n');
+    const started = performance.now();
+    // newsboat's own files in the temporary directory, not the user's (HOME/XDG); the rest of the environment as is.
+    // eslint-disable-next-line no-restricted-properties -- passed through to a child process, not read as a setting
+    const env = { ...process.env, HOME: dir, XDG_CONFIG_HOME: dir, XDG_DATA_HOME: dir };
+    const r = spawnSync('newsboat', ['-x', 'reload', '-u', path.join(dir, 'urls'), '-C', path.join(dir, 'config'), '-c', path.join(dir, 'cache.db')], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const seconds = (performance.now() - started) / 1000;
+    if (r.status !== 0) throw new Error(`newsboat failed: ${r.stderr.toString().slice(0, 500)}`);
+    return seconds;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 
 const server = await startFeedServer();
 try {
   const runs = [];
+  const newsboat: number[] = [];
+  // Alternating, so both see the same machine load.
   for (let i = 0; i < RUNS; i++) {
     const r = await oneRun(server.port);
     runs.push(r);
-    console.log(`run ${i + 1}: ${FEEDS * ITEMS} items in ${r.seconds.toFixed(2)} s = ${r.itemsPerSec.toFixed(0)} items/s, peak RSS ${r.peakRssMb.toFixed(0)} MB`);
+    const nb = newsboatRun(server.port);
+    if (nb !== null) newsboat.push(FEEDS * ITEMS / nb);
+    console.log(
+      `run ${i + 1}: yuqing ${FEEDS * ITEMS} items in ${r.seconds.toFixed(2)} s = ${r.itemsPerSec.toFixed(0)} items/s, peak RSS ${r.peakRssMb.toFixed(0)} MB` +
+        (nb !== null ? `; newsboat ${nb.toFixed(2)} s = ${(FEEDS * ITEMS / nb).toFixed(0)} items/s` : ''),
+    );
   }
-  console.log(
-    `bench:ingest median of ${RUNS}: ${median(runs.map((r) => r.itemsPerSec)).toFixed(0)} items/s (target ≥ 3000), peak RSS ${median(runs.map((r) => r.peakRssMb)).toFixed(0)} MB`,
-  );
+  const ours = median(runs.map((r) => r.itemsPerSec));
+  console.log(`bench:ingest median of ${RUNS}: ${ours.toFixed(0)} items/s, peak RSS ${median(runs.map((r) => r.peakRssMb)).toFixed(0)} MB`);
+  if (newsboat.length) {
+    const theirs = median(newsboat);
+    console.log(`newsboat (-x reload, 32 threads, SQLite cache) median: ${theirs.toFixed(0)} items/s → ratio yuqing/newsboat ${(ours / theirs).toFixed(2)} (target ≥ 1.5)`);
+  } else {
+    console.log('newsboat is not installed (apt-get install newsboat): no comparison this run');
+  }
 } finally {
   server.stop();
 }
