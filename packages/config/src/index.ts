@@ -246,6 +246,15 @@ const schema = z.object({
   /** The address people open the system at (links in pushed digests), e.g. http://10.1.2.3:3000; unset: links are relative. */
   PUBLIC_BASE_URL: z.string().url().optional(),
 
+  /** The reporting unit (呈报/填报单位) printed in every form's header; analysts may change it per form. */
+  BUREAU_UNIT_NAME: z.string().trim().min(1).max(100).default('市公安局警察公共关系科'),
+  /** Draft the weekly report and the monthly warning record on schedule in this API process (one draft per period across processes). */
+  FORMS_ENABLED: bool.default(true),
+  /** When the 周报表 draft is made (cron in DIGEST_TIMEZONE); it covers the Monday-to-Monday week before. */
+  FORMS_WEEKLY_CRON: z.string().trim().default('0 8 * * 1'),
+  /** When the 科学预警记录 draft is made (cron in DIGEST_TIMEZONE); it covers the calendar month before. */
+  FORMS_MONTHLY_CRON: z.string().trim().default('0 8 1 * *'),
+
   /**
    * Bearer token Prometheus presents on the API's GET /metrics (`Authorization: Bearer …`), which
    * also admits admin users; unset: admins only. Long and random: it is compared, not looked up.

@@ -31,3 +31,7 @@ export * from './repositories/incidents';
 export * from './repositories/models';
 export * from './repositories/reanalysis';
 export * from './repositories/schemes';
+export * from './repositories/forms';
+export * from './repositories/forms-data';
+export * from './repositories/info-entries';
+export * from './repositories/visits';

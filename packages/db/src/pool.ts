@@ -24,11 +24,14 @@ export function createPool(opts: { url: string; schema: string; max?: number; ap
   return pool;
 }
 
-/** Runs `fn` in a transaction on one client; rolls back on error. */
-export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+/**
+ * Runs `fn` in a transaction on one client; rolls back on error. `begin` may ask for more than a
+ * plain BEGIN (e.g. `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY` for a consistent snapshot).
+ */
+export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
   try {
-    await client.query('BEGIN');
+    await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;

@@ -9,6 +9,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Redis } from 'ioredis';
 import { installErrorHandling } from './errors';
+import { runFormsScheduleWithApp } from './forms';
 import { LoginLimiter } from './login-limiter';
 import { authPlugin } from './plugins/auth';
 import { docsRoutes, openApiPlugin } from './plugins/openapi';
@@ -17,7 +18,9 @@ import { alertRoutes } from './routes/alerts';
 import { auditRoutes } from './routes/audit';
 import { authRoutes } from './routes/auth';
 import { digestRoutes } from './routes/digests';
+import { formRoutes } from './routes/forms';
 import { incidentRoutes } from './routes/incidents';
+import { infoEntryRoutes } from './routes/info-entries';
 import { itemRoutes, type ItemRoutesOptions } from './routes/items';
 import { livePageRoutes } from './routes/live-page';
 import { metricsRoutes } from './routes/metrics';
@@ -35,6 +38,7 @@ import { overviewStreamPlugin } from './routes/overview-stream';
 import { sourceAdminRoutes } from './routes/sources-admin';
 import { topicRoutes } from './routes/topics';
 import { userRoutes } from './routes/users';
+import { visitRoutes } from './routes/visits';
 import { alertStreamPlugin } from './stream/plugin';
 
 export interface AppDeps {
@@ -85,5 +89,10 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(overviewStreamPlugin, { cfg, db, redis });
   app.register(schemeRoutes, { cfg, db });
   app.register(livePageRoutes, { cfg, db });
+  // The forms (报表): the forms themselves, 信息采集 and 走访记录; the periodic drafts' schedule runs once the server listens.
+  app.register(formRoutes, { cfg, db });
+  app.register(infoEntryRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
+  app.register(visitRoutes, { cfg, db });
+  runFormsScheduleWithApp(app, cfg, db);
   return app;
 }

@@ -80,7 +80,7 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     // The navigation an analyst has: every view but the admin's, 态势 first; an analyst lands on the
     // live list.
     await page.locator('#alerts-view').waitFor({ state: 'visible' });
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜', '条目', '监测方案']);
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '报表', '话题', '热榜', '条目', '监测方案']);
     const row = page.locator(`tr[data-alert-id="${alertId}"]`);
     await row.waitFor({ state: 'visible', timeout: 10_000 });
     // An analyst cannot acknowledge, but can set the level and open an incident.
@@ -254,7 +254,7 @@ describe.skipIf(!hasChromium)(skipTitle('incident workflow in headless Chromium'
     await login('leader1');
     // No item corrections for a leader: no 条目 in the navigation, and #/items leads to the
     // leader's home, 态势总览.
-    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '话题', '热榜']);
+    expect(await page.locator('#nav a:visible').allTextContents()).toEqual(['态势', expect.stringContaining('预警'), '事件', '日报/周报', '报表', '话题', '热榜']);
     await page.goto(`${rig.url}/#/items`);
     await page.waitForURL(/#\/overview$/);
     // Shown (not `hidden`): whether it has drawn its figures yet is the overview's own test's matter.

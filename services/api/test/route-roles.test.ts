@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
-import { appendAlertEvent, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertScheme, insertSource, recordHotListSnapshot, ROLES, schemeInputSchema, sourceInputSchema, type Role } from '@yuqing/db';
+import { appendAlertEvent, changeFormStatus, createForm, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertScheme, insertSource, insertVisit, recordHotListSnapshot, ROLES, schemeInputSchema, sourceInputSchema, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -186,6 +186,37 @@ const routes: RouteCase[] = [
   { method: 'GET', url: '/api/models/:version', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/models/${await newModel()}` }) },
   { method: 'POST', url: '/api/models/retrain', roles: ['admin', 'analyst'], request: async () => ({ payload: { activate: false } }) },
   { method: 'POST', url: '/api/models/:version/activate', roles: ['admin'], request: async () => ({ url: `/api/models/${await newModel()}/activate`, payload: { reason: '回滚' } }) },
+  // -- forms (报表), 信息采集, 走访记录 (rows added by the forms work) --
+  { method: 'GET', url: '/api/forms', roles: READERS, request: async () => ({ url: '/api/forms?kind=visit-record&limit=5' }) },
+  { method: 'POST', url: '/api/forms', roles: ['admin', 'analyst'], request: async () => ({ payload: { kind: 'visit-record', ...newPeriod() } }) },
+  { method: 'POST', url: '/api/incidents/:id/major-report', roles: ['admin', 'analyst', 'pr'], request: async () => ({ url: `/api/incidents/${await newIncident()}/major-report` }) },
+  { method: 'GET', url: '/api/forms/:id', roles: READERS, request: async () => ({ url: `/api/forms/${await newForm()}` }) },
+  { method: 'GET', url: '/api/forms/:id/versions/:version', roles: READERS, request: async () => ({ url: `/api/forms/${await newForm()}/versions/1` }) },
+  { method: 'PUT', url: '/api/forms/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/forms/${await newForm()}`, payload: { data: { header: { serial: '公关〔2026〕1号' } }, expectVersion: 1 } }) },
+  { method: 'POST', url: '/api/forms/:id/regenerate', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/forms/${await newForm()}/regenerate` }) },
+  {
+    method: 'POST',
+    url: '/api/forms/:id/status',
+    roles: ['admin', 'analyst', 'leader'],
+    // Per role: a leader files a form under review; the others submit a draft.
+    request: async (caller) =>
+      caller === 'leader' ? { url: `/api/forms/${await newForm('review')}/status`, payload: { to: 'filed' } } : { url: `/api/forms/${await newForm()}/status`, payload: { to: 'review' } },
+  },
+  { method: 'GET', url: '/api/forms/:id/document.docx', roles: READERS, request: async () => ({ url: `/api/forms/${await documentForm()}/document.docx` }) },
+  { method: 'GET', url: '/api/forms/:id/document.xlsx', roles: READERS, request: async () => ({ url: `/api/forms/${await documentForm()}/document.xlsx` }) },
+  { method: 'GET', url: '/api/info-entries', roles: READERS, request: async () => ({ url: '/api/info-entries?limit=5' }) },
+  {
+    method: 'POST',
+    url: '/api/info-entries',
+    roles: ['admin', 'analyst', 'pr'],
+    request: async () => ({ payload: { channel: '来电', occurredAt: '2026-11-28 10:00', place: '某街道', people: '群众', content: `来电反映情况 ${++seq}`, officer: '值班民警' } }),
+  },
+  { method: 'GET', url: '/api/info-entries.xlsx', roles: READERS, request: async () => ({ url: '/api/info-entries.xlsx?from=2026-11-01&to=2026-12-01' }) },
+  { method: 'GET', url: '/api/visits', roles: READERS, request: async () => ({}) },
+  { method: 'POST', url: '/api/visits', roles: ['admin', 'analyst', 'pr'], request: async () => ({ payload: { visitedOn: '2026-11-20', person: `代表 ${++seq}`, role: '人大代表', officer: '民警' } }) },
+  { method: 'PATCH', url: '/api/visits/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/visits/${await newVisit()}`, payload: { views: '意见' } }) },
+  { method: 'DELETE', url: '/api/visits/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/visits/${await newVisit()}` }) },
+  { method: 'GET', url: '/api/visits.xlsx', roles: READERS, request: async () => ({ url: '/api/visits.xlsx?from=2026-10-01&to=2027-01-01' }) },
   // The audit log: read-only, admins only.
   { method: 'GET', url: '/api/audit', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/audit.csv', roles: ['admin'], request: async () => ({}) },
@@ -286,6 +317,33 @@ async function newModel(): Promise<number> {
     status: 'rejected',
   });
   return m.version;
+}
+
+/** A period no other form of the table has (forms are one per kind and period). */
+function newPeriod(): { from: number; to: number } {
+  const from = Date.UTC(2020, 0, 1) + ++seq * 86_400_000;
+  return { from, to: from + 86_400_000 };
+}
+
+const formActor = { actorId: null, actorName: 'test', displayName: '测试' };
+
+/** A new 走访记录 form (cheap to assemble), moved to `status`. */
+async function newForm(status: 'draft' | 'review' = 'draft'): Promise<number> {
+  const p = newPeriod();
+  const { form } = await createForm(t.db, { kind: 'visit-record', target: { period: { from: new Date(p.from), to: new Date(p.to) } }, unitName: '测试', timeZone: 'Asia/Shanghai' }, formActor);
+  if (status === 'review') await changeFormStatus(t.db, form.id, { to: 'review', role: 'admin' }, formActor);
+  return form.id;
+}
+
+/** One 科学预警记录 (it has both a Word and an Excel document), made once. */
+let docForm: number | null = null;
+async function documentForm(): Promise<number> {
+  docForm ??= (await createForm(t.db, { kind: 'warning-record', target: { period: { from: new Date('2026-11-01T00:00:00+08:00'), to: new Date('2026-12-01T00:00:00+08:00') } }, unitName: '测试', timeZone: 'Asia/Shanghai' }, formActor)).form.id;
+  return docForm;
+}
+
+async function newVisit(): Promise<number> {
+  return (await insertVisit(t.db, { visitedOn: new Date('2026-11-20T00:00:00+08:00'), person: `待改代表 ${++seq}`, role: '政协委员', organisation: '', views: '', followUp: '', officer: '民警' }, { id: null, name: '测试' })).id;
 }
 
 /** The stored daily digest of one fixed period (generated again each call: same row, same id). */

@@ -23,6 +23,7 @@ const commands: Record<string, { summary: string; load: () => Promise<{ run: Com
   models: { summary: 'models list|show|retrain|activate VERSION — 涉警负面模型的版本、训练、门槛评估与回滚', load: () => import('./commands/models') },
   labels: { summary: 'labels export [--out FILE] — 导出分析员的人工校正 (train --in 格式的 JSONL)', load: () => import('./commands/labels') },
   replay: { summary: 'replay < items.jsonl — 按事件时间重放：分析、转载链、事件、预警 (JSONL 事件)', load: () => import('./commands/replay') },
+  forms: { summary: 'forms list|generate KIND|export ID — 报表：周报表、科学预警记录、重大事项呈报表、危机管理登记表、信息采集表、走访记录 (Word/Excel)', load: () => import('./commands/forms') },
   digest: { summary: 'digest --from T --to T | --daily | --weekly [--format json|html|markdown] [--store] — 生成舆情日报/周报/专报', load: () => import('./commands/digest') },
   analyzer: { summary: 'analyzer — 仅启动分析服务', load: () => import('./commands/analyzer') },
   crawler: { summary: 'crawler — 仅启动采集服务 (scheduler, workers, reconciler)', load: () => import('./commands/crawler') },

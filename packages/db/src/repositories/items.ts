@@ -7,7 +7,7 @@ export interface NewItem {
   sourceId: number | null;
   url: string;
   urlHash: string;
-  origin: 'crawl' | 'ingest' | 'push';
+  origin: 'crawl' | 'ingest' | 'push' | 'manual';
   externalId?: string | null;
   parentUrlHash?: string | null;
   title: string | null;

@@ -30,7 +30,7 @@ export interface ItemView {
   id: number;
   sourceId: number | null;
   source: string | null;
-  origin: 'crawl' | 'ingest' | 'push';
+  origin: 'crawl' | 'ingest' | 'push' | 'manual';
   url: string;
   title: string | null;
   summary: string | null;

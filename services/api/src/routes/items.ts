@@ -107,7 +107,7 @@ export const itemOut = z.object({
   id: z.number(),
   sourceId: z.number().nullable(),
   source: z.string().nullable(),
-  origin: z.enum(['crawl', 'ingest', 'push']),
+  origin: z.enum(['crawl', 'ingest', 'push', 'manual']),
   url: z.string(),
   title: z.string().nullable(),
   summary: z.string().nullable(),

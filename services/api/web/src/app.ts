@@ -7,6 +7,7 @@ import * as admin from './admin';
 import * as alerts from './alerts';
 import { $, api, can, errorText, ROLE_LABELS, session, showError, type Ability } from './core';
 import * as digests from './digests';
+import * as forms from './forms';
 import * as hotlists from './hotlists';
 import * as incidents from './incidents';
 import * as items from './items';
@@ -16,7 +17,7 @@ import * as sources from './sources';
 import * as topics from './topics';
 import type { User } from './wire';
 
-const SECTIONS = ['overview-view', 'alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'admin-view', 'noaccess-view'];
+const SECTIONS = ['overview-view', 'alerts-view', 'incidents-view', 'incident-view', 'digests-view', 'forms-view', 'topics-view', 'hotlists-view', 'items-view', 'schemes-view', 'sources-view', 'admin-view', 'noaccess-view'];
 
 interface Route {
   name: string;
@@ -40,6 +41,7 @@ const ROUTES: Route[] = [
   { name: 'incidents', ability: 'incidents', section: 'incidents-view', detailSection: 'incident-view', enter: (id) => (id ? incidents.showDetail(id) : incidents.showList()) },
   // #/digests/12 is where a pushed digest message links: after the login, open that digest's page.
   { name: 'digests', ability: 'digests', section: 'digests-view', enter: (id) => (id ? location.assign(`/api/digests/${id}/html`) : digests.show()) },
+  { name: 'forms', ability: 'forms', section: 'forms-view', enter: (id, sub) => forms.show(id, sub) },
   // #/topics/7 (an incident's linked topic): the list with that topic opened.
   { name: 'topics', ability: 'topics', section: 'topics-view', enter: (id) => topics.show(id) },
   { name: 'hotlists', ability: 'hotlists', section: 'hotlists-view', enter: () => hotlists.show() },
@@ -93,6 +95,7 @@ function showLogin(message?: string): void {
     admin.reset();
     incidents.reset();
     digests.reset();
+    forms.reset();
     topics.reset();
     items.reset();
     schemes.reset();

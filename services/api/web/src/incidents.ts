@@ -9,6 +9,7 @@ import {
   ROLE_LABELS, select, session, showError, textarea, toBeijingInput,
 } from './core';
 import { drawChart, escapeHtml, type ChartOption } from './charts';
+import { majorReportButton } from './forms';
 import type { Wire } from './wire';
 
 // --- what the routes answer (services/api/src/routes/incidents.ts) ---
@@ -297,6 +298,8 @@ function renderDetail(): void {
   const badges = el('div', 'badges');
   badges.append(statusBadge(inc.status, inc.statusLabel), levelBadge(inc.level));
   if (isOverdue(inc)) badges.append(el('span', 'flag-overdue', '已超时'));
+  // 重大事项呈报表: the roles that may report an incident upward (the same as edit it).
+  if (can('editIncident')) badges.append(majorReportButton(inc.id, () => document.getElementById('incident-error')));
   head.append(h, badges);
 
   const err = el('p', 'error');

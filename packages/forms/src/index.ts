@@ -1,0 +1,3 @@
+export * from './model';
+export { renderDocx } from './docx';
+export { renderXlsx } from './xlsx';
