@@ -104,6 +104,32 @@ function presentsToken(req: FastifyRequest, expectedHash: Buffer): boolean {
   return timingSafeEqual(sha256(m[1]), expectedHash);
 }
 
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Public routes that set or end a browser session: a cross-site form must not log a browser in or out. */
+const SESSION_ROUTES = new Set(['/api/auth/login', '/api/auth/logout', '/api/auth/screen']);
+
+/**
+ * Whether a browser says this request comes from another site. Sec-Fetch-Site when the browser
+ * sends it (all current ones do), else the Origin header against the Host (and PUBLIC_BASE_URL,
+ * for a reverse proxy that rewrites Host). A request with neither is not a browser's cross-site
+ * form or fetch (curl, a script with the cookie): it is let through; SameSite=Strict on the cookie
+ * is the first defence, this the second.
+ */
+function isCrossSite(req: FastifyRequest, publicOrigin: string | null): boolean {
+  const site = req.headers['sec-fetch-site'];
+  if (typeof site === 'string') return site !== 'same-origin' && site !== 'none';
+  const origin = req.headers.origin;
+  if (!origin) return false;
+  if (origin === 'null') return true;
+  let host: string;
+  try {
+    host = new URL(origin).host;
+  } catch {
+    return true;
+  }
+  return host !== req.headers.host && origin !== publicOrigin;
+}
+
 /** The auth plugin: cookie parsing, `request.auth`, and the role check every route declared. */
 export const authPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
   async (app, { cfg, db, redis }) => {
@@ -157,15 +183,25 @@ export const authPlugin = fp<{ cfg: Config; db: Pool; redis: Redis }>(
       );
     });
 
+    const publicOrigin = cfg.PUBLIC_BASE_URL ? new URL(cfg.PUBLIC_BASE_URL).origin : null;
+    const crossSite = () => new ApiError(403, 'CROSS_SITE_REQUEST', '拒绝来自其他网站的请求：请在本系统页面内操作');
+
     // onRequest, before the body is read: an anonymous caller learns nothing from validation errors.
     app.addHook('onRequest', async (req) => {
       if (req.is404) return;
       const access = req.routeOptions.config;
-      if (access.public === true) return;
+      const unsafeCrossSite = UNSAFE_METHODS.has(req.method) && isCrossSite(req, publicOrigin);
+      if (access.public === true) {
+        if (unsafeCrossSite && SESSION_ROUTES.has(req.routeOptions.url ?? '')) throw crossSite();
+        return;
+      }
       if (access.metricsToken && metricsTokenHash && presentsToken(req, metricsTokenHash)) return; // Prometheus: no user
       const auth = await authenticate(req, db, cfg.AUTH_COOKIE_NAME, cache);
       if (!auth) throw new ApiError(401, 'UNAUTHENTICATED', '未登录或凭据无效', { 'www-authenticate': 'Bearer' });
       req.auth = auth;
+      // A write with the session cookie from another site (CSRF): refused. A bearer token cannot be
+      // sent by another site's page, so token requests are not affected.
+      if (auth.via === 'session' && unsafeCrossSite) throw crossSite();
       // Routes without roles never get this far (route-access.ts), but deny by default all the same.
       if (!access.roles?.includes(auth.user.role)) throw new ApiError(403, 'FORBIDDEN', '当前角色无权访问此接口');
     });
