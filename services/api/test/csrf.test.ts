@@ -3,6 +3,7 @@
  * cookie from another site's page is refused, whether the browser says so with Sec-Fetch-Site or
  * only with Origin; so is a cross-site login or logout (login CSRF). The page's own writes
  * (same-origin), bearer-token clients and non-browser clients without those headers go through.
+ * And session fixation: a session id planted in the browser before login is never the one used.
  */
 import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -66,5 +67,18 @@ describe('login and logout', () => {
     const logout = await app.inject({ method: 'POST', url: '/api/auth/logout', headers: { host: HOST, 'sec-fetch-site': 'cross-site' }, cookies: cookie });
     expect(logout.statusCode).toBe(403);
     expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { host: HOST }, cookies: cookie })).statusCode).toBe(200);
+  });
+});
+
+describe('session fixation', () => {
+  it('a session id planted before login is never the session login hands out, and stays invalid', async () => {
+    const planted = 'planted-session-secret-0123456789abcdef';
+    const login = await app.inject({ method: 'POST', url: '/api/auth/login', headers: { host: HOST }, cookies: { [t.cfg.AUTH_COOKIE_NAME]: planted }, payload: { name: 'csrf-admin', password: 'csrf-password-1' } });
+    expect(login.statusCode).toBe(200);
+    const issued = login.cookies.find((c) => c.name === t.cfg.AUTH_COOKIE_NAME)?.value;
+    expect(issued).toBeTruthy();
+    expect(issued).not.toBe(planted);
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { host: HOST }, cookies: { [t.cfg.AUTH_COOKIE_NAME]: planted } })).statusCode).toBe(401);
+    expect((await app.inject({ method: 'GET', url: '/api/auth/me', headers: { host: HOST }, cookies: { [t.cfg.AUTH_COOKIE_NAME]: issued ?? '' } })).statusCode).toBe(200);
   });
 });
