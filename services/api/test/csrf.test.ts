@@ -38,7 +38,8 @@ afterAll(async () => {
 describe('writes with the session cookie', () => {
   it('are refused from another site (Sec-Fetch-Site or Origin), and nothing is stored', async () => {
     const before = (await t.db.query('SELECT count(*)::int AS n FROM incidents')).rows[0].n;
-    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { origin: 'null' }]) {
+    const crossSiteHeaders: Array<Record<string, string>> = [{ 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }, { origin: 'http://evil.example' }, { origin: 'null' }];
+    for (const headers of crossSiteHeaders) {
       const res = await write(headers, cookie);
       expect(res.statusCode, JSON.stringify(headers)).toBe(403);
       expect(res.json().error).toMatchObject({ code: 'CROSS_SITE_REQUEST', message: expect.stringContaining('其他网站') });
