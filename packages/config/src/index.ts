@@ -20,6 +20,12 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   DATABASE_URL: z.string().url().default('postgres://root@127.0.0.1:5432/root'),
+  /**
+   * A PostgreSQL read replica for the API's heaviest reads (item search and lists, topics and their
+   * spread, hot lists, 态势总览 and its stream); unset: everything reads the primary. Writes, and reads
+   * that must see a write just made (forms, incidents, alerts, auth), always use DATABASE_URL.
+   */
+  DATABASE_READ_URL: z.string().url().optional(),
   /** PostgreSQL schema holding yuqing's tables; tests give each run its own. */
   DATABASE_SCHEMA: z.string().regex(/^[a-z_][a-z0-9_]*$/, 'lowercase letters, digits and _ only').default('public'),
   DATABASE_POOL_MAX: int(1, 200).default(10),

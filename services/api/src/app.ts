@@ -47,6 +47,8 @@ export interface AppDeps {
   redis: Redis;
   /** The analyze queue producer for pushed items; by default the app creates one and closes it on close. */
   analyzeQueue?: ItemRoutesOptions['analyzeQueue'];
+  /** A pool on a read replica (DATABASE_READ_URL) for the heavy reads; by default `db`. */
+  readDb?: Pool;
 }
 
 /** Builds the app with its dependencies injected. */
@@ -59,6 +61,8 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   installErrorHandling(app);
 
   const { cfg, db, redis } = deps;
+  // The replica serves reads that tolerate its lag of a moment (searches, lists, the overview).
+  const readDb = deps.readDb ?? db;
   const limiter = new LoginLimiter({ redis, prefix: cfg.QUEUE_PREFIX, maxFailures: cfg.AUTH_LOGIN_MAX_FAILURES, windowMs: cfg.AUTH_LOGIN_WINDOW_MS });
   // Registered in order: the auth plugin's hooks must exist before the routes they guard.
   // The OpenAPI collector before any route, so that it sees them all.
@@ -69,8 +73,8 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(userRoutes, { db });
   app.register(sourceRoutes, { cfg, db });
   app.register(sourceAdminRoutes, { cfg, db });
-  app.register(itemRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
-  app.register(topicRoutes, { db });
+  app.register(itemRoutes, { cfg, db, readDb, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
+  app.register(topicRoutes, { db: readDb });
   app.register(alertStreamPlugin, { cfg, db, redis });
   app.register(metricsRoutes, { cfg, redis });
   app.register(docsRoutes);
@@ -83,10 +87,10 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(incidentRoutes, { cfg, db });
   app.register(registerRoutes, { db });
   app.register(modelRoutes, { cfg, db, redis });
-  app.register(hotListRoutes, { db });
-  app.register(overviewRoutes, { db });
+  app.register(hotListRoutes, { db: readDb });
+  app.register(overviewRoutes, { db: readDb });
   // After the alert stream: the overview's live stream learns of alert events through its hub.
-  app.register(overviewStreamPlugin, { cfg, db, redis });
+  app.register(overviewStreamPlugin, { cfg, db: readDb, redis });
   app.register(schemeRoutes, { cfg, db });
   app.register(livePageRoutes, { cfg, db });
   // The forms (报表): the forms themselves, 信息采集 and 走访记录; the periodic drafts' schedule runs once the server listens.

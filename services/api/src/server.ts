@@ -20,9 +20,13 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
     await db.end();
     throw err;
   }
+  // The replica has the primary's schema (streaming replication), so no schema check of its own.
+  const readDb = cfg.DATABASE_READ_URL
+    ? createPool({ url: cfg.DATABASE_READ_URL, schema: cfg.DATABASE_SCHEMA, max: cfg.DATABASE_POOL_MAX, applicationName: 'yuqing-api-read' })
+    : undefined;
   const redis = createRedis(cfg.REDIS_URL, 'producer');
   redis.on('error', (err) => log.warn({ err: err.message }, 'redis error'));
-  const app = buildApp({ cfg, db, redis }, { logger: log });
+  const app = buildApp({ cfg, db, redis, ...(readDb ? { readDb } : {}) }, { logger: log });
   let address: string;
   try {
     address = await app.listen({ host: cfg.API_HOST, port: cfg.API_PORT });
@@ -30,6 +34,7 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
     await app.close();
     redis.disconnect();
     await db.end();
+    await readDb?.end();
     throw err;
   }
   const alerting = await startAlerting(cfg, { db, log });
@@ -42,6 +47,7 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
       await app.close();
       redis.disconnect();
       await db.end();
+      await readDb?.end();
       throw err;
     }
   }
@@ -56,6 +62,7 @@ export async function startApiServer(cfg: Config): Promise<{ url: string; close(
       await app.close();
       redis.disconnect();
       await db.end();
+      await readDb?.end();
     },
   };
 }

@@ -199,13 +199,15 @@ const pushResponse = z.object({
 export interface ItemRoutesOptions {
   cfg: Config;
   db: Pool;
+  /** Where the list and search read (a replica when configured); writes and single reads use `db`. */
+  readDb?: Pool;
   redis: Redis;
   /** The analyze queue producer; when absent the plugin creates one and closes it with the app. */
   analyzeQueue?: ReturnType<typeof createAnalyzeQueue>;
 }
 
 /** POST /api/items, GET /api/items. */
-export const itemRoutes: FastifyPluginAsyncZod<ItemRoutesOptions> = async (app, { cfg, db, redis, analyzeQueue }) => {
+export const itemRoutes: FastifyPluginAsyncZod<ItemRoutesOptions> = async (app, { cfg, db, readDb = db, redis, analyzeQueue }) => {
   // One producer per app, created here (not per request) and closed with the app when it is ours.
   const queue = analyzeQueue ?? createAnalyzeQueue(redis, cfg.QUEUE_PREFIX);
   if (!analyzeQueue) app.addHook('onClose', async () => queue.close());
@@ -238,7 +240,7 @@ export const itemRoutes: FastifyPluginAsyncZod<ItemRoutesOptions> = async (app, 
       if (q.topicId) filter.topicId = q.topicId;
       if (q.labelled !== undefined) filter.labelled = q.labelled;
       if (q.cursor) filter.before = { publishedAt: q.cursor.at, id: q.cursor.id };
-      const items = await listItems(db, filter);
+      const items = await listItems(readDb, filter);
       const last = items.at(-1);
       return { items: items.map(withFeedback), nextCursor: items.length === q.limit && last ? `${last.publishedAt.getTime()}_${last.id}` : null };
     },
