@@ -125,6 +125,8 @@ const schema = z.object({
   RECONCILE_EVERY_MS: int(1000).default(30_000),
   /** Raw evidence (fetched bytes) is kept this many days; 0 keeps it forever. */
   EVIDENCE_RETENTION_DAYS: int(0).default(365),
+  /** Hot-list snapshots (every poll's ranks) are kept this long; 0 keeps them forever. Entries stay. */
+  HOT_LIST_RETENTION_DAYS: int(0).default(90),
 
   /** Worker threads running the analysis engine in one analyzer process (0: one per CPU core but one). */
   ANALYZER_THREADS: int(0, 64).default(0),

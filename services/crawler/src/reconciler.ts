@@ -4,7 +4,7 @@
  * their job vanished with a Redis restart) are enqueued again. Job ids are item ids, so an item
  * whose job is still waiting is not queued twice. It also prunes evidence past its retention.
  */
-import { findUnanalyzed, pruneEvidence } from '@yuqing/db';
+import { findUnanalyzed, pruneEvidence, pruneHotListSnapshots } from '@yuqing/db';
 import { handToAnalysis, type StoreDeps } from './store';
 
 /** Re-enqueues stale unanalysed items; returns how many were handed over. */
@@ -14,6 +14,12 @@ export async function reconcileOnce(deps: StoreDeps, staleMs: number, batch = 10
   const ok = await handToAnalysis(deps, ids);
   if (ok) deps.log.info({ items: ids.length }, 'reconciler re-enqueued unanalysed items');
   return ok ? ids.length : 0;
+}
+
+/** Deletes hot-list snapshots past their retention (0 days = keep forever), a batch per call. */
+export async function pruneExpiredHotListSnapshots(deps: StoreDeps, retentionDays: number): Promise<number> {
+  if (retentionDays <= 0) return 0;
+  return pruneHotListSnapshots(deps.db, retentionDays);
 }
 
 /** Deletes expired evidence (0 days = keep forever). */

@@ -15,7 +15,7 @@ import { crawlFetchSetup } from './fetch/setup';
 import { createHotListWatch } from './hot-list';
 import { RobotsCache } from './fetch/robots';
 import { createHostGate } from './host-gate';
-import { pruneExpiredEvidence, reconcileOnce } from './reconciler';
+import { pruneExpiredEvidence, pruneExpiredHotListSnapshots, reconcileOnce } from './reconciler';
 import { every, scheduleDueSources } from './scheduler';
 
 export interface CrawlerService {
@@ -105,6 +105,7 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
     async () => {
       await reconcileOnce(deps, cfg.RECONCILE_AFTER_MS);
       await pruneExpiredEvidence(deps, cfg.EVIDENCE_RETENTION_DAYS);
+      await pruneExpiredHotListSnapshots(deps, cfg.HOT_LIST_RETENTION_DAYS);
     },
     log,
     'reconciler',
