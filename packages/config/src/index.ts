@@ -15,6 +15,48 @@ const list = z.string().transform((v) =>
     .filter(Boolean),
 );
 
+/** A prefix holding one non-empty Redis Cluster hash tag (`{…}`): all its keys hash to one slot. */
+const HASH_TAGGED = /^[A-Za-z0-9:_-]*\{[A-Za-z0-9:_-]+\}[A-Za-z0-9:_-]*$/;
+
+/** One Redis Cluster seed node. */
+export interface RedisClusterNode {
+  host: string;
+  port: number;
+}
+
+const clusterNodes = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[^\s:[\]]+):\d{1,5}$/, 'host:port (an IPv6 host in brackets)')
+      .transform((v, ctx): RedisClusterNode => {
+        const at = v.lastIndexOf(':');
+        const port = Number(v.slice(at + 1));
+        if (port < 1 || port > 65535) {
+          ctx.addIssue({ code: 'custom', message: `"${v}": port out of range` });
+          return z.NEVER;
+        }
+        return { host: v.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port };
+      }),
+  ),
+);
+
+/** True when a queue prefix holds a Redis Cluster hash tag (`{yuqing}`, `yq:{a}`). */
+export const isHashTaggedPrefix = (prefix: string): boolean => HASH_TAGGED.test(prefix);
+
+/**
+ * The Redis Cluster seed nodes of REDIS_CLUSTER_NODES in `env` (process.env by default); empty:
+ * a single Redis at REDIS_URL. createRedis (@yuqing/queue) asks this, so every connection the
+ * services make follows the setting without each caller passing it.
+ */
+export function redisClusterNodes(env: Record<string, string | undefined> = process.env): RedisClusterNode[] {
+  const raw = env.REDIS_CLUSTER_NODES;
+  if (raw === undefined || raw === '') return [];
+  const parsed = clusterNodes.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(parsed.error.issues.map((i) => `REDIS_CLUSTER_NODES=${JSON.stringify(raw)}: ${i.message}`));
+  return parsed.data;
+}
+
 const schema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -31,8 +73,22 @@ const schema = z.object({
   DATABASE_POOL_MAX: int(1, 200).default(10),
 
   REDIS_URL: z.string().url().default('redis://127.0.0.1:6379'),
-  /** Prefix of every BullMQ key and pub/sub channel; tests give each run its own. */
-  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9:_-]+$/).default('yuqing'),
+  /**
+   * Redis Cluster: a comma-separated list of `host:port` seed nodes (any few masters; the rest are
+   * discovered). Set, every connection is an ioredis Cluster seeded from these, and REDIS_URL only
+   * gives the user, password and TLS (rediss:) of the nodes; QUEUE_PREFIX must then hold a hash tag.
+   */
+  REDIS_CLUSTER_NODES: clusterNodes.default([]),
+  /**
+   * Prefix of every BullMQ key and pub/sub channel; tests give each run its own. On a Redis Cluster
+   * it must hold a hash tag, e.g. `{yuqing}`, so that every key of a queue (and of the crawler's
+   * host gate) lands in one slot: BullMQ's scripts touch several keys at once.
+   */
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9:_{}-]+$/, 'letters, digits, : _ - and one {hash tag}')
+    .refine((v) => !/[{}]/.test(v) || HASH_TAGGED.test(v), 'braces only as one non-empty hash tag, e.g. {yuqing} or yq:{a}')
+    .default('yuqing'),
 
   API_HOST: z.string().default('127.0.0.1'),
   API_PORT: int(0, 65535).default(3000),
@@ -294,6 +350,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const parsed = schema.safeParse(known);
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}=${JSON.stringify(env[String(i.path[0])])}: ${i.message}`));
+  }
+  // On a cluster, BullMQ's multi-key scripts fail (CROSSSLOT) unless a queue's keys share a slot.
+  if (parsed.data.REDIS_CLUSTER_NODES.length > 0 && !isHashTaggedPrefix(parsed.data.QUEUE_PREFIX)) {
+    throw new ConfigError([`QUEUE_PREFIX=${JSON.stringify(parsed.data.QUEUE_PREFIX)}: with REDIS_CLUSTER_NODES set it must hold a hash tag, e.g. {yuqing}`]);
   }
   return Object.freeze({ ...parsed.data, ...overrides });
 }

@@ -5,6 +5,8 @@
 import { Queue, type ConnectionOptions, type QueueOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import { z } from 'zod';
+import { redisClusterNodes, type RedisClusterNode } from '@yuqing/config';
+import { createRedisCluster } from './cluster';
 
 export const QUEUE_NAMES = { crawl: 'crawl', analyze: 'analyze', topics: 'topics' } as const;
 
@@ -43,8 +45,16 @@ export const crawlJobId = (sourceId: number, claimedAt: Date): string => `src-${
  * A Redis connection. Workers block on Redis and must retry forever (`maxRetriesPerRequest: null`);
  * producers should fail fast so a Redis outage surfaces as an error we can fall back from
  * (the reconciler re-enqueues from PostgreSQL) instead of a request hanging.
+ *
+ * With REDIS_CLUSTER_NODES set (or `clusterNodes` given) the connection is an ioredis Cluster
+ * seeded from those nodes (./cluster.ts), REDIS_URL giving only credentials and TLS. It is typed
+ * `Redis` so that every caller keeps compiling: a Cluster has the same command methods (BullMQ,
+ * publish, subscribe, defineCommand, multi on one slot), but not the same `duplicate(options)`
+ * (Cluster's takes seed nodes first and ignores an options object passed alone) nor `options`.
+ * Code that needs either should call createRedis again rather than duplicate().
  */
-export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}): Redis {
+export function createRedis(url: string, role: 'worker' | 'producer', extra: RedisOptions = {}, clusterNodes: readonly RedisClusterNode[] = redisClusterNodes()): Redis {
+  if (clusterNodes.length > 0) return createRedisCluster(clusterNodes, url, role, extra) as unknown as Redis;
   return new Redis(url, {
     maxRetriesPerRequest: role === 'worker' ? null : 1,
     enableOfflineQueue: role === 'worker',
@@ -282,3 +292,4 @@ export async function announceModelActivation(
   await deps.queue.add('reanalyze', { kind: 'reanalyze', version: m.version, activatedAt: m.activatedAt.getTime() }, { jobId: reanalyzeAfterActivationJobId(m.version, m.activatedAt) });
 }
 export { settleWithin } from './deadline';
+export { createRedisCluster, nodeOptionsFromUrl, type RedisClusterNode } from './cluster';
