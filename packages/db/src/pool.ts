@@ -30,15 +30,25 @@ export function createPool(opts: { url: string; schema: string; max?: number; ap
  */
 export async function withTransaction<T>(pool: pg.Pool, fn: (client: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
   const client = await pool.connect();
+  // A connection lost between two statements (PostgreSQL restarting) is emitted as 'error' on the
+  // client, there being no statement to reject; unheard, Node ends the process. The next statement
+  // fails with it anyway, and the transaction with that (found by the fault suite).
+  const onError = (): void => undefined;
+  client.on('error', onError);
+  let broken = false;
   try {
     await client.query(begin);
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
+    await client.query('ROLLBACK').catch(() => {
+      broken = true;
+    });
     throw err;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A client whose ROLLBACK failed has lost its connection: destroyed, not pooled again.
+    client.release(broken);
   }
 }

@@ -51,3 +51,35 @@ export function createRedisCluster(nodes: readonly RedisClusterNode[], url: stri
     options,
   );
 }
+
+/** Options a subscriber connection sets for itself (the stream hub, the invalidation feed). */
+export interface SubscriberOptions {
+  maxRetriesPerRequest?: number | null;
+  enableOfflineQueue?: boolean;
+  lazyConnect?: boolean;
+  autoResubscribe?: boolean;
+}
+
+/**
+ * A new connection for SUBSCRIBE, made like `redis` (same server or cluster, same credentials) with
+ * the subscriber's own options. `Redis.duplicate(options)` does this for one server; a Cluster's
+ * `duplicate` takes seed nodes first and cluster options second, and would silently drop options
+ * given the single-server way (the subscriber would keep a producer's fail-fast settings).
+ */
+export function subscriberOf<R extends { duplicate(...args: never[]): unknown }>(redis: R, options: SubscriberOptions): R {
+  const cluster = redis as unknown as { isCluster?: boolean; options?: ClusterOptions; duplicate(nodes?: unknown[], opts?: ClusterOptions): R };
+  if (cluster.isCluster) {
+    const { maxRetriesPerRequest, autoResubscribe, enableOfflineQueue, lazyConnect } = options;
+    return cluster.duplicate([], {
+      ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+      ...(lazyConnect !== undefined ? { lazyConnect } : {}),
+      // Per-node options merged into the cluster's own (credentials and TLS stay).
+      redisOptions: {
+        ...cluster.options?.redisOptions,
+        ...(maxRetriesPerRequest !== undefined ? { maxRetriesPerRequest } : {}),
+        ...(autoResubscribe !== undefined ? { autoResubscribe } : {}),
+      },
+    });
+  }
+  return (redis as unknown as { duplicate(o: SubscriberOptions): R }).duplicate(options);
+}

@@ -93,9 +93,21 @@ export function createAnalyzeQueue(connection: ConnectionOptions, prefix: string
   });
 }
 
-/** The topic-stage queue (producer side). */
+/**
+ * The topic-stage queue (producer side). Retried with backoff like analysis: a batch that could not
+ * be stored (PostgreSQL restarting) fails its jobs, and a job failed for good keeps its id in the
+ * failed set, so the reconciler's re-enqueue under the same id would be a no-op and the items would
+ * never be placed (found by the fault suite's PostgreSQL restart).
+ */
 export function createTopicQueue(connection: ConnectionOptions, prefix: string): Queue<TopicPayload> {
-  return new Queue<TopicPayload>(QUEUE_NAMES.topics, queueOptions(connection, prefix));
+  return new Queue<TopicPayload>(QUEUE_NAMES.topics, {
+    ...queueOptions(connection, prefix),
+    defaultJobOptions: {
+      ...queueOptions(connection, prefix).defaultJobOptions,
+      attempts: 5,
+      backoff: { type: 'exponential', delay: 2000 },
+    },
+  });
 }
 
 /** Hands analysed items to the topic stage (idempotent by job id). */
@@ -292,4 +304,4 @@ export async function announceModelActivation(
   await deps.queue.add('reanalyze', { kind: 'reanalyze', version: m.version, activatedAt: m.activatedAt.getTime() }, { jobId: reanalyzeAfterActivationJobId(m.version, m.activatedAt) });
 }
 export { settleWithin } from './deadline';
-export { createRedisCluster, nodeOptionsFromUrl, type RedisClusterNode } from './cluster';
+export { createRedisCluster, nodeOptionsFromUrl, subscriberOf, type RedisClusterNode, type SubscriberOptions } from './cluster';

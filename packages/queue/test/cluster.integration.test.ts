@@ -36,6 +36,7 @@ import {
   publishAuthChange,
   topicLevelChannel,
   type AnalyzePayload,
+  subscriberOf,
 } from '@yuqing/queue';
 import { createHostGate } from '../../../services/crawler/src/host-gate';
 import { InvalidationFeed, type InvalidationFeedOptions } from '../../../services/api/src/invalidation-feed';
@@ -289,7 +290,7 @@ describe.skipIf(!local)(
       await expect(gate.run('x.example.cn', async () => 'never')).rejects.toThrow(/CROSSSLOT/);
     });
 
-    it('pub/sub: the API invalidation feed (a duplicate()d Cluster subscriber) hears auth changes published on every node', async () => {
+    it('pub/sub: the API invalidation feed (a subscriberOf() Cluster subscriber) hears auth changes published on every node', async () => {
       const producer = conn('producer');
       const got: string[] = [];
       const feed = new InvalidationFeed({
@@ -321,8 +322,13 @@ describe.skipIf(!local)(
         if (ch === topicLevelChannel(prefix)) levels.push(m);
       });
       await alerterSub.subscribe(topicLevelChannel(prefix));
-      // As the stream hub does: duplicate the API's producer, subscribe on 'ready'.
-      const hubSub = producer.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+      // As the stream hub does: a subscriber made like the API's producer, with its own options
+      // (a Cluster's duplicate() takes them differently from one server's: subscriberOf).
+      const hubSub = subscriberOf(producer, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+      const hubOptions = (hubSub as unknown as Cluster).options;
+      expect((hubSub as unknown as Cluster).isCluster).toBe(true);
+      expect(hubOptions.enableOfflineQueue).toBe(true);
+      expect(hubOptions.redisOptions?.maxRetriesPerRequest).toBeNull();
       closers.push(() => hubSub.disconnect());
       const alerts: string[] = [];
       hubSub.on('message', (ch: string, m: string) => {

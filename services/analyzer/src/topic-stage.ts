@@ -353,7 +353,14 @@ export function startTopicStage(deps: TopicStageDeps): TopicStage {
 
   const tryLead = async () => {
     if (closed || leader) return;
-    const client = await db.connect();
+    let client: PoolClient;
+    try {
+      client = await db.connect();
+    } catch (err) {
+      // PostgreSQL unreachable (restarting, a failover): not a crash — the loop tries again in 2 s.
+      log.warn({ err: String(err) }, 'topic stage: database unreachable, will try to take leadership again');
+      return;
+    }
     try {
       const { rows } = await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1, hashtext(current_schema())) AS ok', [LOCK_KEY]);
       if (!rows[0]?.ok) {

@@ -10,6 +10,7 @@
  * some other way.
  */
 import type { FastifyBaseLogger } from 'fastify';
+import { subscriberOf } from '@yuqing/queue';
 import type { Redis } from 'ioredis';
 
 export interface InvalidationFeedOptions {
@@ -46,7 +47,7 @@ export class InvalidationFeed {
     if (this.sub || this.stopped) return;
     // Waits out a Redis outage rather than failing; no automatic resubscription, because going live
     // again must follow a subscription we have seen confirmed (subscribe()).
-    const sub = this.o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false, autoResubscribe: false });
+    const sub = subscriberOf(this.o.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false, autoResubscribe: false });
     this.sub = sub;
     sub.on('error', (err: Error) => this.o.log.warn({ err: err.message, feed: this.o.name }, 'cache invalidation: redis subscriber error'));
     sub.on('message', (channel: string, message: string) => {

@@ -537,7 +537,14 @@ export function startAlerter(deps: AlerterDeps): Alerter {
 
   const tryLead = async () => {
     if (closed || leader) return;
-    const client = await db.connect();
+    let client: PoolClient;
+    try {
+      client = await db.connect();
+    } catch (err) {
+      // PostgreSQL unreachable (restarting, a failover): not a crash — the loop tries again.
+      log.warn({ err: String(err) }, 'alerter: database unreachable, will try to take leadership again');
+      return;
+    }
     let released = false;
     const release = async () => {
       if (released) return;

@@ -20,7 +20,7 @@
  * notification, or a read that found new events) and whether notifications are being received.
  */
 import { alertEventsAfter, lastAlertEventId, type AlertEvent, type Pool, type Role } from '@yuqing/db';
-import { alertEventsChannel } from '@yuqing/queue';
+import { alertEventsChannel, subscriberOf } from '@yuqing/queue';
 import type { FastifyBaseLogger } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { ServerResponse } from 'node:http';
@@ -156,7 +156,7 @@ export class AlertStreamHub {
     this.ready = true;
     // A subscriber must wait out a Redis outage rather than fail: it resubscribes on reconnect,
     // and reads the log once it is back in case it missed a notification meanwhile.
-    const sub = this.o.redis.duplicate({ maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+    const sub = subscriberOf(this.o.redis, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
     this.subscriber = sub;
     sub.on('error', (err: Error) => this.o.log.warn({ err: err.message }, 'alert stream: redis subscriber error'));
     sub.on('message', () => {
