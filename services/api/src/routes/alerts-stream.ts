@@ -14,10 +14,9 @@ import { lastAlertEventId, type Pool } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors';
-import { callerOf } from '../plugins/auth';
 import type { AlertStreamHub } from '../stream/hub';
-import { lookUpCredential } from '../stream/reauth';
-import { openingFrame, parseLastEventId } from '../stream/sse';
+import { openEventStream, verifiedStreamCaller } from '../stream/open';
+import { parseLastEventId } from '../stream/sse';
 
 /** Roles that read alerts. */
 export const ALERT_READERS = ['admin', 'pr', 'analyst', 'leader'] as const;
@@ -31,7 +30,6 @@ export const alertStreamRoutes: FastifyPluginAsyncZod<{ db: Pool; hub: AlertStre
       schema: { querystring: z.object({ lastEventId: z.string().max(32).optional() }) },
     },
     async (req, reply) => {
-      const caller = callerOf(req);
       const requested = parseLastEventId(req.headers['last-event-id'], req.query.lastEventId);
       if (requested === 'invalid') throw new ApiError(400, 'INVALID_LAST_EVENT_ID', 'Last-Event-ID 无效');
       if (hub.isClosing) throw new ApiError(503, 'SHUTTING_DOWN', '服务正在停止，请稍后重连', { 'retry-after': '1' });
@@ -39,35 +37,12 @@ export const alertStreamRoutes: FastifyPluginAsyncZod<{ db: Pool; hub: AlertStre
       // id that would hide the next events.
       const head = await lastAlertEventId(db);
       const after = requested === null ? head : Math.min(requested, head);
-      // The auth hook may have answered from its cache (seconds old); a stream lasts, so it starts
-      // from PostgreSQL's answer, which also gives a session's expiry. A change announced during
-      // the lookup makes the hub check again (the stamp).
+      // A change announced during the lookup makes the hub check the credential again (the stamp).
       const reauthStamp = hub.reauthStamp();
-      const credential = { kind: caller.via, hash: caller.hash };
-      const found = await lookUpCredential(db, credential);
-      if (!found || found.user.id !== caller.user.id) throw new ApiError(401, 'UNAUTHENTICATED', '未登录或凭据无效', { 'www-authenticate': 'Bearer' });
-      const user = found.user;
-      if (!(ALERT_READERS as readonly string[]).includes(user.role)) throw new ApiError(403, 'FORBIDDEN', '当前角色无权访问此接口');
-
-      // From here the response is ours, not fastify's: it never ends on its own.
-      reply.hijack();
-      const res = reply.raw;
-      try {
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          // nginx and similar proxies would otherwise buffer the stream
-          'x-accel-buffering': 'no',
-        });
-        res.write(openingFrame(retryMs));
-        hub.add({ res, user: { id: user.id, name: user.name, role: user.role }, credential, expiresAt: found.expiresAt, reauthStamp, after });
-      } catch (err) {
-        // fastify no longer answers for this response: log and cut it, or nobody would know.
-        req.log.error({ err }, 'alert stream: could not open');
-        res.destroy();
-        return;
-      }
+      const { user, credential, expiresAt } = await verifiedStreamCaller(db, req, ALERT_READERS);
+      const res = openEventStream(req, reply, retryMs, 'alert stream');
+      if (!res) return;
+      hub.add({ res, user: { id: user.id, name: user.name, role: user.role }, credential, expiresAt, reauthStamp, after });
       req.log.info({ user: user.name, after, resumed: requested !== null, clients: hub.size }, 'alert stream opened');
     },
   );

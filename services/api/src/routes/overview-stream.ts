@@ -30,9 +30,9 @@ import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { ServerResponse } from 'node:http';
 import { ApiError } from '../errors';
-import { callerOf } from '../plugins/auth';
-import { lookUpCredential, StreamReauth, type StreamCredential } from '../stream/reauth';
-import { authEndFrame, HEARTBEAT_FRAME, openingFrame, type AuthEndReason } from '../stream/sse';
+import { openEventStream, verifiedStreamCaller } from '../stream/open';
+import { StreamReauth, type StreamCredential } from '../stream/reauth';
+import { authEndFrame, HEARTBEAT_FRAME, type AuthEndReason } from '../stream/sse';
 
 /** Who reads the overview: the same roles as GET /api/overview. */
 export const OVERVIEW_READERS = ['admin', 'pr', 'analyst', 'leader'] as const satisfies readonly Role[];
@@ -334,34 +334,14 @@ export const overviewStreamPlugin = fp<{ cfg: Config; db: Pool; redis: Redis; hu
     });
 
     app.get('/api/overview/stream', { config: { roles: OVERVIEW_READERS } }, async (req, reply) => {
-      const caller = callerOf(req);
       if (hub.isClosing) throw new ApiError(503, 'SHUTTING_DOWN', '服务正在停止，请稍后重连', { 'retry-after': '1' });
       if (hub.isFull) throw new ApiError(503, 'TOO_MANY_STREAMS', '实时连接数已达上限，请稍后再试', { 'retry-after': '30' });
-      // The auth hook may have answered from its seconds-old cache; a stream lasts, so it starts
-      // from PostgreSQL's answer, which also gives a session's expiry (as the alert stream does).
+      // A change announced during the lookup makes the hub check the credential again (the stamp).
       const reauthStamp = hub.reauthStamp();
-      const credential = { kind: caller.via, hash: caller.hash };
-      const found = await lookUpCredential(db, credential);
-      if (!found || found.user.id !== caller.user.id) throw new ApiError(401, 'UNAUTHENTICATED', '未登录或凭据无效', { 'www-authenticate': 'Bearer' });
-      const user = found.user;
-      if (!(OVERVIEW_READERS as readonly string[]).includes(user.role)) throw new ApiError(403, 'FORBIDDEN', '当前角色无权访问此接口');
-
-      reply.hijack();
-      const res = reply.raw;
-      try {
-        res.writeHead(200, {
-          'content-type': 'text/event-stream; charset=utf-8',
-          'cache-control': 'no-cache, no-transform',
-          connection: 'keep-alive',
-          'x-accel-buffering': 'no',
-        });
-        res.write(openingFrame(cfg.SSE_RETRY_MS));
-        hub.add({ res, user: { id: user.id, name: user.name, role: user.role }, credential, expiresAt: found.expiresAt, reauthStamp });
-      } catch (err) {
-        req.log.error({ err }, 'overview stream: could not open');
-        res.destroy();
-        return;
-      }
+      const { user, credential, expiresAt } = await verifiedStreamCaller(db, req, OVERVIEW_READERS);
+      const res = openEventStream(req, reply, cfg.SSE_RETRY_MS, 'overview stream');
+      if (!res) return;
+      hub.add({ res, user: { id: user.id, name: user.name, role: user.role }, credential, expiresAt, reauthStamp });
       req.log.info({ user: user.name, clients: hub.size }, 'overview stream opened');
     });
   },
