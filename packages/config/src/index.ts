@@ -181,6 +181,11 @@ const schema = z.object({
   RECONCILE_EVERY_MS: int(1000).default(30_000),
   /** Raw evidence (fetched bytes) is kept this many days; 0 keeps it forever. */
   EVIDENCE_RETENTION_DAYS: int(0).default(365),
+  /**
+   * Items (with their analyses) are kept at least this many whole months before the current one,
+   * then dropped a month partition at a time; 0 (the default) keeps them forever.
+   */
+  ITEM_RETENTION_MONTHS: int(0).default(0),
   /** Hot-list snapshots (every poll's ranks) are kept this long; 0 keeps them forever. Entries stay. */
   HOT_LIST_RETENTION_DAYS: int(0).default(90),
 

@@ -12,6 +12,7 @@ export * from './catalogue';
 export * from './repositories/source-health';
 export * from './repositories/source-admin';
 export * from './repositories/items';
+export * from './repositories/partitions';
 export * from './repositories/analysis';
 export * from './repositories/topics';
 export * from './user-model';

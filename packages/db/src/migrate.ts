@@ -39,8 +39,11 @@ async function appliedVersions(client: pg.PoolClient | pg.Pool, schema: string):
   return new Set(rows.map((r) => r.version));
 }
 
-/** Applies every pending migration; returns the names applied. */
-export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> {
+/**
+ * Applies every pending migration (or those up to version `upTo`, for tests of an upgrade from an
+ * older schema); returns the names applied.
+ */
+export async function migrate(pool: pg.Pool, schema: string, opts: { upTo?: number } = {}): Promise<string[]> {
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -53,6 +56,7 @@ export async function migrate(pool: pg.Pool, schema: string): Promise<string[]> 
     const done = await appliedVersions(client, schema);
     for (const m of listMigrations()) {
       if (done.has(m.version)) continue;
+      if (opts.upTo !== undefined && m.version > opts.upTo) break;
       try {
         await client.query('BEGIN');
         await client.query(m.sql);

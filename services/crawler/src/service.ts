@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { createLogger, type Config, type Logger } from '@yuqing/config';
-import { assertSchemaCurrent, createPool } from '@yuqing/db';
+import { assertSchemaCurrent, createPool, dropExpiredMonths, ensureMonthPartitions } from '@yuqing/db';
 import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, settleWithin, type CrawlPayload } from '@yuqing/queue';
 import { Worker, type Queue } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
@@ -17,6 +17,8 @@ import { RobotsCache } from './fetch/robots';
 import { createHostGate } from './host-gate';
 import { pruneExpiredEvidence, pruneExpiredHotListSnapshots, reconcileOnce } from './reconciler';
 import { every, scheduleDueSources } from './scheduler';
+
+const PARTITION_MAINTENANCE_MS = 3600_000;
 
 export interface CrawlerService {
   close(): Promise<void>;
@@ -110,6 +112,18 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
     log,
     'reconciler',
   );
+  // Month partitions: next months made ahead, expired months dropped (partitions.ts). Hourly is
+  // plenty: partitions exist two months ahead, and the id block moves within the hour a month starts.
+  const partitions = every(
+    PARTITION_MAINTENANCE_MS,
+    async () => {
+      const made = await ensureMonthPartitions(db);
+      const dropped = await dropExpiredMonths(db, { evidenceDays: cfg.EVIDENCE_RETENTION_DAYS, itemMonths: cfg.ITEM_RETENTION_MONTHS });
+      if (made || dropped.evidence.length || dropped.items.length) log.info({ made, dropped }, 'month partitions maintained');
+    },
+    log,
+    'partition maintenance',
+  );
   const metricsServer = await startMetricsServerIfEnabled(cfg.METRICS_PORT_CRAWLER, log);
   log.info({ concurrency: cfg.CRAWL_CONCURRENCY, hostGapMs: cfg.CRAWL_HOST_GAP_MS, metrics: metricsServer?.url }, 'crawler started');
 
@@ -123,6 +137,7 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
       shutdown ??= (async () => {
         await ticker.stop();
         await reconciler.stop();
+        await partitions.stop();
         // Let running crawls finish for SHUTDOWN_GRACE_MS, then cut them: a fetch may take up to
         // HTTP_TOTAL_TIMEOUT_MS (30 s), far longer than a service manager waits. A cut crawl's job
         // is not completed, so BullMQ hands it to the next worker; its items are stored once

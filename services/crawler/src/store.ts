@@ -4,7 +4,7 @@
  * truth: if Redis is down the ids simply stay un-enqueued and the reconciler picks them up later.
  */
 import type { Logger } from '@yuqing/config';
-import { insertItems, markEnqueued, type NewItem, type Queryable } from '@yuqing/db';
+import { insertItems, markEnqueued, unmarkEnqueued, type NewItem, type Queryable } from '@yuqing/db';
 import { enqueueAnalysis, type AnalyzePayload } from '@yuqing/queue';
 import type { Queue } from 'bullmq';
 
@@ -36,13 +36,13 @@ export async function storeItemsReporting(deps: StoreDeps, items: NewItem[]): Pr
   const rejected: RejectedItem[] = [];
   let ids: number[];
   try {
-    ids = (await insertItems(deps.db, items)).map((r) => r.id);
+    ids = (await insertItems(deps.db, items, { enqueued: true })).map((r) => r.id);
   } catch (err) {
     if (!isDataError(err) || items.length === 0) throw err;
     ids = [];
     for (const item of items) {
       try {
-        ids.push(...(await insertItems(deps.db, [item])).map((r) => r.id));
+        ids.push(...(await insertItems(deps.db, [item], { enqueued: true })).map((r) => r.id));
       } catch (one) {
         if (!isDataError(one)) throw one;
         rejected.push({ url: item.url, error: errorMessage(one) });
@@ -50,8 +50,22 @@ export async function storeItemsReporting(deps: StoreDeps, items: NewItem[]): Pr
     }
     deps.log.warn({ items: items.length, rejected: rejected.length, first: rejected[0] }, 'items refused by the database were left out; the others are stored');
   }
-  await handToAnalysis(deps, ids);
+  await enqueueStored(deps, ids);
   return { ids, rejected };
+}
+
+/**
+ * Enqueues analysis of items stored with enqueued_at already set (one statement fewer per page
+ * than handToAnalysis). A Redis failure clears the mark so the reconciler takes them at once.
+ */
+async function enqueueStored(deps: StoreDeps, ids: number[]): Promise<void> {
+  if (ids.length === 0) return;
+  try {
+    await enqueueAnalysis(deps.analyzeQueue, ids);
+  } catch (err) {
+    deps.log.warn({ err: errorMessage(err), items: ids.length }, 'could not enqueue analysis; the reconciler will retry');
+    await unmarkEnqueued(deps.db, ids);
+  }
 }
 
 /** A PostgreSQL error about the data itself (classes 22 and 23), not about the connection or the server. */
