@@ -2,8 +2,10 @@
  * GET /api/alerts/stream: the live alert stream (Server-Sent Events). `id:` is the event's id in
  * alert_events, `event:` its type, `data:` JSON (stream/sse.ts). Resume with the Last-Event-ID
  * header (EventSource sends it on reconnect) or `?lastEventId=` (a page opening a new EventSource);
- * without either the stream starts at the newest event. Each user sees only events whose
- * audience names their role.
+ * without either the stream starts at the newest event. The opening frame carries `id:` of the
+ * event the stream starts after (no data, so no event), so that EventSource resumes from there even
+ * when it received nothing before a reconnect. Each user sees only events whose audience names
+ * their role.
  *
  * The stream lasts only as long as the credential it was opened with: when the token is revoked,
  * the user disabled, the session logged out or run out, a last `event: auth` with data
@@ -40,7 +42,9 @@ export const alertStreamRoutes: FastifyPluginAsyncZod<{ db: Pool; hub: AlertStre
       // A change announced during the lookup makes the hub check the credential again (the stamp).
       const reauthStamp = hub.reauthStamp();
       const { user, credential, expiresAt } = await verifiedStreamCaller(db, req, ALERT_READERS);
-      const res = openEventStream(req, reply, retryMs, 'alert stream');
+      // The opening frame names `after` as the last event id: a client that receives nothing before
+      // its connection drops still resumes from here, not from wherever the log ends by then.
+      const res = openEventStream(req, reply, retryMs, 'alert stream', after);
       if (!res) return;
       hub.add({ res, user: { id: user.id, name: user.name, role: user.role }, credential, expiresAt, reauthStamp, after });
       req.log.info({ user: user.name, after, resumed: requested !== null, clients: hub.size }, 'alert stream opened');

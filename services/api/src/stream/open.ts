@@ -27,10 +27,10 @@ export async function verifiedStreamCaller(
 
 /**
  * Takes the response from fastify (it never ends on its own) and writes the SSE head and the
- * opening frame; null when that failed — the response is then destroyed and logged, since fastify
- * no longer answers for it.
+ * opening frame (with `lastEventId`, the id the stream starts after: see openingFrame); null when
+ * that failed — the response is then destroyed and logged, since fastify no longer answers for it.
  */
-export function openEventStream(req: FastifyRequest, reply: FastifyReply, retryMs: number, what: string): ServerResponse | null {
+export function openEventStream(req: FastifyRequest, reply: FastifyReply, retryMs: number, what: string, lastEventId?: number): ServerResponse | null {
   reply.hijack();
   const res = reply.raw;
   try {
@@ -41,7 +41,7 @@ export function openEventStream(req: FastifyRequest, reply: FastifyReply, retryM
       // nginx and similar proxies would otherwise buffer the stream
       'x-accel-buffering': 'no',
     });
-    res.write(openingFrame(retryMs));
+    res.write(openingFrame(retryMs, lastEventId));
     return res;
   } catch (err) {
     req.log.error({ err }, `${what}: could not open`);

@@ -27,9 +27,17 @@ export function eventFrame(e: AlertEvent): string {
 /** A comment line: ignored by EventSource, but it keeps idle proxies and load balancers from closing the stream. */
 export const HEARTBEAT_FRAME = ': ping\n\n';
 
-/** The first bytes of a stream: the reconnect delay EventSource should use, and a comment so headers and body flush at once. */
-export function openingFrame(retryMs: number): string {
-  return `retry: ${retryMs}\n: connected\n\n`;
+/**
+ * The first bytes of a stream: the reconnect delay EventSource should use, and a comment so headers
+ * and body flush at once. With `lastEventId` (where the stream starts: it sends every event after
+ * it) also an `id:` field: a frame without data dispatches no event, but EventSource keeps the id
+ * as its last event ID. Without it, a client that received no event before its connection dropped
+ * would reconnect with no Last-Event-ID and start at the log's end then, silently skipping every
+ * event appended while it was away (another API process answers it after this one died or was
+ * redeployed; the page read its alert list when the first stream opened and not again).
+ */
+export function openingFrame(retryMs: number, lastEventId?: number): string {
+  return `retry: ${retryMs}\n${lastEventId === undefined ? '' : `id: ${lastEventId}\n`}: connected\n\n`;
 }
 
 /** Why a stream was ended for its credential (the `reason` of the final `auth` event). */

@@ -451,6 +451,9 @@ function openStream(): void {
       s.reopenTimer = null;
       const me = await api('GET', '/api/auth/me');
       if (me.status === 401) return session.onExpired('登录已过期，请重新登录');
+      // No event seen yet: a new stream would start at the log's end, so read the list again
+      // for whatever happened while this one was down.
+      if (!s.lastEventId) s.listLoaded = false;
       if (session.me) openStream();
     }, 3000);
   });
