@@ -36,6 +36,7 @@ const BLOCKED_V4: Array<[string, number]> = [
 
 const BLOCKED_V6: Array<[string, number]> = [
   ['::', 96], // unspecified, loopback (::1) and deprecated IPv4-compatible addresses
+  ['64:ff9b:1::', 48], // local-use IPv4/IPv6 translation (RFC 8215): whatever it embeds is someone's internal network
   ['100::', 64], // discard
   ['2001:db8::', 32], // documentation
   ['fc00::', 7], // unique local (private)
@@ -45,12 +46,34 @@ const BLOCKED_V6: Array<[string, number]> = [
 ];
 
 const BLOCKED = new net.BlockList();
-for (const [a, p] of BLOCKED_V4) BLOCKED.addSubnet(a, p, 'ipv4');
+for (const [a, p] of BLOCKED_V4) {
+  BLOCKED.addSubnet(a, p, 'ipv4');
+  // IPv6 addresses that carry an IPv4 address a translator or relay will connect to: NAT64's
+  // well-known prefix (RFC 6052; 64:ff9b::a9fe:a9fe is 169.254.169.254 on a NAT64 network, where a
+  // DNS answer can name it) and 6to4 (RFC 3056). Only the blocked IPv4 ranges inside them are
+  // refused, so public sites reached through DNS64 still work.
+  const [w, x, y, z] = a.split('.').map(Number) as [number, number, number, number];
+  const hi = ((w << 8) | x).toString(16);
+  const lo = ((y << 8) | z).toString(16);
+  BLOCKED.addSubnet(`64:ff9b::${hi}:${lo}`, 96 + p, 'ipv6');
+  BLOCKED.addSubnet(`2002:${hi}:${lo}::`, 16 + p, 'ipv6');
+}
 for (const [a, p] of BLOCKED_V6) BLOCKED.addSubnet(a, p, 'ipv6');
 
 /** Normalises a host name for comparison: lower case, no trailing dot, no IPv6 brackets. */
 export function normaliseHost(host: string): string {
   return host.trim().toLowerCase().replace(/\.$/, '').replace(/^\[(.*)\]$/, '$1');
+}
+
+/**
+ * "localhost" and every name under it (RFC 6761 §6.3) mean the loopback whatever a resolver says:
+ * glibc answers ENOTFOUND for "localhost." and "x.localhost", systemd-resolved and others answer
+ * 127.0.0.1. They are checked as 127.0.0.1 before DNS is asked, so they are refused as loopback
+ * (`blocked_address`) everywhere, not refused on one machine and "unresolvable" on another.
+ */
+export function isLocalhostName(host: string): boolean {
+  const h = normaliseHost(host);
+  return h === 'localhost' || h.endsWith('.localhost');
 }
 
 // BlockList does not understand zone ids (fe80::1%eth0), so they are dropped before matching.
@@ -119,16 +142,31 @@ export function isBlockedAddressError(err: unknown): err is BlockedAddressError 
 type LookupCallback = (err: NodeJS.ErrnoException | null, address: string | LookupAddress[], family?: number) => void;
 
 /**
+ * Resolves every address of a name: dns.lookup with `all: true` (the system resolver, /etc/hosts
+ * included). Replaceable so a test can play a hostile DNS server (a name answering loopback,
+ * a mixed public/private answer) without one.
+ */
+export type LookupAll = (
+  hostname: string,
+  options: LookupOptions & { all: true },
+  callback: (err: NodeJS.ErrnoException | null, addresses: LookupAddress[]) => void,
+) => void;
+
+const systemLookup: LookupAll = (hostname, options, callback) => dns.lookup(hostname, options, callback);
+
+/**
  * A `net.connect` lookup function that resolves with dns.lookup and then refuses the connection
  * if any returned address is blocked. Refusing on any (not filtering) keeps a DNS answer that
  * mixes public and private addresses from reaching the private one via happy-eyeballs.
  */
-export function createGuardedLookup(policy: AddressPolicy) {
+export function createGuardedLookup(policy: AddressPolicy, lookup: LookupAll = systemLookup) {
   return function guardedLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
-    dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    const refuse = (address: string): void => callback(new BlockedAddressError(hostname, address), options.all ? [] : '', undefined);
+    if (isLocalhostName(hostname) && !policy.check(hostname, '127.0.0.1')) return refuse('127.0.0.1');
+    lookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, options.all ? [] : '', undefined);
       const bad = addresses.find((a) => !policy.check(hostname, a.address));
-      if (bad) return callback(new BlockedAddressError(hostname, bad.address), options.all ? [] : '', undefined);
+      if (bad) return refuse(bad.address);
       if (options.all) return callback(null, addresses);
       const first = addresses[0];
       if (!first) return callback(Object.assign(new Error(`no address for ${hostname}`), { code: 'ENOTFOUND' }), '', undefined);
@@ -143,6 +181,13 @@ export type DestinationCheck =
   | { ok: false; blocked: true; host: string; address: string }
   | { ok: false; blocked: false; host: string; reason: string };
 
+/** Settings of checkDestination. */
+export interface DestinationOptions {
+  /** Give up on DNS after this long (default 3000 ms); the answer is then "not resolvable", not blocked. */
+  timeoutMs?: number;
+  lookup?: LookupAll;
+}
+
 /**
  * Checks, when a URL is saved, where it would connect: the host as the URL parser normalises it
  * (so `http://2130706433/`, `http://0x7f.1/` and `http://[::ffff:127.0.0.1]/` are all 127.0.0.1),
@@ -150,7 +195,9 @@ export type DestinationCheck =
  * resolve (yet) is not blocked but reported. The connection-time guard (createGuardedLookup) still
  * applies to every send: DNS may answer differently later.
  */
-export async function checkDestination(url: string, policy: AddressPolicy, timeoutMs = 3000): Promise<DestinationCheck> {
+export async function checkDestination(url: string, policy: AddressPolicy, opts: DestinationOptions = {}): Promise<DestinationCheck> {
+  const timeoutMs = opts.timeoutMs ?? 3000;
+  const lookup = opts.lookup ?? systemLookup;
   let host: string;
   try {
     host = normaliseHost(new URL(url).hostname);
@@ -158,10 +205,11 @@ export async function checkDestination(url: string, policy: AddressPolicy, timeo
     return { ok: false, blocked: false, host: '', reason: 'URL 无法解析' };
   }
   if (net.isIP(host)) return policy.check(host, host) ? { ok: true } : { ok: false, blocked: true, host, address: host };
+  if (isLocalhostName(host) && !policy.check(host, '127.0.0.1')) return { ok: false, blocked: true, host, address: '127.0.0.1' };
   let timer: NodeJS.Timeout | undefined;
   try {
     const addresses = await Promise.race([
-      dns.promises.lookup(host, { all: true }),
+      new Promise<LookupAddress[]>((resolve, reject) => lookup(host, { all: true }, (err, a) => (err ? reject(err) : resolve(a)))),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`DNS 解析超过 ${timeoutMs} ms`)), timeoutMs);
       }),

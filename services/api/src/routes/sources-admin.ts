@@ -7,7 +7,9 @@
  *
  * A test fetch goes through the crawler's own fetcher and address policy: an admin can make the
  * API request any URL, so loopback, private and link-local addresses are refused unless listed in
- * FETCH_ALLOWLIST (a source URL must not become a way to probe the bureau's network).
+ * FETCH_ALLOWLIST (a source URL must not become a way to probe the bureau's network). Adding a
+ * source checks the same policy when it is saved, so the admin learns at once, not from a failing
+ * source later; the crawler still checks every connection (DNS may answer differently later).
  */
 import type { Config } from '@yuqing/config';
 import { listSelectorsSchema } from '@yuqing/crawler/list-page';
@@ -17,6 +19,7 @@ import {
   getSource,
   insertSource,
   intervalSchema,
+  routeOf,
   listSourceHealth,
   recordAudit,
   removeSource,
@@ -28,6 +31,7 @@ import {
   type Pool,
   type Source,
 } from '@yuqing/db';
+import { checkDestination, type AddressPolicy, type LookupAll } from '@yuqing/net';
 import * as cheerio from 'cheerio';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -81,6 +85,26 @@ const notFound = (id: number) => new ApiError(404, 'SOURCE_NOT_FOUND', `信息�
 /** "the URL" or "the route" of a source, in words for a message. */
 const keyOf = (s: Pick<Source, 'kind' | 'url'>) => (s.kind === 'rsshub' ? `路由 ${s.url.slice('rsshub:'.length)}` : `地址 ${s.url}`);
 
+/** Why a source URL is refused when it is saved: it points at this machine or the internal network. */
+const inwardMessage = (host: string, address: string) =>
+  `信息源地址 ${host} 指向本机或内网地址（${address}），已拒绝；确需抓取内网网站时，请运维将其加入 FETCH_ALLOWLIST`;
+
+// An OPML file may list hundreds of feeds: resolving every name on import would hold the request
+// (and the DNS threads) for minutes when DNS is slow, so import checks what needs no DNS (IP
+// literals in every spelling, localhost names); names are checked at every connection anyway.
+const NO_DNS: LookupAll = (hostname, _options, callback) => callback(Object.assign(new Error(`${hostname} not resolved on import`), { code: 'ENOTFOUND' }), []);
+
+/**
+ * Refuses a source (not an rsshub route: its instances are configured by operations) whose URL
+ * points inward under the crawler's address policy. A name that does not resolve now is saved:
+ * the crawler reports it on every poll, and a test fetch shows it before saving.
+ */
+async function refuseInward(s: NewSource, policy: AddressPolicy): Promise<void> {
+  if (routeOf(s) !== null) return;
+  const d = await checkDestination(s.url, policy);
+  if (!d.ok && d.blocked) throw new ApiError(400, 'SOURCE_ADDRESS_BLOCKED', inwardMessage(d.host, d.address));
+}
+
 /** The feeds of an OPML document: every outline with an xmlUrl, with its title (or text). */
 function opmlFeeds(text: string): Array<{ name: string; url: string }> {
   const $ = cheerio.load(text.replace(/^\uFEFF/, ''), { xml: true });
@@ -127,9 +151,10 @@ export const sourceAdminRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }>
     },
   );
 
-  app.post('/api/sources', { config: ADMIN, schema: { body: sourceInputSchema, description: '添加一个信息源（地址或 RSSHub 路由已存在时 409）。' } }, async (req, reply) => {
+  app.post('/api/sources', { config: ADMIN, schema: { body: sourceInputSchema, description: '添加一个信息源（地址或 RSSHub 路由已存在时 409；地址指向本机或内网且不在 FETCH_ALLOWLIST 中时 400 SOURCE_ADDRESS_BLOCKED）。' } }, async (req, reply) => {
     const issues = selectorIssues(req.body);
     if (issues.length) return reply.code(400).send(validationFailed(issues));
+    await refuseInward(req.body, preview.fetchOptions.addressPolicy);
     const source = await withTransaction(db, async (c) => {
       const src = await insertSource(c, req.body);
       if (src) await recordAudit(c, { ...auditActor(req), action: 'source.add', entity: 'source', entityId: src.id, after: src });
@@ -194,7 +219,7 @@ export const sourceAdminRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }>
       schema: {
         body: importBody,
         description:
-          '导入 OPML（RSS 订阅列表）：全部有效才导入，任何一项无效则一项都不导入并列出每一项问题。已存在的地址保持不变（OPML 只有名称和地址，不覆盖已有设置）。',
+          '导入 OPML（RSS 订阅列表）：全部有效才导入，任何一项无效（包括地址指向本机或内网）则一项都不导入并列出每一项问题。已存在的地址保持不变（OPML 只有名称和地址，不覆盖已有设置）。',
       },
     },
     async (req, reply) => {
@@ -204,13 +229,17 @@ export const sourceAdminRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }>
       const issues: Issue[] = [];
       const inputs = new Map<string, NewSource>();
       let duplicates = 0;
-      feeds.forEach((f, i) => {
+      for (const [i, f] of feeds.entries()) {
         const parsed = sourceInputSchema.safeParse({ name: f.name.slice(0, 200), kind: 'rss', url: f.url, enabled: req.body.enabled });
         if (!parsed.success) {
           for (const iss of parsed.error.issues) issues.push({ path: `/outlines/${i}/${iss.path.join('/')}`, message: `第 ${i + 1} 项（${f.url.slice(0, 200)}）：${iss.message}` });
-        } else if (inputs.has(parsed.data.url)) duplicates++; // one feed in two folders
+          continue;
+        }
+        const d = await checkDestination(parsed.data.url, preview.fetchOptions.addressPolicy, { lookup: NO_DNS });
+        if (!d.ok && d.blocked) issues.push({ path: `/outlines/${i}/url`, message: `第 ${i + 1} 项（${f.url.slice(0, 200)}）：${inwardMessage(d.host, d.address)}` });
+        else if (inputs.has(parsed.data.url)) duplicates++; // one feed in two folders
         else inputs.set(parsed.data.url, parsed.data);
-      });
+      }
       if (issues.length) {
         const bad = new Set(issues.map((i) => i.path.split('/')[2])).size;
         return reply.code(400).send(validationFailed(issues, `没有导入任何信息源：${bad} 项无效`));
