@@ -63,7 +63,17 @@ describe('Redis flushed under load', () => {
     // 150 extra items at once and at most 20 analysis jobs taken at a time: the analyze queue has a
     // backlog waiting (not taken by any worker) when the first flush comes. Speed 3: the stream
     // lasts ~38 s, time enough for the three processes to start on a busy machine.
-    const inst = await install(rig, 'flush', { redisUrl: redis.url, speed: 3, extraNews: 150, env: { ANALYZER_BATCH_SIZE: '20', ANALYZER_CONCURRENCY: '20' } });
+    const inst = await install(rig, 'flush', { redisUrl: redis.url, speed: 3, extraNews: 150, env: {
+        ANALYZER_BATCH_SIZE: '20',
+        ANALYZER_CONCURRENCY: '20',
+        // What the processes declare in Redis at start must come back after a flush (keepDeclared).
+        DIGEST_ENABLED: 'true',
+        FORMS_ENABLED: 'true',
+        MODEL_RETRAIN_CRON: '30 3 * * *',
+        MODEL_CHECK_MS: '2000',
+        REDIS_REDECLARE_MS: '2000',
+      },
+    });
     const prefix = inst.env.QUEUE_PREFIX!;
     redisClient = new Redis(redis.url, { maxRetriesPerRequest: 1 });
     const procs = [rig.service('crawler', 'crawler', inst.env), rig.service('analyzer', 'analyzer', inst.env), rig.service('api', 'api', inst.env)];
@@ -95,6 +105,13 @@ describe('Redis flushed under load', () => {
     }
     // The processes use the flushed server again (queues rebuilt in it), not a dead connection.
     expect(await redisClient.exists(`${prefix}:analyze:meta`, `${prefix}:analyze:id`, `${prefix}:analyze:completed`)).toBeGreaterThan(0);
+    // The schedules (digests, form drafts, model retraining) and the crawl queue's global
+    // concurrency were declared again: without that, digests and drafts stop until a restart.
+    const declared = await Promise.all(
+      [`${prefix}:digest:repeat`, `${prefix}:forms:repeat`, `${prefix}:model:repeat`].map(async (k) => [k, await redisClient!.exists(k)] as const),
+    );
+    expect(declared.filter(([, n]) => n === 0).map(([k]) => k), 'schedules missing after the flush').toEqual([]);
+    expect(await redisClient.hget(`${prefix}:crawl:meta`, 'concurrency')).not.toBeNull();
     await expectStoredAndAnalysedOnce(inst);
     await expectTopicCountsRight(inst);
     await expectAlertedOnce(inst);

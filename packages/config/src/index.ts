@@ -146,6 +146,11 @@ const schema = z.object({
    * every store is idempotent, so nothing is half-stored or lost. Keeps a stop under 5 s.
    */
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
+  /**
+   * How often each process declares again what it keeps in Redis (job schedulers, global
+   * concurrency), so that a Redis that lost its data is whole again within this time.
+   */
+  REDIS_REDECLARE_MS: int(1000, 3_600_000).default(60_000),
   HTTP_CONNECT_TIMEOUT_MS: int(100).default(10_000),
   HTTP_TOTAL_TIMEOUT_MS: int(100).default(30_000),
   HTTP_MAX_BYTES: int(1024).default(5 * 1024 * 1024),

@@ -304,4 +304,5 @@ export async function announceModelActivation(
   await deps.queue.add('reanalyze', { kind: 'reanalyze', version: m.version, activatedAt: m.activatedAt.getTime() }, { jobId: reanalyzeAfterActivationJobId(m.version, m.activatedAt) });
 }
 export { settleWithin } from './deadline';
+export { keepDeclared } from './redeclare';
 export { createRedisCluster, nodeOptionsFromUrl, subscriberOf, type RedisClusterNode, type SubscriberOptions } from './cluster';

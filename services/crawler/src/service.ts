@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { createLogger, type Config, type Logger } from '@yuqing/config';
 import { assertSchemaCurrent, createPool, dropExpiredMonths, ensureMonthPartitions } from '@yuqing/db';
-import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, settleWithin, type CrawlPayload } from '@yuqing/queue';
+import { QUEUE_NAMES, createAnalyzeQueue, createCrawlQueue, createRedis, crawlPayload, keepDeclared, settleWithin, type CrawlPayload } from '@yuqing/queue';
 import { Worker, type Queue } from 'bullmq';
 import { startMetricsServerIfEnabled } from '@yuqing/metrics';
 import { crawlSource, type CrawlDeps } from './crawl-source';
@@ -83,7 +83,10 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
   const { deps, crawlQueue, close: closeDeps, cut } = await createCrawlDeps(cfg, log);
   const { db } = deps;
   const workerConnection = createRedis(cfg.REDIS_URL, 'worker');
-  await crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY).catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
+  const declareConcurrency = () => crawlQueue.setGlobalConcurrency(cfg.CRAWL_GLOBAL_CONCURRENCY);
+  await declareConcurrency().catch((err: unknown) => log.warn({ err }, 'could not set global concurrency'));
+  // Again and again: a Redis that lost its data would otherwise let crawls run unlimited.
+  const concurrency = keepDeclared(declareConcurrency, cfg.REDIS_REDECLARE_MS, (err) => log.warn({ err }, 'could not set global concurrency'));
 
   const worker = new Worker<CrawlPayload>(
     QUEUE_NAMES.crawl,
@@ -138,6 +141,7 @@ export async function startCrawlerService(cfg: Config, opts: { log?: Logger } = 
         await ticker.stop();
         await reconciler.stop();
         await partitions.stop();
+        await concurrency.stop();
         // Let running crawls finish for SHUTDOWN_GRACE_MS, then cut them: a fetch may take up to
         // HTTP_TOTAL_TIMEOUT_MS (30 s), far longer than a service manager waits. A cut crawl's job
         // is not completed, so BullMQ hands it to the next worker; its items are stored once

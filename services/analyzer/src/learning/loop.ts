@@ -63,9 +63,9 @@ export async function startLearningLoop(deps: LearningLoopDeps): Promise<Learnin
   const connection = createRedis(cfg.REDIS_URL, 'worker');
   connection.on('error', (err) => log.warn({ err: err.message }, 'redis (model worker) error'));
   let worker: Worker<ModelJobPayload> | null = null;
-  try {
-    await modelQueue.waitUntilReady();
-    // Declared in code and reconciled at start: a schedule switched off is removed.
+  // Declared in code, at start and again on every check (Redis may have lost it: keepDeclared in
+  // @yuqing/queue says why): a schedule switched off is removed.
+  async function declareSchedule(): Promise<void> {
     if (cfg.MODEL_RETRAIN_CRON === 'off') await modelQueue.removeJobScheduler(MODEL_RETRAIN_SCHEDULER_ID);
     else {
       await modelQueue.upsertJobScheduler(
@@ -76,6 +76,10 @@ export async function startLearningLoop(deps: LearningLoopDeps): Promise<Learnin
     }
     // One training at a time across every analyzer process.
     await modelQueue.setGlobalConcurrency(1);
+  }
+  try {
+    await modelQueue.waitUntilReady();
+    await declareSchedule();
     const retrainDeps: RetrainDeps = {
       cfg,
       db,
@@ -118,6 +122,7 @@ export async function startLearningLoop(deps: LearningLoopDeps): Promise<Learnin
   }
 
   const check = async (): Promise<void> => {
+    await declareSchedule();
     if (cfg.MODEL_RETRAIN_AFTER_CORRECTIONS > 0) {
       const since = await lastTrainingAt(db);
       const n = await countCorrectionsSince(db, since);

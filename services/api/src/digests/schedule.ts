@@ -13,7 +13,7 @@
 import type { Config, Logger } from '@yuqing/config';
 import { findDigestByPeriod, type Pool, type StoredDigest } from '@yuqing/db';
 import { digestHtmlLink, KIND_NAMES, levelRank, type Digest, type WarningLevel } from '@yuqing/digest';
-import { createRedis, DIGEST_QUEUE_NAME, digestPayload, digestSchedulerId, queueOptions, type DigestPayload } from '@yuqing/queue';
+import { createRedis, keepDeclared, DIGEST_QUEUE_NAME, digestPayload, digestSchedulerId, queueOptions, type DigestPayload } from '@yuqing/queue';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { createDeliveryQueue, enqueueNotification, UnknownReceiverError, type NotifierDeps } from '../receivers';
 import { generateDigest, type GeneratedDigest } from './generate';
@@ -212,10 +212,19 @@ export async function startDigests(cfg: Config, deps: { db: Pool; log: Logger })
     throw err;
   }
   const running = worker;
+  const redeclare = keepDeclared(
+    async () => {
+      await upsertDigestSchedulers(queue, cfg);
+      await catchUpDigests(queue, db, cfg);
+    },
+    cfg.REDIS_REDECLARE_MS,
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not declare the digest schedules again'),
+  );
   return {
     queue,
     worker: running,
     async close() {
+      await redeclare.stop();
       await running.close();
       await queue.close();
       await deliverQueue.close();

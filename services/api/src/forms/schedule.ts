@@ -16,7 +16,7 @@
 import type { Config, Logger } from '@yuqing/config';
 import { createForm, findForm, FormError, lastFullPeriod, type FormPeriod, type FormRecord, type PeriodUnit, type Pool } from '@yuqing/db';
 import { isValidTimeZone } from '@yuqing/digest';
-import { createRedis, queueOptions } from '@yuqing/queue';
+import { createRedis, keepDeclared, queueOptions } from '@yuqing/queue';
 import { Queue, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { z } from 'zod';
 import { lastFireTime, nextFireTime } from '../digests/period';
@@ -173,10 +173,19 @@ export async function startFormsSchedule(cfg: Config, deps: { db: Pool; log: Log
     throw err;
   }
   const running = worker;
+  const redeclare = keepDeclared(
+    async () => {
+      await upsertFormSchedulers(queue, cfg);
+      await catchUpForms(queue, db, cfg);
+    },
+    cfg.REDIS_REDECLARE_MS,
+    (err) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'could not declare the form schedules again'),
+  );
   return {
     queue,
     worker: running,
     async close() {
+      await redeclare.stop();
       await running.close();
       await queue.close();
       producer.disconnect();
