@@ -13,6 +13,7 @@ import { runFormsScheduleWithApp } from './forms';
 import { LoginLimiter } from './login-limiter';
 import { authPlugin } from './plugins/auth';
 import { docsRoutes, openApiPlugin } from './plugins/openapi';
+import { frameworkErrors, textGuardPlugin } from './plugins/text-guard';
 import { enforceRouteAccessDeclarations } from './route-access';
 import { alertRoutes } from './routes/alerts';
 import { auditRoutes } from './routes/audit';
@@ -53,7 +54,7 @@ export interface AppDeps {
 
 /** Builds the app with its dependencies injected. */
 export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {}): FastifyInstance {
-  const app = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }), bodyLimit: 10 * 1024 * 1024 });
+  const app = Fastify({ ...(opts.logger ? { loggerInstance: opts.logger } : { logger: false }), bodyLimit: 10 * 1024 * 1024, frameworkErrors });
   // First, so that it sees every route added after it.
   enforceRouteAccessDeclarations(app);
   app.setValidatorCompiler(validatorCompiler);
@@ -68,6 +69,7 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   // The OpenAPI collector before any route, so that it sees them all.
   app.register(openApiPlugin, { cookieName: cfg.AUTH_COOKIE_NAME });
   app.register(authPlugin, { cfg, db, redis });
+  app.register(textGuardPlugin); // U+0000, lone surrogates and non-UTF-8 bytes refused before validation (plugins/text-guard.ts)
   app.register(opsRoutes, { cfg, db, redis });
   app.register(authRoutes, { cfg, db, limiter });
   app.register(userRoutes, { db });

@@ -264,8 +264,8 @@ describe('POST /api/sources/catalogue', () => {
   });
 
   it('refuses a value the database or URL encoding cannot take with a 400, not a server error', async () => {
-    // BUG (see the report): a NUL character reaches PostgreSQL inside the source name (text cannot
-    // hold it) and a lone surrogate makes encodeURIComponent throw a URIError; both end as 500.
+    // A NUL would reach PostgreSQL inside the source name and a lone surrogate would make
+    // encodeURIComponent throw: the API's text guard (plugins/text-guard.ts) refuses both first.
     const before = await snapshot();
     const outcomes = [];
     for (const value of ['警情\u0000通报', 'x\ud800']) {
@@ -275,8 +275,8 @@ describe('POST /api/sources/catalogue', () => {
     // All or nothing holds either way.
     expect(await snapshot()).toEqual(before);
     expect(outcomes).toEqual([
-      { status: 400, code: 'CATALOGUE_ENTRY_INVALID', paths: [expect.stringMatching(/^\/entries\/1\//)] },
-      { status: 400, code: 'CATALOGUE_ENTRY_INVALID', paths: [expect.stringMatching(/^\/entries\/1\//)] },
+      { status: 400, code: 'INVALID_TEXT', paths: ['/entries/1/params/keyword'] },
+      { status: 400, code: 'INVALID_TEXT', paths: ['/entries/1/params/keyword'] },
     ]);
   });
 
