@@ -56,14 +56,22 @@ async function oneRun(port: number): Promise<{ itemsPerSec: number; peakRssMb: n
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 50);
   const started = performance.now();
+  const cpuBefore = process.cpuUsage();
   const service = await startCrawlerService(cfg, { log: pino({ level: 'warn' }) });
+  const startedIn = (performance.now() - started) / 1000;
   let stored = 0;
+  let firstAt = 0;
   while (stored < FEEDS * ITEMS) {
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 20));
     stored = (await db.query<{ n: number }>('SELECT count(*)::int AS n FROM items')).rows[0]?.n ?? 0;
+    if (stored > 0 && !firstAt) firstAt = (performance.now() - started) / 1000;
     if (performance.now() - started > 300_000) throw new Error(`only ${stored} items after 300 s`);
   }
   const seconds = (performance.now() - started) / 1000;
+  const cpu = process.cpuUsage(cpuBefore);
+  console.log(
+    `  service started in ${startedIn.toFixed(2)} s, first items stored at ${firstAt.toFixed(2)} s, all at ${seconds.toFixed(2)} s; crawler process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`,
+  );
   clearInterval(sampler);
   await service.close();
   await db.query(`DROP SCHEMA ${cfg.DATABASE_SCHEMA} CASCADE`);

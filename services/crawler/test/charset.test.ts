@@ -170,6 +170,17 @@ describe('checkUtf8', () => {
     expect(checkUtf8(new Uint8Array([0x61, 0xe4, 0xb8])).valid).toBe(true);
     expect(checkUtf8(encode('中文', 'utf-8')).multibyte).toBe(2);
   });
+
+  it('counts multibyte sequences the same whether the whole text is well formed (native check) or not', () => {
+    const text = '民警a中文😀é'.repeat(50);
+    const good = new TextEncoder().encode(text);
+    expect(checkUtf8(good)).toEqual({ valid: true, multibyte: 300, invalid: 0 });
+    // A truncated tail fails the native check and is counted by the byte loop: same answer.
+    const cut = good.subarray(0, good.length - 1);
+    expect(checkUtf8(cut)).toEqual({ valid: true, multibyte: 299, invalid: 0 });
+    const broken = new Uint8Array([...good, 0xff]);
+    expect(checkUtf8(broken)).toEqual({ valid: false, multibyte: 300, invalid: 1 });
+  });
 });
 
 describe('charsetFromContentType', () => {

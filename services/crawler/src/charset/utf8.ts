@@ -3,6 +3,7 @@
  * 0x81–0xFE are rarely followed by the right number of 0x80–0xBF continuation bytes), so validity
  * is strong evidence for UTF-8 whatever the page declares.
  */
+import { isUtf8 } from 'node:buffer';
 
 /** How a byte sequence fares as UTF-8. */
 export interface Utf8Check {
@@ -16,6 +17,20 @@ export interface Utf8Check {
 
 /** Checks UTF-8 well-formedness (no overlongs, no surrogates, nothing above U+10FFFF). */
 export function checkUtf8(bytes: Uint8Array): Utf8Check {
+  // Nearly every document is well-formed UTF-8: Node's native check says so at memory speed
+  // (this loop was a tenth of the crawler's CPU in bench:ingest); then only the lead bytes
+  // (0xC2–0xF4) are counted. It says no for a sequence cut off at the end, which the loop allows.
+  if (isUtf8(bytes)) return { valid: true, multibyte: countLeadBytes(bytes), invalid: 0 };
+  return checkUtf8Slowly(bytes);
+}
+
+function countLeadBytes(bytes: Uint8Array): number {
+  let n = 0;
+  for (let i = 0; i < bytes.length; i++) if ((bytes[i] as number) >= 0xc0) n++;
+  return n;
+}
+
+function checkUtf8Slowly(bytes: Uint8Array): Utf8Check {
   let multibyte = 0;
   let invalid = 0;
   const n = bytes.length;
