@@ -36,3 +36,4 @@ export * from './repositories/forms';
 export * from './repositories/forms-data';
 export * from './repositories/info-entries';
 export * from './repositories/visits';
+export * from './repositories/units';

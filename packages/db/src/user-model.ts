@@ -41,6 +41,11 @@ export interface User {
   hasPassword: boolean;
   disabled: boolean;
   createdAt: Date;
+  /**
+   * The unit the user belongs to (issue 15; the root unless an admin placed them). Always set on a
+   * user read from the database; optional so that a user built by hand (tests) need not name one.
+   */
+  unitId?: number;
 }
 
 /** An API token's record: never carries the token or its hash. */

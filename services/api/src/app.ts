@@ -38,6 +38,7 @@ import { overviewRoutes } from './routes/overview';
 import { overviewStreamPlugin } from './routes/overview-stream';
 import { sourceAdminRoutes } from './routes/sources-admin';
 import { topicRoutes } from './routes/topics';
+import { unitRoutes } from './routes/units';
 import { userRoutes } from './routes/users';
 import { visitRoutes } from './routes/visits';
 import { alertStreamPlugin } from './stream/plugin';
@@ -99,6 +100,8 @@ export function buildApp(deps: AppDeps, opts: { logger?: FastifyBaseLogger } = {
   app.register(formRoutes, { cfg, db });
   app.register(infoEntryRoutes, { cfg, db, redis, ...(deps.analyzeQueue ? { analyzeQueue: deps.analyzeQueue } : {}) });
   app.register(visitRoutes, { cfg, db });
+  // Units (单位): the tree, jurisdictions and people (issue 15's first slice).
+  app.register(unitRoutes, { db });
   runFormsScheduleWithApp(app, cfg, db);
   return app;
 }

@@ -14,6 +14,8 @@ export const userOut = z.object({
   hasPassword: z.boolean(),
   disabled: z.boolean(),
   createdAt: z.date(),
+  /** The unit the user belongs to (issue 15). */
+  unitId: z.number().optional(),
 });
 
 /** An API token's record (never the token). */

@@ -22,12 +22,15 @@ import { ruleSchema } from '@yuqing/alerting';
 import {
   appendAlertEvent,
   createForm,
+  createUnit,
+  getRootUnit,
   insertAdminRule,
   insertAlert,
   insertModel,
   insertReceiver,
   insertScheme,
   insertSource,
+  insertUnitPerson,
   insertVisit,
   ROLES,
   schemeInputSchema,
@@ -156,6 +159,12 @@ const EXAMPLES: Record<string, () => unknown> = {
   'POST /api/forms/{id}/status': () => ({ to: 'review' }),
   'POST /api/info-entries': () => ({ channel: '来电', occurredAt: '2026-11-28 10:00', place: '某街道', people: '群众', content: `来电反映 ${++seq}`, officer: '值班民警' }),
   'POST /api/visits': () => ({ visitedOn: '2026-11-20', person: `代表 ${++seq}`, role: '人大代表', officer: '民警' }),
+  // Unit 1 is the root migration 029 makes in a fresh schema.
+  'POST /api/units': () => ({ parentId: 1, name: `单位 ${++seq}`, kind: 'station' }),
+  'PATCH /api/units/{id}': () => ({ name: `改名单位 ${++seq}` }),
+  'PUT /api/units/{id}/places': () => ({ places: [{ name: '东城区', aliases: ['东城'], kind: 'district' }] }),
+  'POST /api/units/{id}/people': () => ({ name: '张三', duty: '联络员', position: '副所长', phone: '0571-87000000', since: '2026-01-01', note: '备注' }),
+  'PATCH /api/unit-people/{id}': () => ({ phone: '13800000000', until: '2026-12-01' }),
 };
 
 async function newAlert(): Promise<number> {
@@ -210,6 +219,8 @@ const SEEDS: Record<string, () => Promise<string | number>> = {
     const actor = { actorId: null, actorName: 'test', displayName: '测试' };
     return (await createForm(t.db, { kind: 'visit-record', target: { period: { from: new Date(p.from), to: new Date(p.to) } }, unitName: '测试', timeZone: 'Asia/Shanghai' }, actor)).form.id;
   },
+  '/api/units/{id}': async () => (await createUnit(t.db, { parentId: (await getRootUnit(t.db)).id, name: `待改单位 ${++seq}`, kind: 'station' })).id,
+  '/api/unit-people/{id}': async () => (await insertUnitPerson(t.db, { unitId: (await getRootUnit(t.db)).id, name: `待改人员${++seq}`.slice(0, 50), duty: '公关民警', since: '2026-01-01' })).id,
   '/api/visits/{id}': async () =>
     (await insertVisit(t.db, { visitedOn: new Date('2026-11-20T00:00:00+08:00'), person: `待改代表 ${++seq}`, role: '政协委员', organisation: '', views: '', followUp: '', officer: '民警' }, { id: null, name: '测试' })).id,
 };

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, generateDigest } from '@yuqing/api';
 import { ruleSchema } from '@yuqing/alerting';
-import { appendAlertEvent, changeFormStatus, createForm, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertScheme, insertSource, insertVisit, recordHotListSnapshot, ROLES, schemeInputSchema, sourceInputSchema, type Role } from '@yuqing/db';
+import { appendAlertEvent, changeFormStatus, createForm, createUnit, getRootUnit, insertAdminRule, insertAdminSilence, insertAlert, insertModel, insertReceiver, insertScheme, insertSource, insertUnitPerson, insertVisit, recordHotListSnapshot, ROLES, schemeInputSchema, sourceInputSchema, type Role } from '@yuqing/db';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { text } from 'node:stream/consumers';
 import { createTestEnv, type TestEnv } from '../../../test/support/test-env';
@@ -217,6 +217,17 @@ const routes: RouteCase[] = [
   { method: 'PATCH', url: '/api/visits/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/visits/${await newVisit()}`, payload: { views: '意见' } }) },
   { method: 'DELETE', url: '/api/visits/:id', roles: ['admin', 'analyst'], request: async () => ({ url: `/api/visits/${await newVisit()}` }) },
   { method: 'GET', url: '/api/visits.xlsx', roles: READERS, request: async () => ({ url: '/api/visits.xlsx?from=2026-10-01&to=2027-01-01' }) },
+  // -- units (单位): the tree for every role, people (phone numbers) for the people roles, changes for admins (rows added by the units work) --
+  { method: 'GET', url: '/api/units', roles: ROLES, request: async () => ({}) },
+  { method: 'POST', url: '/api/units', roles: ['admin'], request: async () => ({ payload: { parentId: (await getRootUnit(t.db)).id, name: `角色测试单位 ${++seq}` } }) },
+  { method: 'PATCH', url: '/api/units/:id', roles: ['admin'], request: async () => ({ url: `/api/units/${await newUnit()}`, payload: { name: `改名单位 ${++seq}` } }) },
+  { method: 'DELETE', url: '/api/units/:id', roles: ['admin'], request: async () => ({ url: `/api/units/${await newUnit()}` }) },
+  { method: 'PUT', url: '/api/units/:id/places', roles: ['admin'], request: async () => ({ url: `/api/units/${await newUnit()}/places`, payload: { places: [{ name: '东城区', aliases: ['东城'], kind: 'district' }] } }) },
+  { method: 'GET', url: '/api/units/:id/people', roles: READERS, request: async () => ({ url: `/api/units/${(await getRootUnit(t.db)).id}/people?subtree=true` }) },
+  { method: 'POST', url: '/api/units/:id/people', roles: ['admin'], request: async () => ({ url: `/api/units/${await newUnit()}/people`, payload: { name: '张三', duty: '联络员', phone: '0571-87000000' } }) },
+  { method: 'PATCH', url: '/api/unit-people/:id', roles: ['admin'], request: async () => ({ url: `/api/unit-people/${await newPerson()}`, payload: { until: '2026-12-01' } }) },
+  { method: 'DELETE', url: '/api/unit-people/:id', roles: ['admin'], request: async () => ({ url: `/api/unit-people/${await newPerson()}` }) },
+  { method: 'GET', url: '/api/unit-people.xlsx', roles: READERS, request: async () => ({ url: `/api/unit-people.xlsx?duty=${encodeURIComponent('联络员')}` }) },
   // The audit log: read-only, admins only.
   { method: 'GET', url: '/api/audit', roles: ['admin'], request: async () => ({}) },
   { method: 'GET', url: '/api/audit.csv', roles: ['admin'], request: async () => ({}) },
@@ -344,6 +355,15 @@ async function documentForm(): Promise<number> {
 
 async function newVisit(): Promise<number> {
   return (await insertVisit(t.db, { visitedOn: new Date('2026-11-20T00:00:00+08:00'), person: `待改代表 ${++seq}`, role: '政协委员', organisation: '', views: '', followUp: '', officer: '民警' }, { id: null, name: '测试' })).id;
+}
+
+/** A unit under the root, holding nothing (so it can be deleted). */
+async function newUnit(): Promise<number> {
+  return (await createUnit(t.db, { parentId: (await getRootUnit(t.db)).id, name: `待改单位 ${++seq}`, kind: 'station' })).id;
+}
+
+async function newPerson(): Promise<number> {
+  return (await insertUnitPerson(t.db, { unitId: await newUnit(), name: '李四', duty: '公关民警', since: '2026-01-01' })).id;
 }
 
 /** The stored daily digest of one fixed period (generated again each call: same row, same id). */

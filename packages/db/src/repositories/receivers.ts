@@ -21,6 +21,8 @@ export interface Receiver {
   hasSecret: boolean;
   enabled: boolean;
   allowPrivate: boolean;
+  /** The unit it belongs to (issue 15; the root unless an admin placed it elsewhere). */
+  unitId: number;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -54,6 +56,7 @@ interface ReceiverRow {
   secret: string | null;
   enabled: boolean;
   allow_private: boolean;
+  unit_id: number;
   created_at: Date;
   updated_at: Date;
 }
@@ -82,6 +85,7 @@ function receiverFromRow(r: ReceiverRow): Receiver {
     hasSecret: r.secret !== null && r.secret !== '',
     enabled: r.enabled,
     allowPrivate: r.allow_private,
+    unitId: Number(r.unit_id),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -112,14 +116,16 @@ export interface NewReceiver {
   secret?: string | null;
   enabled?: boolean;
   allowPrivate?: boolean;
+  /** Default: the root unit. The caller checks that it exists. */
+  unitId?: number;
 }
 
 /** Adds a receiver; returns null when the name is taken. */
 export async function insertReceiver(db: Queryable, r: NewReceiver): Promise<Receiver | null> {
   const { rows } = await db.query<ReceiverRow>(
-    `INSERT INTO receivers (name, kind, url, secret, enabled, allow_private) VALUES ($1, $2, $3, $4, $5, $6)
+    `INSERT INTO receivers (name, kind, url, secret, enabled, allow_private, unit_id) VALUES ($1, $2, $3, $4, $5, $6, COALESCE($7, root_unit_id()))
      ON CONFLICT (name) DO NOTHING RETURNING *`,
-    [r.name, r.kind, r.url, r.secret || null, r.enabled ?? true, r.allowPrivate ?? false],
+    [r.name, r.kind, r.url, r.secret || null, r.enabled ?? true, r.allowPrivate ?? false, r.unitId ?? null],
   );
   return rows[0] ? receiverFromRow(rows[0]) : null;
 }
@@ -138,6 +144,7 @@ export async function updateReceiver(db: Queryable, id: number, patch: Partial<N
   if (patch.secret !== undefined) set('secret', patch.secret || null);
   if (patch.enabled !== undefined) set('enabled', patch.enabled);
   if (patch.allowPrivate !== undefined) set('allow_private', patch.allowPrivate);
+  if (patch.unitId !== undefined) set('unit_id', patch.unitId);
   const { rows } = await db.query<ReceiverRow>(
     `UPDATE receivers SET ${[...sets, 'updated_at = now()'].join(', ')} WHERE id = $1 RETURNING *`,
     values,

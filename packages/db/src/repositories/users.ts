@@ -3,7 +3,7 @@ import type { Queryable } from '../pool';
 import type { Role, User } from '../user-model';
 
 /** Columns of a User; `u` is the users table's alias in every query. */
-export const USER_COLUMNS = `u.id, u.name, u.display_name, u.role, (u.password_hash IS NOT NULL) AS has_password, u.disabled, u.created_at`;
+export const USER_COLUMNS = `u.id, u.name, u.display_name, u.role, (u.password_hash IS NOT NULL) AS has_password, u.disabled, u.created_at, u.unit_id`;
 
 /** A row selected with USER_COLUMNS. */
 export interface UserRow {
@@ -14,22 +14,23 @@ export interface UserRow {
   has_password: boolean;
   disabled: boolean;
   created_at: Date;
+  unit_id: number;
 }
 
 /** Maps a USER_COLUMNS row to a User. */
 export function userFromRow(r: UserRow): User {
-  return { id: r.id, name: r.name, displayName: r.display_name, role: r.role, hasPassword: r.has_password, disabled: r.disabled, createdAt: r.created_at };
+  return { id: r.id, name: r.name, displayName: r.display_name, role: r.role, hasPassword: r.has_password, disabled: r.disabled, createdAt: r.created_at, unitId: Number(r.unit_id) };
 }
 
 /** Adds a user; returns null when the name is taken. */
 export async function insertUser(
   db: Queryable,
-  u: { name: string; displayName: string; role: Role; passwordHash: string | null },
+  u: { name: string; displayName: string; role: Role; passwordHash: string | null; /** Default: the root unit. */ unitId?: number },
 ): Promise<User | null> {
   const { rows } = await db.query<UserRow>(
-    `INSERT INTO users AS u (name, display_name, role, password_hash) VALUES ($1, $2, $3, $4)
+    `INSERT INTO users AS u (name, display_name, role, password_hash, unit_id) VALUES ($1, $2, $3, $4, COALESCE($5, root_unit_id()))
      ON CONFLICT (name) DO NOTHING RETURNING ${USER_COLUMNS}`,
-    [u.name, u.displayName, u.role, u.passwordHash],
+    [u.name, u.displayName, u.role, u.passwordHash, u.unitId ?? null],
   );
   return rows[0] ? userFromRow(rows[0]) : null;
 }
@@ -81,5 +82,11 @@ export async function setUserPassword(db: Queryable, name: string, passwordHash:
      SELECT ${USER_COLUMNS} FROM changed u`,
     [name, passwordHash],
   );
+  return rows[0] ? userFromRow(rows[0]) : null;
+}
+
+/** Moves a user to another unit (which must exist: the caller checks). Returns the user, or null. */
+export async function setUserUnit(db: Queryable, name: string, unitId: number): Promise<User | null> {
+  const { rows } = await db.query<UserRow>(`UPDATE users AS u SET unit_id = $2 WHERE u.name = $1 RETURNING ${USER_COLUMNS}`, [name, unitId]);
   return rows[0] ? userFromRow(rows[0]) : null;
 }

@@ -27,6 +27,7 @@ import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { notificationSchema, receiverInputSchema, receiverPatchSchema, receiverWarnings, sendToReceiver } from '../receivers';
 import { idParams } from '../schemas';
+import { checkUnit } from './units';
 
 const ADMIN = { roles: ['admin'] } as const;
 
@@ -39,9 +40,16 @@ export const receiverOut = z.object({
   hasSecret: z.boolean(),
   enabled: z.boolean(),
   allowPrivate: z.boolean(),
+  /** The unit it belongs to (issue 15). */
+  unitId: z.number(),
   createdAt: z.date(),
   updatedAt: z.date(),
 });
+
+/** The unit a receiver belongs to (issue 15); left out on creation: the root unit. */
+const unitIdField = z.number({ error: '单位编号应为数字' }).int().positive();
+const receiverBody = receiverInputSchema.extend({ unitId: unitIdField.optional() }).strict();
+const receiverPatchBody = receiverPatchSchema.extend({ unitId: unitIdField.optional() }).strict();
 
 /** One row of the delivery log. */
 export const deliveryOut = z.object({
@@ -109,9 +117,10 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
 
   const policy = createAddressPolicy(cfg.RECEIVER_ALLOWLIST);
 
-  app.post('/api/receivers', { config: ADMIN, schema: { body: receiverInputSchema.strict(), response: { 201: withWarnings } } }, async (req, reply) => {
+  app.post('/api/receivers', { config: ADMIN, schema: { body: receiverBody, response: { 201: withWarnings } } }, async (req, reply) => {
     const destination = await destinationWarnings(req.body.url, req.body.allowPrivate ?? false, policy);
     const receiver = await withTransaction(db, async (c) => {
+      if (req.body.unitId !== undefined) await checkUnit(c, req.body.unitId);
       const r = await insertReceiver(c, req.body);
       if (r) await recordAudit(c, { ...auditActor(req), action: 'receiver.create', entity: 'receiver', entityId: r.id, after: audited(r) });
       return r;
@@ -122,7 +131,7 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
 
   app.patch(
     '/api/receivers/:id',
-    { config: ADMIN, schema: { params: idParams, body: receiverPatchSchema.strict(), response: { 200: withWarnings } } },
+    { config: ADMIN, schema: { params: idParams, body: receiverPatchBody, response: { 200: withWarnings } } },
     async (req) => {
       const patch = Object.fromEntries(Object.entries(req.body).filter(([, v]) => v !== undefined));
       // A new URL, or private addresses no longer allowed: where it would connect is checked again.
@@ -136,6 +145,7 @@ export const receiverRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool }> = 
       try {
         receiver = Object.keys(patch).length
           ? await withTransaction(db, async (c) => {
+              if (req.body.unitId !== undefined) await checkUnit(c, req.body.unitId);
               const before = await getReceiver(c, req.params.id);
               const r = await updateReceiver(c, req.params.id, patch);
               // secretChanged: that the secret was set or removed, never its value.

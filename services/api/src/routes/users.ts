@@ -12,6 +12,7 @@ import {
   revokeApiToken,
   setUserDisabled,
   setUserPassword,
+  setUserUnit,
   userInputSchema,
   userNameSchema,
   withTransaction,
@@ -23,10 +24,14 @@ import { auditActor } from '../audit-actor';
 import { ApiError } from '../errors';
 import { callerOf } from '../plugins/auth';
 import { idParams, tokenOut, userOut } from '../schemas';
+import { checkUnit } from './units';
 
 const ADMIN = { roles: ['admin'] } as const;
 
-/** GET/POST /api/users, PATCH /api/users/:name, POST /api/users/:name/password, GET/POST /api/tokens, DELETE /api/tokens/:id. */
+/** The unit a user belongs to (issue 15); left out: the root unit. */
+const unitIdField = z.number({ error: '单位编号应为数字' }).int().positive();
+
+/** GET/POST /api/users, PATCH /api/users/:name (disable/enable, unit), POST /api/users/:name/password, GET/POST /api/tokens, DELETE /api/tokens/:id. */
 export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db }) => {
   app.get('/api/users', { config: ADMIN, schema: { response: { 200: z.object({ users: z.array(userOut) }) } } }, async () => ({
     users: await listUsers(db),
@@ -36,16 +41,17 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
     '/api/users',
     {
       config: ADMIN,
-      schema: { body: userInputSchema, response: { 201: z.object({ user: userOut, password: z.string().optional() }) } },
+      schema: { body: userInputSchema.extend({ unitId: unitIdField.optional() }), response: { 201: z.object({ user: userOut, password: z.string().optional() }) } },
     },
     async (req, reply) => {
-      const { name, displayName, role, password } = req.body;
+      const { name, displayName, role, password, unitId } = req.body;
       // A user created without a password gets a random one, shown in this response only.
       const generated = password === undefined && role !== 'ingest' ? randomPassword() : undefined;
       const secret = password ?? generated;
       const passwordHash = secret ? await hashPassword(secret) : null;
       const user = await withTransaction(db, async (c) => {
-        const u = await insertUser(c, { name, displayName: displayName ?? name, role, passwordHash });
+        if (unitId !== undefined) await checkUnit(c, unitId);
+        const u = await insertUser(c, { name, displayName: displayName ?? name, role, passwordHash, ...(unitId !== undefined ? { unitId } : {}) });
         if (u) await recordAudit(c, { ...auditActor(req), action: 'user.create', entity: 'user', entityId: u.id, after: u });
         return u;
       });
@@ -54,25 +60,49 @@ export const userRoutes: FastifyPluginAsyncZod<{ db: Pool }> = async (app, { db 
     },
   );
 
-  // Disable or enable an account. An admin cannot lock themselves out, nor disable the last admin.
+  // Disable or enable an account, or move it to another unit. An admin cannot lock themselves
+  // out, nor disable the last admin.
   app.patch(
     '/api/users/:name',
-    { config: ADMIN, schema: { params: z.object({ name: userNameSchema }), body: z.object({ disabled: z.boolean() }).strict(), response: { 200: z.object({ user: userOut }) } } },
+    {
+      config: ADMIN,
+      schema: {
+        params: z.object({ name: userNameSchema }),
+        body: z.object({ disabled: z.boolean().optional(), unitId: unitIdField.optional() }).strict(),
+        response: { 200: z.object({ user: userOut }) },
+      },
+    },
     async (req) => {
       const me = callerOf(req).user;
+      const { disabled, unitId } = req.body;
       const target = await getUserByName(db, req.params.name);
       if (!target) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
-      if (req.body.disabled && target.id === me.id) throw new ApiError(409, 'CANNOT_DISABLE_SELF', '不能停用自己的账号');
-      if (req.body.disabled && target.role === 'admin' && (await listUsers(db)).filter((u) => u.role === 'admin' && !u.disabled).length <= 1) {
+      if (disabled && target.id === me.id) throw new ApiError(409, 'CANNOT_DISABLE_SELF', '不能停用自己的账号');
+      if (disabled && target.role === 'admin' && (await listUsers(db)).filter((u) => u.role === 'admin' && !u.disabled).length <= 1) {
         throw new ApiError(409, 'LAST_ADMIN', '不能停用最后一个管理员账号');
       }
-      if (target.disabled === req.body.disabled) return { user: target };
+      const toggle = disabled !== undefined && target.disabled !== disabled;
+      const move = unitId !== undefined && target.unitId !== unitId;
+      if (!toggle && !move) return { user: target };
       const user = await withTransaction(db, async (c) => {
-        const u = await setUserDisabled(c, target.name, req.body.disabled);
-        if (u) await recordAudit(c, { ...auditActor(req), action: req.body.disabled ? 'user.disable' : 'user.enable', entity: 'user', entityId: u.id, before: target, after: u });
+        let u = target;
+        if (move) {
+          await checkUnit(c, unitId);
+          const moved = await setUserUnit(c, target.name, unitId);
+          if (!moved) return null;
+          await recordAudit(c, { ...auditActor(req), action: 'user.update', entity: 'user', entityId: moved.id, before: u, after: moved });
+          u = moved;
+        }
+        if (toggle) {
+          const changed = await setUserDisabled(c, target.name, disabled);
+          if (!changed) return null;
+          await recordAudit(c, { ...auditActor(req), action: disabled ? 'user.disable' : 'user.enable', entity: 'user', entityId: changed.id, before: u, after: changed });
+          u = changed;
+        }
         return u;
       });
       if (!user) throw new ApiError(404, 'USER_NOT_FOUND', `用户 ${req.params.name} 不存在`);
+      // Every API process forgets the cached user: a disabled one is refused, a moved one is seen in its new unit.
       await app.credentialsChanged(user.id, req.log);
       return { user };
     },

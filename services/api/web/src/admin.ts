@@ -1,4 +1,4 @@
-// 系统管理 (the admin's console): one tab per job — 预警规则, 接收端, 用户与令牌, 静默, 审计日志 —
+// 系统管理 (the admin's console): one tab per job — 预警规则, 接收端, 用户与令牌, 单位, 静默, 审计日志 —
 // each its own module (admin-*.ts) drawing into its panel. #/admin/rules … opens a tab; #/admin
 // opens the first. Every change goes through the API, which audits it; the page only offers what
 // the admin role may do (the server refuses the rest).
@@ -8,6 +8,7 @@ import * as audit from './admin-audit';
 import * as receivers from './admin-receivers';
 import * as rules from './admin-rules';
 import * as silences from './admin-silences';
+import * as units from './admin-units';
 import * as users from './admin-users';
 
 /** What a tab's module provides: draw into its panel (again on every visit), and forget its state at sign-out. */
@@ -20,6 +21,7 @@ const TABS: Array<{ name: string; label: string; module: AdminPanel }> = [
   { name: 'rules', label: '预警规则', module: rules },
   { name: 'receivers', label: '接收端', module: receivers },
   { name: 'users', label: '用户与令牌', module: users },
+  { name: 'units', label: '单位', module: units },
   { name: 'silences', label: '静默', module: silences },
   { name: 'audit', label: '审计日志', module: audit },
 ];
