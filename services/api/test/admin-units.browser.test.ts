@@ -124,7 +124,8 @@ describe.skipIf(!hasChromium)(skipTitle('admin console: units (单位) in headle
     await page.selectOption('#un-move-parent', { label: '　城西分局（分局）' });
     await page.click('#un-move-submit');
     await expect.poll(async () => (await unitRow('东门派出所'))?.parent_id, { timeout: 10_000 }).toBe((await unitRow('城西分局'))!.id);
-    expect(await treeText()).toEqual(['测试市公安局', '  城东分局', '  城西分局', '    东门派出所']);
+    // The page redraws its tree after the answer: poll, the database may be ahead of it.
+    await expect.poll(treeText, { timeout: 10_000 }).toEqual(['测试市公安局', '  城东分局', '  城西分局', '    东门派出所']);
     await page.click('#un-open-move');
     await page.selectOption('#un-move-parent', { label: '　城东分局（分局）' });
     await page.click('#un-move-submit');
