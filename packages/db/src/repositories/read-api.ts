@@ -128,8 +128,24 @@ function itemOf(r: any): ItemView {
   };
 }
 
-/** Items matching every filter, newest first (published_at, then id). */
-export async function listItems(db: Queryable, f: ItemFilter): Promise<ItemView[]> {
+const ITEM_FROM = `items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
+       LEFT JOIN item_labels l ON l.item_id = i.id`;
+const NEWEST_FIRST = 'ORDER BY i.published_at DESC, i.id DESC';
+/** Up to this many matching analyses, a keyword search goes by their ids (see listItems). */
+const RARE_WORD_MATCHES = 10_000;
+
+/**
+ * Items matching every filter, newest first (published_at, then id).
+ *
+ * A keyword search is three branches, each newest first and limited, merged: items whose analysis
+ * has a search vector matching the words (by the GIN index's ids when the words are rare, along
+ * the published_at index when they are common); items not analysed yet;
+ * items analysed before search vectors existed (migration 009) — the last two matched by
+ * substring. One WHERE with `search @@ q OR (search IS NULL AND text ILIKE …)` could use no index:
+ * a rare word then read every row (bench:day: 31 s at 10 M rows).
+ */
+export async function listItems(db: Queryable, f: ItemFilter, opts: { rareWordMatches?: number } = {}): Promise<ItemView[]> {
+  const rareMax = opts.rareWordMatches ?? RARE_WORD_MATCHES;
   const where: string[] = [];
   const params: unknown[] = [];
   const p = (v: unknown): string => `$${params.push(v)}`;
@@ -145,24 +161,48 @@ export async function listItems(db: Queryable, f: ItemFilter): Promise<ItemView[
   if (f.sentiment) where.push(`a.sentiment = ${p(f.sentiment)}`);
   if (f.category) where.push(`${p(f.category)} = ANY(a.categories)`);
   if (f.place) where.push(`${p(f.place)} = ANY(a.places)`);
-  if (f.search) {
-    const indexed = f.search.terms.length ? `a.search @@ ${p(tsqueryOf(f.search.terms))}::tsquery` : 'false';
-    const like = p(likePattern(f.search.raw));
-    where.push(`(${indexed} OR (a.search IS NULL AND (i.title ILIKE ${like} OR i.text ILIKE ${like})))`);
-  }
   if (f.topicId !== undefined) {
     // A merged topic's stories moved to the topic they merged into (stories.topic_id follows merges).
     where.push(`EXISTS (SELECT 1 FROM story_items si JOIN stories st ON st.id = si.story_id WHERE si.item_id = i.id AND st.topic_id = ${p(f.topicId)})`);
   }
   if (f.labelled !== undefined) where.push(f.labelled ? 'l.item_id IS NOT NULL' : 'l.item_id IS NULL');
   if (f.before) where.push(`(i.published_at, i.id) < (${p(f.before.publishedAt)}, ${p(f.before.id)})`);
+  const limit = p(f.limit);
+  const whereOf = (extra: string[]): string => {
+    const all = [...where, ...extra];
+    return all.length ? `WHERE ${all.join(' AND ')}` : '';
+  };
+  if (!f.search) {
+    const { rows } = await db.query(`SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} ${whereOf([])} ${NEWEST_FIRST} LIMIT ${limit}`, params);
+    return rows.map(itemOf);
+  }
+  const like = p(likePattern(f.search.raw));
+  const substring = `(i.title ILIKE ${like} OR i.text ILIKE ${like})`;
+  const branches = [
+    // not analysed yet (items_unanalyzed_idx) …
+    [`i.analyzed_at IS NULL`, `a.item_id IS NULL`, substring],
+    // … or analysed before search vectors existed (item_analysis_no_search_idx)
+    [`a.search IS NULL`, `a.item_id IS NOT NULL`, substring],
+  ];
+  if (f.search.terms.length) {
+    const query = p(tsqueryOf(f.search.terms));
+    // The planner cannot tell a rare word from a common one here (its statistics of search vectors
+    // hold only the frequent words), and with ORDER BY … LIMIT it walks the newest items probing
+    // each one's analysis — instant for a common word, every row for a rare one. So ask the GIN
+    // index first: a word with few matches is looked up by their ids.
+    const rare = await db.query<{ item_id: number }>(
+      `SELECT item_id FROM item_analysis WHERE search @@ $1::tsquery LIMIT ${rareMax + 1}`,
+      [tsqueryOf(f.search.terms)],
+    );
+    const ids = rare.rows.length <= rareMax ? [`i.id = ANY(${p(rare.rows.map((r) => r.item_id))}::bigint[])`] : [];
+    branches.unshift([`a.search @@ ${query}::tsquery`, ...ids]);
+  }
   const { rows } = await db.query(
-    `SELECT ${ITEM_COLUMNS}
-     FROM items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
-       LEFT JOIN item_labels l ON l.item_id = i.id
-     ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
-     ORDER BY i.published_at DESC, i.id DESC
-     LIMIT ${p(f.limit)}`,
+    `SELECT * FROM (
+       ${branches.map((b) => `(SELECT ${ITEM_COLUMNS} FROM ${ITEM_FROM} ${whereOf(b)} ${NEWEST_FIRST} LIMIT ${limit})`).join('\n       UNION ALL\n       ')}
+     ) hits
+     ORDER BY published_at DESC, id DESC
+     LIMIT ${limit}`,
     params,
   );
   return rows.map(itemOf);
@@ -172,8 +212,7 @@ export async function listItems(db: Queryable, f: ItemFilter): Promise<ItemView[
 export async function getItemView(db: Queryable, id: number): Promise<(ItemView & { text: string }) | null> {
   const { rows } = await db.query(
     `SELECT ${ITEM_COLUMNS}, i.text
-     FROM items i LEFT JOIN item_analysis a ON a.item_id = i.id LEFT JOIN sources s ON s.id = i.source_id
-       LEFT JOIN item_labels l ON l.item_id = i.id
+     FROM ${ITEM_FROM}
      WHERE i.id = $1`,
     [id],
   );
