@@ -188,7 +188,8 @@ const schema = z.object({
   EVIDENCE_RETENTION_DAYS: int(0).default(365),
   /**
    * Items (with their analyses) are kept at least this many whole months before the current one,
-   * then dropped a month partition at a time; 0 (the default) keeps them forever.
+   * then dropped a month partition at a time; 0 (the default) keeps them forever. Rows stored
+   * before the upgrade to month partitions (the legacy partition) are not dropped by this.
    */
   ITEM_RETENTION_MONTHS: int(0).default(0),
   /** Hot-list snapshots (every poll's ranks) are kept this long; 0 keeps them forever. Entries stay. */

@@ -316,7 +316,8 @@ describe.skipIf(!hasChromium)(skipTitle('态势总览 and the duty-room screen i
     // Esc leaves the screen mode.
     await page.keyboard.press('Escape');
     await expect.poll(() => new URL(page.url()).hash).toBe('#/overview');
-    expect(await isScreen(page)).toBe(false);
+    // The hash changes before the page has left screen mode: poll.
+    await expect.poll(() => isScreen(page)).toBe(false);
     expect(await page.locator('header.bar').isVisible()).toBe(true);
     expect(await visiblePanels()).toEqual(['trend', 'alerts', 'topics', 'places', 'incidents', 'sources']);
     expectCleanPage(rig.watch);
@@ -338,7 +339,7 @@ describe.skipIf(!hasChromium)(skipTitle('态势总览 and the duty-room screen i
     expect(await screen.textContent('#login-error')).toBe(TOKEN_GONE);
     expect(await screen.locator('#screen-login').isVisible()).toBe(true);
     expect(await storedToken(screen)).toBeNull();
-    expect(await isScreen(screen)).toBe(false);
+    await expect.poll(() => isScreen(screen)).toBe(false);
     expect(await liveSessions()).toBe(0);
 
     // The admin makes a new token; entered once at the login page, the screen is back.

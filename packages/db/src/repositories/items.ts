@@ -105,8 +105,11 @@ export async function putEvidence(
   try {
     await insert();
   } catch (err) {
-    // A fetch stamped with a month whose partition is not made yet (a clock ahead): make it, once.
-    if ((err as { code?: string }).code !== '23514' || !/no partition/.test(String((err as Error).message))) throw err;
+    // A fetch stamped with a month whose partition is not made yet (a clock ahead): make it, once
+    // (23514 is also a CHECK violation: then making the month changes nothing and the retry fails
+    // the same way). By code, not by message: the server's messages may be in Chinese. Callers
+    // pass the pool, not a transaction, which the failed insert would have aborted.
+    if ((err as { code?: string }).code !== '23514') throw err;
     await db.query('SELECT ensure_evidence_partition($1)', [e.fetchedAt]);
     await insert();
   }

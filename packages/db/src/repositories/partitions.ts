@@ -63,24 +63,51 @@ export interface RetentionResult {
  */
 export async function dropExpiredMonths(pool: Pool, opts: { evidenceDays: number; itemMonths: number; now?: Date }): Promise<RetentionResult> {
   const now = opts.now ?? new Date();
-  const parts = await listMonthPartitions(pool);
   const result: RetentionResult = { evidence: [], items: [] };
+  if (opts.evidenceDays <= 0 && opts.itemMonths <= 0) return result;
+  const parts = await listMonthPartitions(pool);
   if (opts.evidenceDays > 0) {
     const cutoff = monthOf(new Date(now.getTime() - opts.evidenceDays * 86_400_000));
     for (const p of parts.filter((x) => x.table === 'evidence' && nextMonth(x.month) <= cutoff)) {
-      await dropPartition(pool, 'evidence', p.name);
-      result.evidence.push(p.name);
+      if (await inOneTransaction(pool, (c) => dropPartition(c, 'evidence', p.name))) result.evidence.push(p.name);
     }
   }
   if (opts.itemMonths > 0) {
     let cutoff = monthOf(now);
     for (let i = 0; i < opts.itemMonths; i++) cutoff = previousMonth(cutoff);
     for (const p of parts.filter((x) => x.table === 'items' && x.month < cutoff)) {
-      await dropItemMonth(pool, p);
-      result.items.push(p.name);
+      if (await inOneTransaction(pool, (c) => dropItemMonth(c, p))) result.items.push(p.name);
     }
   }
   return result;
+}
+
+/**
+ * Runs `work` in a transaction holding the schema's partition lock (the one
+ * ensure_month_partitions takes), so that two crawlers' hourly maintenance cannot deadlock on the
+ * same month, and a detach is never left without its drop (a detached table nobody would find
+ * again). False when another process held the lock: it does the work.
+ */
+async function inOneTransaction(pool: Pool, work: (c: Queryable) => Promise<void>): Promise<boolean> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    const { rows } = await client.query<{ ok: boolean }>(
+      `SELECT pg_try_advisory_xact_lock(hashtext('yuqing month partitions'), hashtext(current_schema())) AS ok`,
+    );
+    if (!rows[0]?.ok) {
+      await client.query('ROLLBACK');
+      return false;
+    }
+    await work(client);
+    await client.query('COMMIT');
+    return true;
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
 }
 
 function previousMonth(month: string): string {
@@ -94,27 +121,17 @@ async function dropPartition(db: Queryable, parent: string, name: string): Promi
   await db.query(`DROP TABLE ${ident(name)}`);
 }
 
-async function dropItemMonth(pool: Pool, p: MonthPartition): Promise<void> {
+async function dropItemMonth(c: Queryable, p: MonthPartition): Promise<void> {
   const suffix = p.name.slice('items'.length);
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const bounds = [p.month, nextMonth(p.month)];
-    const range = `item_id >= month_item_id($1::date) AND item_id < month_item_id($2::date)`;
-    await client.query(`DELETE FROM story_items WHERE ${range}`, bounds);
-    await client.query(`DELETE FROM item_labels WHERE ${range}`, bounds);
-    await client.query(`DELETE FROM item_schemes WHERE ${range}`, bounds);
-    await client.query(`UPDATE hot_list_entries SET item_id = NULL WHERE ${range}`, bounds);
-    await client.query(`UPDATE info_entries SET item_id = NULL WHERE ${range}`, bounds);
-    if (await exists(client, `item_analysis${suffix}`)) await dropPartition(client, 'item_analysis', `item_analysis${suffix}`);
-    await dropPartition(client, 'items', p.name);
-    await client.query('COMMIT');
-  } catch (err) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw err;
-  } finally {
-    client.release();
-  }
+  const bounds = [p.month, nextMonth(p.month)];
+  const range = `item_id >= month_item_id($1::date) AND item_id < month_item_id($2::date)`;
+  await c.query(`DELETE FROM story_items WHERE ${range}`, bounds);
+  await c.query(`DELETE FROM item_labels WHERE ${range}`, bounds);
+  await c.query(`DELETE FROM item_schemes WHERE ${range}`, bounds);
+  await c.query(`UPDATE hot_list_entries SET item_id = NULL WHERE ${range}`, bounds);
+  await c.query(`UPDATE info_entries SET item_id = NULL WHERE ${range}`, bounds);
+  if (await exists(c, `item_analysis${suffix}`)) await dropPartition(c, 'item_analysis', `item_analysis${suffix}`);
+  await dropPartition(c, 'items', p.name);
 }
 
 async function exists(db: Queryable, name: string): Promise<boolean> {
