@@ -80,6 +80,8 @@ import { createAnalyzeQueue, createRedis, createTopicQueue } from '@yuqing/queue
 import pg from 'pg';
 import { searchTerms } from '../../services/api/src/search-terms';
 import { sharedPath } from '../shared-data';
+import { mulberry32 } from '../support/random';
+import { deleteKeysWithPrefix } from '../support/redis-keys';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const HOUR = 3600_000;
@@ -128,17 +130,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ');
 const percentile = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((xs.length * p) / 100))] ?? NaN;
 
-/** mulberry32: a small seeded generator, so two runs of one size push the same day. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------- the corpus
 
@@ -427,12 +418,7 @@ function cleanup(): Promise<void> {
     await db?.end().catch(() => undefined);
     const redis = createRedis(cfg.REDIS_URL, 'producer', { enableOfflineQueue: true });
     try {
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${cfg.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, cfg.QUEUE_PREFIX);
     } catch (err) {
       console.error(`cleanup: could not delete Redis keys ${cfg.QUEUE_PREFIX}:*: ${String(err)}`);
     } finally {
@@ -672,7 +658,7 @@ async function main(): Promise<number> {
   console.log(`load average at start: ${load()} (2-core machine shared with other work)`);
 
   const { corpus, units, counts: from } = await loadCorpus();
-  const plan = schedule(units, N, prng(SEED));
+  const plan = schedule(units, N, mulberry32(SEED));
   console.log(
     `corpus: ${fmt(corpus.length)} distinct real texts (${Object.entries(from).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}); ` +
       `${fmt(units.length)} units; the day takes ${plan.rounds} round(s) of them`,

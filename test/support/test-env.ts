@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { loadConfig, type Config } from '@yuqing/config';
 import { createPool, migrate, type Pool } from '@yuqing/db';
 import { Redis } from 'ioredis';
+import { deleteKeysWithPrefix } from './redis-keys';
 
 export interface TestEnv {
   cfg: Config;
@@ -38,12 +39,7 @@ export async function createTestEnv(name: string, overrides: Record<string, stri
     async cleanup() {
       await db.query(`DROP SCHEMA IF EXISTS ${cfg.DATABASE_SCHEMA} CASCADE`).catch(() => undefined);
       await db.end();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${cfg.QUEUE_PREFIX}:*`, 'COUNT', 1000);
-        cursor = next;
-        if (keys.length) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysWithPrefix(redis, cfg.QUEUE_PREFIX);
       redis.disconnect();
     },
   };

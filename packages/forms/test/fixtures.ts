@@ -17,18 +17,7 @@ import type {
   WeeklyReportData,
 } from '../src/model';
 import { INFO_CHANNELS } from '../src/model';
-
-/** A small deterministic generator (mulberry32), so every run builds the same documents. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../../../test/support/random';
 
 const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)] as T;
 
@@ -61,7 +50,7 @@ const SENTENCES = [
 
 /** Chinese text of exactly `length` characters, made of whole sentences cut at the end. */
 export function chineseText(length: number, seed = 1, paragraphs = 1): string {
-  const r = rng(seed);
+  const r = mulberry32(seed);
   const per = Math.floor(length / paragraphs);
   const parts: string[] = [];
   for (let p = 0; p < paragraphs; p++) {
@@ -120,7 +109,7 @@ export function majorReport(): MajorReportData {
 
 /** A weekly report whose figures the tests check one by one. */
 export function weeklyReport(): WeeklyReportData {
-  const r = rng(11);
+  const r = mulberry32(11);
   const start = bj(2026, 11, 23);
   const warnings = Array.from({ length: 14 }, (_, i) => ({
     at: new Date(start.getTime() + i * 11 * 3_600_000 + 7 * 60_000),
@@ -162,7 +151,7 @@ export function weeklyReport(): WeeklyReportData {
 
 /** 科学预警记录 of November with `n` warnings; row 5 has a 2,000-character 处置情况. */
 export function warningRecord(n = 36): WarningRecordData {
-  const r = rng(21);
+  const r = mulberry32(21);
   const start = bj(2026, 11, 1);
   const rows: WarningRecordData['rows'] = Array.from({ length: n }, (_, i) => ({
     alertId: 9000 + i * 3,
@@ -181,7 +170,7 @@ export function warningRecord(n = 36): WarningRecordData {
 
 /** 危机管理登记表 register with `n` records; record 2 has a long response and a timeline with markup. */
 export function crisisRegister(n = 32): CrisisRegisterData {
-  const r = rng(31);
+  const r = mulberry32(31);
   const start = bj(2026, 11, 1);
   const records: CrisisRecord[] = Array.from({ length: n }, (_, i) => {
     const openedAt = new Date(start.getTime() + i * 21 * 3_600_000 + 17 * 60_000);
@@ -223,7 +212,7 @@ export function crisisRegister(n = 32): CrisisRegisterData {
 
 /** 信息采集表 with `n` entries; entry 3 has 2,000 characters of content. */
 export function infoCollection(n = 40): InfoCollectionData {
-  const r = rng(41);
+  const r = mulberry32(41);
   const start = bj(2026, 11, 1);
   const entries: InfoEntry[] = Array.from({ length: n }, (_, i) => {
     const occurredAt = new Date(start.getTime() + i * 17 * 3_600_000 + 40 * 60_000);
@@ -246,7 +235,7 @@ export function infoCollection(n = 40): InfoCollectionData {
 
 /** 走访人大代表、政协委员记录表 for the fourth quarter with `n` visits; visit 6 carries 2,000 characters of views. */
 export function visitRecord(n = 31): VisitRecordData {
-  const r = rng(51);
+  const r = mulberry32(51);
   const entries: VisitEntry[] = Array.from({ length: n }, (_, i) => {
     // Dates as the database hands over a DATE: Beijing midnight of the day.
     const visitedOn = bj(2026, 10, 1 + Math.floor((i * 90) / n));

@@ -6,6 +6,7 @@
  * events. `buildWorld` is pure; `seedWorld` writes it and fills in the ids the database gives. digests.test.ts recounts every figure from
  * these arrays with its own code; the browser test uses a busy one.
  */
+import { mulberry32 } from '../../../test/support/random';
 import { insertItems, storeAnalyses, withTransaction, type NewItem, type Pool, type StoredAnalysis } from '@yuqing/db';
 
 export const HOUR = 3_600_000;
@@ -133,17 +134,6 @@ export interface World {
   ownerName: string;
 }
 
-/** A small deterministic generator (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export interface WorldOptions {
   seed: number;
@@ -169,7 +159,7 @@ export interface WorldOptions {
 
 /** The rows of a world (no database). */
 export function buildWorld(o: WorldOptions): World {
-  const r = rng(o.seed);
+  const r = mulberry32(o.seed);
   const span = o.end.getTime() - o.start.getTime();
   const when = (): Date => new Date(o.start.getTime() + Math.floor((r() * span) / 1000) * 1000);
   const pick = <T>(list: readonly T[]): T => list[Math.floor(r() * list.length)] as T;
@@ -245,7 +235,7 @@ export function buildWorld(o: WorldOptions): World {
   }
 
   // Incidents draw from their own generator, so the rows after them stay what they were.
-  const ri = rng(o.seed ^ 0x5bd1e995);
+  const ri = mulberry32(o.seed ^ 0x5bd1e995);
   const incidents: WIncident[] = [];
   for (let k = 0; k < o.incidents; k++) {
     const level = LEVELS[Math.floor(ri() * LEVELS.length)] as Level;
