@@ -301,8 +301,10 @@ describe.skipIf(!hasChromium)(skipTitle('态势总览 and the duty-room screen i
     await t.db.query(`UPDATE sessions SET expires_at = now() - interval '1 second' WHERE user_id = $1`, [leader.user.id]);
     expect(await liveSessions()).toBe(0);
     await expect.poll(liveSessions, { timeout: 15_000 }).toBeGreaterThan(0);
-    const { rows: afterRenewal } = await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'session.screen_login' AND actor_id = $1`, [leader.user.id]);
-    expect(afterRenewal[0]!.n).toBeGreaterThan(before[0]!.n);
+    // The audit row is written just after the session (poll: the page may see the session first).
+    const screenLogins = async (): Promise<number> =>
+      (await t.db.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'session.screen_login' AND actor_id = $1`, [leader.user.id])).rows[0]!.n;
+    await expect.poll(screenLogins, { timeout: 10_000 }).toBeGreaterThan(before[0]!.n);
     expect(await page.locator('#login-view').isVisible()).toBe(false);
     expect(await isScreen(page)).toBe(true);
     await expect.poll(() => page.locator('#ov-status').textContent(), { timeout: 10_000 }).toContain('实时');

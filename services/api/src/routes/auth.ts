@@ -3,7 +3,7 @@
  * POST /api/auth/screen does the same for the duty-room screen (态势大屏), from an API token.
  */
 import type { Config } from '@yuqing/config';
-import { authenticateApiToken, endSession, getLoginCandidate, hashSecret, insertSession, newSessionSecret, recordAudit, verifyNoPassword, verifyPassword, type Pool, type Role } from '@yuqing/db';
+import { authenticateApiToken, endSession, getLoginCandidate, hashSecret, insertSession, newSessionSecret, recordAudit, verifyNoPassword, verifyPassword, withTransaction, type Pool, type Role } from '@yuqing/db';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { ApiError } from '../errors';
@@ -90,16 +90,20 @@ export const authRoutes: FastifyPluginAsyncZod<{ cfg: Config; db: Pool; limiter:
       }
       await limiter.succeeded(attempt.key);
       const { secret, id } = newSessionSecret();
-      const expires = await insertSession(db, { id, userId: user.id, ttlMs: cfg.AUTH_SESSION_TTL_MS });
-      await recordAudit(db, {
-        actorId: user.id,
-        actorName: user.name,
-        action: 'session.screen_login',
-        entity: 'user',
-        entityId: user.id,
-        // The token's visible prefix only (as the token list shows it), never the token.
-        after: { tokenPrefix: token.slice(0, 9), ip: req.ip, expiresAt: expires },
-        requestId: req.id,
+      // The session and its audit row together: no screen session nobody can account for.
+      const expires = await withTransaction(db, async (c) => {
+        const until = await insertSession(c, { id, userId: user.id, ttlMs: cfg.AUTH_SESSION_TTL_MS });
+        await recordAudit(c, {
+          actorId: user.id,
+          actorName: user.name,
+          action: 'session.screen_login',
+          entity: 'user',
+          entityId: user.id,
+          // The token's visible prefix only (as the token list shows it), never the token.
+          after: { tokenPrefix: token.slice(0, 9), ip: req.ip, expiresAt: until },
+          requestId: req.id,
+        });
+        return until;
       });
       reply.setCookie(cfg.AUTH_COOKIE_NAME, secret, { ...cookieOptions, expires });
       req.log.info({ user: user.name }, 'screen login');

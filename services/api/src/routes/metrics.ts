@@ -18,19 +18,26 @@ import type { Redis } from 'ioredis';
 /** GET /metrics. Registered after the alert stream plugin (it counts that hub's clients). */
 export const metricsRoutes: FastifyPluginAsync<{ cfg: Config; redis: Redis }> = async (app, { cfg, redis }) => {
   // Producer-side handles on the app's Redis connection (fail fast when Redis is down): counting
-  // jobs needs no worker, and closing them leaves the shared connection open.
-  const queues = [
-    createCrawlQueue(redis, cfg.QUEUE_PREFIX),
-    createAnalyzeQueue(redis, cfg.QUEUE_PREFIX),
-    createTopicQueue(redis, cfg.QUEUE_PREFIX),
-    createDeliverQueue(redis, cfg.QUEUE_PREFIX, { attempts: cfg.DELIVERY_MAX_ATTEMPTS, backoffMs: cfg.DELIVERY_BACKOFF_MS }),
-  ];
-  const removeCollector = addCollector(() => sampleQueues(queues));
+  // jobs needs no worker, and closing them leaves the shared connection open. Made at the first
+  // scrape, not at start: a BullMQ queue starts initialising on its connection at once, and one
+  // made on a Redis that is not there yet rejects that initialisation after close() has removed
+  // its listeners — an unhandled rejection for a process that was never scraped.
+  let queues: ReturnType<typeof createCrawlQueue | typeof createAnalyzeQueue | typeof createTopicQueue | typeof createDeliverQueue>[] | null = null;
+  const removeCollector = addCollector(() =>
+    sampleQueues(
+      (queues ??= [
+        createCrawlQueue(redis, cfg.QUEUE_PREFIX),
+        createAnalyzeQueue(redis, cfg.QUEUE_PREFIX),
+        createTopicQueue(redis, cfg.QUEUE_PREFIX),
+        createDeliverQueue(redis, cfg.QUEUE_PREFIX, { attempts: cfg.DELIVERY_MAX_ATTEMPTS, backoffMs: cfg.DELIVERY_BACKOFF_MS }),
+      ]),
+    ),
+  );
   const removeSse = addSseClientSource(() => (app.hasDecorator('alertStream') ? app.alertStream.size : 0));
   app.addHook('onClose', async () => {
     removeCollector();
     removeSse();
-    await Promise.all(queues.map((q) => q.close()));
+    await Promise.all((queues ?? []).map((q) => q.close()));
   });
 
   app.get(
